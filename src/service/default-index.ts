@@ -1,0 +1,45 @@
+/**
+ * The default index (DESIGN.md: data/default, 1,000,000 entries, seed 1), built
+ * on the first `bun run serve` with progress on stderr. It is built into a
+ * temporary sibling directory and renamed into place, so an interrupted build
+ * is never mistaken for a finished one.
+ */
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { progressReporter } from "../cli/progress.ts";
+import { DEFAULTS } from "../config.ts";
+import { buildIndex } from "../index/build.ts";
+import { DIR_FILE } from "../index/format.ts";
+import { MIXES, writeCorpus, type MixName } from "../../gen/corpus.ts";
+
+/** The project root (two levels above this file), so the default index does not depend on the cwd. */
+export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
+
+export function defaultIndexDir(): string {
+  return join(PROJECT_ROOT, DEFAULTS.indexDir);
+}
+
+/** Builds the default index and its corpora unless they exist; returns the directory. */
+export function ensureDefaultIndex(): string {
+  const dir = defaultIndexDir();
+  if (existsSync(join(dir, DIR_FILE))) return dir;
+  const tmp = `${dir}.building-${process.pid}`;
+  const say = progressReporter();
+  const started = performance.now();
+  const { indexEntries: entries, indexSeed: seed } = DEFAULTS;
+  process.stderr.write(`enrich: no index at ${dir}; building the default (${entries} entries, seed ${seed}) once\n`);
+  try {
+    buildIndex({ entries, seed, out: tmp, onProgress: (phase, f) => say(`enrich: index ${phase} ${(f * 100).toFixed(0)}%`) });
+    for (const mix of Object.keys(MIXES) as MixName[]) {
+      const requests = Math.max(1, Math.round(2000 * MIXES[mix].requestsPerUnit));
+      writeCorpus({ path: join(tmp, `${mix}.ndjson`), mix, requests, entries, seed, onProgress: (f) => say(`enrich: corpus ${mix} ${(f * 100).toFixed(0)}%`) });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  say(`enrich: built ${dir} in ${((performance.now() - started) / 1000).toFixed(1)}s`, true);
+  return dir;
+}
