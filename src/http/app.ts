@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type Limits } from "../config.ts";
 import type { Index } from "../index/contract.ts";
 import type { EnrichContext, EnrichRequest, Variant } from "../enrich/variant.ts";
 import { ClientError, badRequest, tooLarge, unsupportedType } from "./errors.ts";
+import { mayHaveReorderedAttrs, parseOrdered } from "./ordered-json.ts";
 import { checkBeyondSchema, checkEnvelope, enrichBodySchema } from "./schema.ts";
 
 export interface AppOptions {
@@ -46,7 +47,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer }: AppOptions) {
   const ctx: EnrichContext = { index, limits };
-  return new Elysia()
+  // normalize: false — Elysia would otherwise rebuild objects to strip unknown keys, losing attrs' key order.
+  return new Elysia({ normalize: false })
     .onError(({ code, error }) => {
       if (error instanceof ClientError) return error.toResponse();
       // Elysia wraps what our parse hook throws in its ParseError.
@@ -64,7 +66,7 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer }:
       console.error("enrich: unexpected error", error);
       return new Response(JSON.stringify({ error: "internal error", path: "" }), { status: 500, headers: JSON_HEADERS });
     })
-    .get("/healthz", () => new Response(JSON.stringify({ ok: true, variant: variant.name, entries: index.entries }), { headers: JSON_HEADERS }))
+    .get("/healthz", () => new Response(JSON.stringify({ ok: true, variant: variant.name, entries: index.entries, pid: process.pid }), { headers: JSON_HEADERS }))
     .post(
       "/enrich",
       async ({ body, request }) => {
@@ -108,5 +110,5 @@ async function readBody(request: Request, limits: Limits, variant: Variant): Pro
     throw badRequest(tooDeep ? "JSON nested too deeply" : `malformed JSON: ${(e as Error).message}`);
   }
   checkEnvelope(body, limits);
-  return body;
+  return mayHaveReorderedAttrs(body as EnrichRequest) ? parseOrdered(text) : body;
 }

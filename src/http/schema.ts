@@ -12,6 +12,7 @@ import { badRequest, tooLarge } from "./errors.ts";
 export const KEY_PATTERN = "^(0|[1-9][0-9]{0,19})$";
 const U64_MAX = "18446744073709551615";
 
+// Unknown fields are ignored (additionalProperties), as a forward-compatible API does.
 // Every node carries its own `error`: Elysia then never stringifies the offending
 // value into its message (a deeply nested value would overflow the stack there).
 export function enrichBodySchema(limits: Limits) {
@@ -23,10 +24,10 @@ export function enrichBodySchema(limits: Limits) {
           maxProperties: limits.attrs,
           error: `attrs must be an object of at most ${limits.attrs} string values`,
         }),
-      }, { error: "each event must be an object with a key and attrs" }),
+      }, { additionalProperties: true, error: "each event must be an object with a key and attrs" }),
       { error: "events must be an array" },
     ),
-  }, { error: "body must be a JSON object with an events array" });
+  }, { additionalProperties: true, error: "body must be a JSON object with an events array" });
 }
 
 /**

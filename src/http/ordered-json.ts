@@ -1,0 +1,104 @@
+/**
+ * Key order for attrs whose names look like array indexes.
+ *
+ * JSON.parse builds ordinary objects, and JS orders integer-like keys ("7",
+ * "42") before all others, ascending — so `{"b":"x","7":"y"}` would come back
+ * as `{"7":"y","b":"x"}`. The contract says attrs pass through in order. Such
+ * keys are rare, so the fast path stays JSON.parse; a request where one shows
+ * up is parsed again here, and each affected object becomes a Proxy whose key
+ * order is the source order (JSON.stringify and for-in follow it).
+ */
+
+/** True when some event's attrs has an integer-like key, i.e. JSON.parse may have reordered it. */
+export function mayHaveReorderedAttrs(body: { events: unknown[] }): boolean {
+  for (const event of body.events) {
+    const attrs = (event as { attrs?: unknown } | null)?.attrs;
+    if (typeof attrs !== "object" || attrs === null) continue;
+    // Integer-like keys always come first, so looking at the first key suffices.
+    for (const k in attrs) {
+      if (isArrayIndex(k)) return true;
+      break;
+    }
+  }
+  return false;
+}
+
+function isArrayIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  return String(Number(k) >>> 0) === k && k !== "4294967295";
+}
+
+/** Strict JSON parser that keeps source key order for objects with integer-like keys. */
+export function parseOrdered(text: string): unknown {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new SyntaxError(`${what} at position ${i}`);
+  };
+  const ws = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  };
+  const value = (depth: number): unknown => {
+    if (depth > 512) throw new RangeError("JSON nested too deeply");
+    ws();
+    const c = text[i];
+    if (c === "{") return object(depth);
+    if (c === "[") {
+      i++;
+      const out: unknown[] = [];
+      ws();
+      if (text[i] === "]") return i++, out;
+      for (;;) {
+        out.push(value(depth + 1));
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") return i++, out;
+        else fail("expected , or ]");
+      }
+    }
+    if (c === '"') return string();
+    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+    m.lastIndex = i;
+    const hit = m.exec(text);
+    if (!hit) fail("unexpected token");
+    i += hit![0].length;
+    return JSON.parse(hit![0]);
+  };
+  const string = (): string => {
+    const m = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+    m.lastIndex = i;
+    const hit = m.exec(text);
+    if (!hit) fail("bad string");
+    i += hit![0].length;
+    return JSON.parse(hit![0]) as string;
+  };
+  const object = (depth: number): object => {
+    i++;
+    const target: Record<string, unknown> = {};
+    const order: string[] = [];
+    ws();
+    if (text[i] === "}") return i++, target;
+    for (;;) {
+      ws();
+      if (text[i] !== '"') fail("expected a key");
+      const k = string();
+      ws();
+      if (text[i++] !== ":") fail("expected :");
+      const v = value(depth + 1);
+      if (!Object.hasOwn(target, k)) order.push(k);
+      Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+      ws();
+      if (text[i] === ",") i++;
+      else if (text[i] === "}") {
+        i++;
+        break;
+      } else fail("expected , or }");
+    }
+    if (!order.some(isArrayIndex)) return target;
+    return new Proxy(target, { ownKeys: () => order });
+  };
+  const out = value(0);
+  ws();
+  if (i !== text.length) fail("unexpected data after the JSON value");
+  return out;
+}
