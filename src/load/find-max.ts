@@ -1,0 +1,144 @@
+/**
+ * --find-max: the sustained-throughput figure. Steps the offered rate up
+ * (doubling) until a step fails, then bisects between the highest passing and
+ * the lowest failing rate. Each step is a whole run with its own warmup and
+ * measured window. A step passes when it is valid, its corrected p99 is at or
+ * under the threshold and nothing failed; an invalid step never passes, so a
+ * figure is never the generator's limit dressed up as the server's.
+ */
+import { DEFAULTS } from "./defaults.ts";
+import { LoadError } from "./errors.ts";
+import type { LoadResult } from "./result.ts";
+import { runLoad, type LoadHooks } from "./run.ts";
+import type { LoadInput } from "./options.ts";
+
+export interface FindMaxInput extends Omit<LoadInput, "rps"> {
+  /** Pass threshold for the corrected p99, ms. */
+  p99Ms: number;
+  /** First rate tried. */
+  startRps?: number;
+  /** Never offer more than this. */
+  maxRps?: number;
+  maxSteps?: number;
+  /** Stop bisecting when highest-pass and lowest-fail are within this fraction. */
+  precision?: number;
+}
+
+export type Verdict = "pass" | "p99" | "errors" | "invalid";
+
+/** One point of the curve. */
+export interface Step {
+  rps: number;
+  achievedRps: number;
+  verdict: Verdict;
+  valid: boolean;
+  reasons: string[];
+  p50: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+  /** Measured requests that were not 2xx (http errors + timeouts + transport errors). */
+  errors: number;
+  scheduled: number;
+}
+
+export interface FindMaxResult {
+  tool: "enrich-load";
+  mode: "find-max";
+  url: string;
+  p99ThresholdMs: number;
+  /** Highest passing rate, or null when even the lowest step failed. */
+  maxRps: number | null;
+  /**
+   * What stopped the search: the server (its p99 or its errors), the
+   * generator (the failing step was invalid: the server may hold more than
+   * this instrument can offer), the --max-rps cap, or the step budget.
+   */
+  limitedBy: "server-p99" | "server-errors" | "generator" | "max-rps" | "steps";
+  /** Every step in the order run. */
+  steps: Step[];
+  /** The full result of the highest passing step. */
+  best: LoadResult | null;
+}
+
+export interface FindMaxHooks extends LoadHooks {
+  onStep?(step: Step, index: number): void;
+  onStepStart?(rps: number, index: number): void;
+}
+
+/** Judges one step's result against the threshold. */
+export function verdictOf(r: LoadResult, p99Ms: number): Verdict {
+  if (!r.validity.valid) return "invalid";
+  const c = r.counts;
+  if (c.httpError + c.timeout + c.transport > 0) return "errors";
+  return r.latency.corrected.p99 <= p99Ms ? "pass" : "p99";
+}
+
+/** Runs the search; the rates tried and the figure are deterministic given the verdicts. */
+export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}): Promise<FindMaxResult> {
+  if (!(input.p99Ms > 0)) throw new LoadError(`--p99: expected a positive duration, got ${input.p99Ms}ms`);
+  const maxSteps = input.maxSteps ?? DEFAULTS.findMaxSteps;
+  const precision = input.precision ?? DEFAULTS.findMaxPrecision;
+  const cap = input.maxRps ?? Infinity;
+  let rate = Math.min(input.startRps ?? DEFAULTS.findMaxStartRps, cap);
+  const steps: Step[] = [];
+  let lo: { rps: number; result: LoadResult } | null = null;
+  let hi: Step | null = null;
+  let url = input.url ?? DEFAULTS.url;
+
+  for (let k = 0; k < maxSteps && !hooks.signal?.aborted; k++) {
+    hooks.onStepStart?.(rate, k);
+    const r = await runLoad({ ...input, rps: rate }, hooks);
+    url = r.url;
+    const step = toStep(r, input.p99Ms);
+    steps.push(step);
+    hooks.onStep?.(step, k);
+    if (step.verdict === "pass") {
+      if (!lo || rate > lo.rps) lo = { rps: rate, result: r };
+    } else if (!hi || rate < hi.rps) hi = step;
+
+    let next: number;
+    if (!hi) {
+      if (rate >= cap) break;
+      next = Math.min(cap, rate * 2);
+    } else if (!lo) {
+      next = Math.max(1, Math.floor(rate / 2));
+      if (next === rate) break;
+    } else {
+      if (hi.rps / lo.rps - 1 <= precision) break;
+      next = Math.round((lo.rps + hi.rps) / 2);
+      if (next === lo.rps || next === hi.rps) break;
+    }
+    rate = next;
+  }
+
+  const limitedBy: FindMaxResult["limitedBy"] = !hi
+    ? lo && lo.rps >= cap
+      ? "max-rps"
+      : "steps"
+    : hi.verdict === "invalid"
+      ? "generator"
+      : hi.verdict === "errors"
+        ? "server-errors"
+        : "server-p99";
+  return { tool: "enrich-load", mode: "find-max", url, p99ThresholdMs: input.p99Ms, maxRps: lo?.rps ?? null, limitedBy, steps, best: lo?.result ?? null };
+}
+
+function toStep(r: LoadResult, p99Ms: number): Step {
+  const c = r.latency.corrected;
+  return {
+    rps: r.offeredRps,
+    achievedRps: r.achievedRps,
+    verdict: verdictOf(r, p99Ms),
+    valid: r.validity.valid,
+    reasons: r.validity.reasons,
+    p50: c.p50,
+    p90: c.p90,
+    p99: c.p99,
+    p99_9: c.p99_9,
+    max: c.max,
+    errors: r.counts.httpError + r.counts.timeout + r.counts.transport,
+    scheduled: r.counts.scheduled,
+  };
+}
