@@ -1,13 +1,16 @@
 /**
  * The variant ladder. v0 is the inherited control and never changes; each
- * later variant is registered as its parent plus one named change (see
- * FINDINGS.md for the evidence behind each step). Side variants that prove a
- * negative (v0-turbo-json) stay registered so the claim remains checkable.
+ * later variant is `derive(parent, name, change, { oneStage })` — its parent
+ * plus one named change, with the evidence in FINDINGS.md. Side variants that
+ * prove a negative (v0-turbo-json) stay registered so the claim stays checkable.
  */
-import type { Variant } from "./variant.ts";
-import { makeV0 } from "./v0/index.ts";
+import { derive, type Variant } from "./variant.ts";
+import { v0 } from "./v0/index.ts";
+import { turboStringify } from "./v0/serialize.ts";
 
-const LADDER: readonly Variant[] = [makeV0("builtin"), makeV0("turbo")];
+const v0TurboJson = derive(v0, "v0-turbo-json", "the inherited switch to a 'faster' JSON library (changed nothing; kept to prove it)", { serialize: turboStringify });
+
+const LADDER: readonly Variant[] = [v0, v0TurboJson];
 
 export const VARIANTS: ReadonlyMap<string, Variant> = new Map(LADDER.map((v) => [v.name, v]));
 

@@ -21,18 +21,24 @@ export interface EnrichContext {
   limits: Limits;
 }
 
+/** Per-request state a variant sets up once per batch (v0: its defensive copies). */
+export type Scope = Record<string, unknown>;
+
 /**
- * The hot functions a variant is built from, exposed by name so that
- * micro-benchmarks measure exactly what the handler runs. Signatures are fixed
- * across variants; a variant that fuses stages still provides each one.
+ * The hot functions a variant is built from, exposed by name so micro-benchmarks
+ * measure exactly what the handler runs. Stages call each other through `this`,
+ * so a derived variant that replaces one stage changes it everywhere it is used:
+ * call them as methods (`stages.lookup(k, ctx)`), not as detached functions.
  */
 export interface Stages {
+  /** Per-request set-up, once per batch. */
+  begin(req: EnrichRequest, ctx: EnrichContext): Scope;
   /** Decimal key string → its (hi, lo) u32 halves. */
   parseKey(key: string): { hi: number; lo: number };
   /** Key string → index position, or -1 for a miss (includes any locking). */
   lookup(key: string, ctx: EnrichContext): number | Promise<number>;
   /** Index position → the result fields in wire order (account … name). */
-  decode(pos: number, ctx: EnrichContext): Record<string, unknown>;
+  decode(pos: number, ctx: EnrichContext, scope?: Scope): Record<string, unknown>;
   /** A validated batch → result objects, one per event, in order. */
   enrichBatch(req: EnrichRequest, ctx: EnrichContext): unknown[] | Promise<unknown[]>;
   /** Result objects → the response body text. */
@@ -50,4 +56,26 @@ export interface Variant {
   /** A validated request → the response body text: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): string | Promise<string>;
   readonly stages: Stages;
+}
+
+/** A variant whose response is serialize(enrichBatch(...)) over its stages. */
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, parseBody: (text: string) => unknown = JSON.parse): Variant {
+  return {
+    name,
+    parent,
+    change,
+    parseBody,
+    respond: async (req, ctx) => stages.serialize(await stages.enrichBatch(req, ctx)),
+    stages,
+  };
+}
+
+/**
+ * The ladder's one rule, as code: a new variant is its parent with some stages
+ * replaced (one change). Unreplaced stages are inherited through the prototype,
+ * so `this.parseKey` inside an inherited stage reaches the replacement.
+ */
+export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, parseBody = parent.parseBody): Variant {
+  const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
+  return fromStages(name, parent.name, change, stages, parseBody);
 }

@@ -2,21 +2,22 @@
  * v0: the service as it was inherited, kept forever as the control. Its slow
  * habits each live in a named function so a CPU profile can point at them:
  *
- *   cloneRulesPerRequest   JSON deep clone of the rules config, every request
- *   auditCopyOfBatch       JSON deep clone of the whole batch, every request
- *   parseKeyWithBigInt     regex compiled per call + BigInt arithmetic
- *   lookupUnderIndexLock   async mutex held across an await, per event
- *   decodeFieldsByHand     per-byte strings, template-string number formatting,
- *                          linear scans and a re-sort of the rules per event
- *   payloadHex             per-byte hex string of every payload (a memo key)
+ *   cloneRulesPerRequest      JSON deep clone of the rules config, every request
+ *   auditCopyOfBatch          JSON deep clone of the whole batch, every request
+ *   parseKeyWithBigInt        regex compiled per call + BigInt arithmetic
+ *   lookupUnderIndexLock      async mutex held across an await, per event
+ *   decodeFieldsByHand        per-byte strings, template-string number formatting,
+ *                             linear scans and a re-sort of the rules per event
+ *   payloadHex                per-byte hex string of every payload (a memo key)
+ *   enrichBatchV0             object spreads per event, results grown by push
  *   serializeByConcatenation  `+=` response building, one stringify per field
  */
-import type { EnrichContext, EnrichRequest, Stages, Variant } from "../variant.ts";
+import { fromStages, type EnrichContext, type EnrichRequest, type Scope, type Stages, type Variant } from "../variant.ts";
 import { AsyncMutex } from "../async-mutex.ts";
 import { decodeFieldsByHand, payloadHex } from "./decode.ts";
 import { parseKeyWithBigInt } from "./parse-key.ts";
 import { RULES, cloneRulesPerRequest, type Rules } from "./rules.ts";
-import { serializeByConcatenation, turboStringify, type JsonLib } from "./serialize.ts";
+import { serializeByConcatenation, turboStringify } from "./serialize.ts";
 
 /** The lock the original owner put around the index "for hot-reload safety". */
 export const indexLock = new AsyncMutex("index-reload-lock");
@@ -28,11 +29,44 @@ async function checkIndexGeneration(): Promise<number> {
   return indexGeneration;
 }
 
-/** lookupUnderIndexLock holds the index lock across an await for every single key. */
-async function lookupUnderIndexLock(key: string, ctx: EnrichContext): Promise<number> {
+/** auditCopyOfBatch: a defensive deep copy of the request "for the audit log" (never written). */
+function auditCopyOfBatch(req: EnrichRequest): EnrichRequest {
+  return JSON.parse(JSON.stringify(req)) as EnrichRequest;
+}
+
+interface V0Scope extends Scope {
+  rules: Rules;
+  batch: EnrichRequest;
+}
+
+export const v0Stages: Stages = {
+  begin(req: EnrichRequest): V0Scope {
+    return { rules: cloneRulesPerRequest(RULES), batch: auditCopyOfBatch(req) };
+  },
+
+  parseKey: parseKeyWithBigInt,
+
+  /** lookupUnderIndexLock holds the index lock across an await for every single key. */
+  async lookup(key: string, ctx: EnrichContext): Promise<number> {
+    return lookupUnderIndexLock(this, key, ctx);
+  },
+
+  decode(pos: number, ctx: EnrichContext, scope?: Scope): Record<string, unknown> {
+    const rules = (scope as V0Scope | undefined)?.rules ?? cloneRulesPerRequest(RULES);
+    return decodeFieldsByHand(ctx.index.payload(pos), rules);
+  },
+
+  async enrichBatch(req: EnrichRequest, ctx: EnrichContext): Promise<unknown[]> {
+    return enrichBatchV0(this, req, ctx);
+  },
+
+  serialize: serializeByConcatenation,
+};
+
+async function lookupUnderIndexLock(stages: Stages, key: string, ctx: EnrichContext): Promise<number> {
   const release = await indexLock.acquire();
   try {
-    const { hi, lo } = parseKeyWithBigInt(key);
+    const { hi, lo } = stages.parseKey(key);
     await checkIndexGeneration();
     return ctx.index.find(hi, lo);
   } finally {
@@ -40,23 +74,14 @@ async function lookupUnderIndexLock(key: string, ctx: EnrichContext): Promise<nu
   }
 }
 
-/** auditCopyOfBatch: a defensive deep copy of the request "for the audit log" (never written). */
-function auditCopyOfBatch(req: EnrichRequest): EnrichRequest {
-  return JSON.parse(JSON.stringify(req)) as EnrichRequest;
-}
-
-function decodeAt(pos: number, ctx: EnrichContext, rules: Rules): Record<string, unknown> {
-  return decodeFieldsByHand(ctx.index.payload(pos), rules);
-}
-
-async function enrichBatchV0(req: EnrichRequest, ctx: EnrichContext): Promise<unknown[]> {
-  const rules = cloneRulesPerRequest(RULES);
-  const batch = auditCopyOfBatch(req);
+async function enrichBatchV0(stages: Stages, req: EnrichRequest, ctx: EnrichContext): Promise<unknown[]> {
+  const scope = stages.begin(req, ctx) as V0Scope;
   const memo = new Map<string, Record<string, unknown>>();
   const results = [];
-  for (let i = 0; i < batch.events.length; i++) {
-    const event = batch.events[i]!;
-    const pos = await lookupUnderIndexLock(event.key, ctx);
+  for (let i = 0; i < scope.batch.events.length; i++) {
+    const event = scope.batch.events[i]!;
+    const pos = await stages.lookup(event.key, ctx);
+    // attrs come from the request itself: the audit copy went through JSON and lost any key-order Proxy.
     const base = { key: event.key, found: pos >= 0, attrs: req.events[i]!.attrs };
     if (pos < 0) {
       results.push({ ...base });
@@ -65,7 +90,7 @@ async function enrichBatchV0(req: EnrichRequest, ctx: EnrichContext): Promise<un
     const hex = payloadHex(ctx.index.payload(pos));
     let fields = memo.get(hex);
     if (!fields) {
-      fields = decodeAt(pos, ctx, rules);
+      fields = stages.decode(pos, ctx, scope);
       memo.set(hex, fields);
     }
     results.push({ ...base, ...fields });
@@ -73,22 +98,4 @@ async function enrichBatchV0(req: EnrichRequest, ctx: EnrichContext): Promise<un
   return results;
 }
 
-/** Builds v0 with the given JSON library ("turbo" is the switch that changed nothing). */
-export function makeV0(jsonLib: JsonLib = "builtin"): Variant {
-  const serialize = jsonLib === "turbo" ? turboStringify : serializeByConcatenation;
-  const stages: Stages = {
-    parseKey: parseKeyWithBigInt,
-    lookup: lookupUnderIndexLock,
-    decode: (pos, ctx) => decodeAt(pos, ctx, cloneRulesPerRequest(RULES)),
-    enrichBatch: enrichBatchV0,
-    serialize,
-  };
-  return {
-    name: jsonLib === "turbo" ? "v0-turbo-json" : "v0",
-    parent: jsonLib === "turbo" ? "v0" : null,
-    change: jsonLib === "turbo" ? "the inherited switch to a 'faster' JSON library (changed nothing; kept to prove it)" : "the inherited service, slow habits and all",
-    parseBody: (text) => JSON.parse(text),
-    respond: async (req, ctx) => serialize(await enrichBatchV0(req, ctx)),
-    stages,
-  };
-}
+export const v0: Variant = fromStages("v0", null, "the inherited service, slow habits and all", v0Stages);

@@ -1,10 +1,9 @@
 /**
  * The inherited serializers. serializeByConcatenation builds the response with
  * `+=`, one JSON.stringify per field. The "turbo" one is the JSON library the
- * original owner switched to: it changed nothing (kept as --json-lib turbo so
+ * original owner switched to: it changed nothing (kept as variant v0-turbo-json so
  * that claim stays checkable).
  */
-export type JsonLib = "builtin" | "turbo";
 
 export function serializeByConcatenation(results: unknown[]): string {
   let out = '{"results":[';
