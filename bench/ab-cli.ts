@@ -1,0 +1,150 @@
+/**
+ * Usage: bun run bench:ab (--revs A B | --variants V1 V2) [--filter RE] [--rounds R] [--time DUR] [--out DIR]
+ *
+ * An A/B on a noisy machine: runs the two sides alternately, A B A B ..., one
+ * fresh process per side per round, so drift in machine load hits both sides
+ * alike. Writes DIR/<A>.txt and DIR/<B>.txt (Go benchmark text) and prints
+ * their comparison, the same table `bun run bench:compare` prints.
+ *
+ *   --revs A B        two git revisions, each checked out with `git worktree`
+ *                     in a temp dir; "." is the working tree as it is. The
+ *                     benchmark code (bench/) of the working tree is copied
+ *                     into both checkouts, so only the code under test differs.
+ *   --variants V1 V2  two registered enrich variants of this checkout; only
+ *                     variant-specific benchmarks run, named without /variant=.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { cli, fail } from "../src/cli/args.ts";
+import { parseGoBench } from "./format/gobench.ts";
+import { DEFAULT_IGNORE, buildTables, renderTables } from "./compare/tables.ts";
+import { gitCommit, goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
+
+const USAGE = `Usage: bun run bench:ab (--revs A B | --variants V1 V2) [flags]
+
+Runs two sides alternately (A B A B ...), each round a fresh process per side,
+writes <out>/<A>.txt and <out>/<B>.txt and prints their benchstat comparison.
+  --revs A B        two git revisions (worktrees in a temp dir; "." = working tree);
+                    this checkout's bench/ is used on both sides
+  --variants V1 V2  two enrich variants of this checkout`;
+
+const ROOT = resolve(import.meta.dir, "..");
+
+const o = cli(process.argv.slice(2), USAGE, {
+  revs: { kind: "boolean", help: "the two positional arguments are git revisions" },
+  variants: { kind: "boolean", help: "the two positional arguments are variant names" },
+  filter: { kind: "string", help: "only benchmarks whose name matches this regular expression" },
+  rounds: { kind: "number", default: 10, help: "rounds; each runs A then B in fresh processes" },
+  time: { kind: "duration", default: "300ms", help: "minimum timed CPU per benchmark per round" },
+  out: { kind: "string", default: ".bench-out", help: "directory for the two result files" },
+  stat: { kind: "string", default: "mean", choices: ["mean", "median"], help: "each round's value: mean or median ns/op" },
+  "no-alloc": { kind: "boolean", help: "skip the B/op measurement" },
+  seed: { kind: "number", default: 1, help: "seed of the per-round shuffles (both sides of a round share one order)" },
+  "fail-on-regression": { kind: "string", help: "exit 1 if B is significantly slower than A by more than this (e.g. 5%)" },
+}, { positionals: true });
+
+if (o.revs === o.variants) fail("give exactly one of --revs or --variants");
+if (o._.length !== 2) fail(`expected two ${o.revs ? "revisions" : "variants"}, got ${o._.length}`);
+if (!Number.isInteger(o.rounds) || o.rounds < 1) fail("--rounds must be a positive integer");
+if (o.filter !== undefined) {
+  try {
+    new RegExp(o.filter);
+  } catch (e) {
+    fail(`--filter: ${(e as Error).message}`);
+  }
+}
+
+interface Side {
+  label: string;
+  root: string;
+  commit: string;
+  variant?: string;
+  lines: string[];
+}
+
+const git = (args: string[], cwd = ROOT) => {
+  const r = Bun.spawnSync(["git", ...args], { cwd, stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString().trim().split("\n").pop()}`);
+  return r.stdout.toString().trim();
+};
+
+const tmp = o.revs ? mkdtempSync(join(tmpdir(), "enrich-ab-")) : "";
+const worktrees: string[] = [];
+const cleanup = () => {
+  for (const wt of worktrees) {
+    try {
+      git(["worktree", "remove", "--force", wt]);
+    } catch {
+      // Already gone; prune below catches the bookkeeping.
+    }
+  }
+  worktrees.length = 0;
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (o.revs) Bun.spawnSync(["git", "worktree", "prune"], { cwd: ROOT });
+};
+process.on("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
+
+function checkout(rev: string, which: string): Side {
+  if (rev === ".") return { label: "worktree", root: ROOT, commit: gitCommit(ROOT), lines: [] };
+  let sha: string;
+  try {
+    sha = git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
+  } catch {
+    return fail(`--revs: '${rev}' is not a commit in this repository`);
+  }
+  const dir = join(tmp, which);
+  git(["worktree", "add", "--detach", dir, sha]);
+  worktrees.push(dir);
+  // Same benchmark code on both sides: only the code under test differs.
+  rmSync(join(dir, "bench"), { recursive: true, force: true });
+  cpSync(join(ROOT, "bench"), join(dir, "bench"), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  return { label: safe(rev), root: dir, commit: sha.slice(0, 12), lines: [] };
+}
+
+let sides: [Side, Side];
+try {
+  if (o.revs) sides = [checkout(o._[0]!, "a"), checkout(o._[1]!, "b")];
+  else {
+    const commit = gitCommit(ROOT);
+    sides = [o._[0]!, o._[1]!].map((v) => ({ label: safe(v), root: ROOT, commit, variant: v, lines: [] as string[] })) as unknown as [Side, Side];
+  }
+  if (sides[0].label === sides[1].label) {
+    sides[0].label += "-A";
+    sides[1].label += "-B";
+  }
+  for (let r = 0; r < o.rounds; r++) {
+    for (const side of sides) {
+      process.stderr.write(`bench:ab: round ${r + 1}/${o.rounds} ${side.label}...\n`);
+      const results = await runRound({ root: side.root, filter: o.filter, variant: side.variant, seed: o.seed * 1000 + r, timeMs: o.time, alloc: !o["no-alloc"] });
+      if (results.length === 0) throw new Error(`no benchmark ran for ${side.label}${o.filter ? ` with --filter ${o.filter}` : ""}`);
+      side.lines.push(...goLines(results, o.stat as SummaryStat));
+    }
+  }
+} catch (e) {
+  cleanup();
+  fail((e as Error).message, 1);
+} finally {
+  cleanup();
+}
+
+mkdirSync(o.out, { recursive: true });
+const files = sides.map((s) => {
+  const path = join(o.out, `${s.label}.txt`);
+  const text = `${header(s.commit, s.variant ? [["variant", s.variant]] : []).map(([k, v]) => `${k}: ${v}`).join("\n")}\n${s.lines.join("\n")}\n`;
+  writeFileSync(path, text);
+  return { label: `${s.label}.txt`, path, text };
+});
+process.stderr.write(`bench:ab: wrote ${files.map((f) => f.path).join(" and ")}; compare again with: bun run bench:compare ${files.map((f) => f.path).join(" ")}\n`);
+const tables = buildTables(files.map((f) => ({ label: f.label, parsed: parseGoBench(f.text, f.path) })), { alpha: 0.05, confidence: 0.95, ignore: [...DEFAULT_IGNORE] });
+process.stdout.write(renderTables(tables));
+if (o["fail-on-regression"] !== undefined) {
+  const r = Bun.spawnSync(["bun", join(ROOT, "bench/compare-cli.ts"), ...files.map((f) => f.path), "--fail-on-regression", o["fail-on-regression"]], { stdout: "ignore", stderr: "inherit" });
+  process.exit(r.exitCode ?? 1);
+}

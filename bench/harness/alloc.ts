@@ -1,0 +1,78 @@
+/**
+ * Bytes allocated per operation, as far as Bun lets a program see them.
+ *
+ * Two counters, read around a window of K back-to-back operations in which no
+ * garbage collection ran:
+ *   - the JSC GC heap's capacity (process.memoryUsage().heapTotal): every JS
+ *     object, array butterfly and string cell lives there; after a full
+ *     synchronous GC the capacity equals the live heap, and from there it only
+ *     grows, in 16 KiB blocks, as cells are allocated;
+ *   - mimalloc's cumulative malloc_requested (bun:jsc heapStats().mimalloc):
+ *     off-heap memory such as string characters, ArrayBuffer contents and
+ *     runtime buffers, counted in bytes.
+ * A window that saw a collection (the heap's live size changed) is thrown away
+ * and K halved. Noise from other threads only adds bytes, so the figure is the
+ * least of three windows. The first window after the GC is discarded too: it refills the
+ * free cells the GC left in partially live blocks. The cost of the probes
+ * themselves is measured on an empty operation and subtracted. K doubles until
+ * the window holds ≥ 1 MiB or K reaches 65,536, so the error, about
+ * (16 KiB + probe jitter) / K, is under ~2 B/op for allocation-free functions
+ * and a few percent for allocating ones. What it cannot see: memory freed
+ * inside the window is still counted (this is allocation, not retention), and
+ * allocations by other threads (JIT, GC helpers) during the window add noise.
+ */
+import { heapSize, heapStats } from "bun:jsc";
+
+const TARGET_BYTES = 1 << 20;
+const MAX_K = 1 << 16;
+const REPEATS = 3;
+const REPEAT_BUDGET_MS = 100;
+
+const heapCapacity = () => process.memoryUsage().heapTotal;
+const mallocRequested = () => (heapStats() as unknown as { mimalloc?: { malloc_requested?: number } }).mimalloc?.malloc_requested ?? 0;
+
+async function runK(op: () => unknown, k: number, isAsync: boolean): Promise<void> {
+  if (isAsync) for (let i = 0; i < k; i++) await op();
+  else for (let i = 0; i < k; i++) op();
+}
+
+// Bytes counted in the second of two windows of k ops after a full GC; undefined if a GC ran.
+async function window(op: () => unknown, k: number, isAsync: boolean): Promise<number | undefined> {
+  Bun.gc(true);
+  const live = heapSize();
+  await runK(op, k, isAsync);
+  const c1 = heapCapacity(), m1 = mallocRequested();
+  await runK(op, k, isAsync);
+  const c2 = heapCapacity(), m2 = mallocRequested();
+  if (heapSize() !== live) return undefined;
+  return c2 - c1 + (m2 - m1);
+}
+
+/** allocPerOp estimates the bytes one call of `op` allocates; undefined when no GC-free window could be had. */
+export async function allocPerOp(op: () => unknown, isAsync: boolean): Promise<number | undefined> {
+  // Noise only ever adds bytes (other threads, JIT compiles), so the least of a few windows is the estimate.
+  const least = async (f: () => unknown, k: number) => {
+    let best: number | undefined;
+    const t0 = performance.now();
+    // Slow operations allocate far more than the noise: one window is enough for them.
+    for (let i = 0; i < REPEATS && (i === 0 || performance.now() - t0 < REPEAT_BUDGET_MS); i++) {
+      const b = await window(f, k, isAsync);
+      if (b !== undefined) best = best === undefined ? b : Math.min(best, b);
+    }
+    return best;
+  };
+  const probe = (await least(isAsync ? async () => 0 : () => 0, 1)) ?? 0;
+  let k = 1;
+  for (;;) {
+    const bytes = await window(op, k, isAsync);
+    if (bytes === undefined) {
+      if (k === 1) return undefined;
+      k >>= 1; // the previous k was GC-free
+      break;
+    }
+    if (bytes - probe >= TARGET_BYTES || k >= MAX_K) break;
+    k *= 2;
+  }
+  const bytes = await least(op, k);
+  return bytes === undefined ? undefined : Math.max(0, (bytes - probe) / k);
+}

@@ -1,0 +1,80 @@
+/**
+ * Usage: bun bench/harness/round.ts [--filter RE] [--variant V] [--seed N] [--time DUR] [--no-alloc] [--list]
+ *
+ * One round, in a fresh process: loads every suite in bench/suites, keeps the
+ * benchmarks matching --filter (and --variant), runs them once each in an
+ * order shuffled by --seed, and prints one line per benchmark:
+ *   @bench {"name":..., "iters":..., "meanNs":..., "medianNs":..., "bytesPerOp":...}
+ * Launched by bench/cli.ts and bench/ab-cli.ts; run it by hand to debug a suite.
+ */
+import { join } from "node:path";
+import { cli, fail } from "../../src/cli/args.ts";
+import type { BenchSpec } from "./spec.ts";
+import { measureBench } from "./measure.ts";
+import { mulberry32, shuffle } from "./rng.ts";
+
+export const RESULT_PREFIX = "@bench ";
+const SUITES_DIR = join(import.meta.dir, "..", "suites");
+
+/** loadSuites imports every *.bench.ts; a suite whose code under test is missing (an older revision) is skipped with a note. */
+export async function loadSuites(dir = SUITES_DIR): Promise<BenchSpec[]> {
+  const files = [...new Bun.Glob("*.bench.ts").scanSync(dir)].sort();
+  const specs: BenchSpec[] = [];
+  for (const f of files) {
+    try {
+      const mod = (await import(join(dir, f))) as { benches?: () => BenchSpec[] | Promise<BenchSpec[]> };
+      if (typeof mod.benches !== "function") throw new Error("exports no benches()");
+      specs.push(...(await mod.benches()));
+    } catch (e) {
+      process.stderr.write(`bench: skipping suite ${f}: ${(e as Error).message.split("\n")[0]}\n`);
+    }
+  }
+  return specs;
+}
+
+/** select keeps the specs matching the filter, each function once; with a variant, all of that variant's specs, named without it. */
+export function select(specs: readonly BenchSpec[], filter: RegExp | undefined, variant: string | undefined): BenchSpec[] {
+  let out = specs.filter((s) => variant !== undefined || s.sameAs === undefined);
+  if (variant !== undefined) {
+    out = out.filter((s) => s.variant === variant).map((s) => ({ ...s, name: s.name.replace(`/variant=${variant}`, "") }));
+  }
+  return filter ? out.filter((s) => filter.test(s.name)) : out;
+}
+
+if (import.meta.main) {
+  const o = cli(process.argv.slice(2), "Usage: bun bench/harness/round.ts [flags]   (one benchmark round; normally run by bench/cli.ts)", {
+    filter: { kind: "string", help: "run benchmarks whose name matches this regular expression" },
+    variant: { kind: "string", help: "run only this variant's benchmarks, named without /variant=" },
+    seed: { kind: "number", default: 1, help: "seed of the shuffled order" },
+    time: { kind: "duration", default: "300ms", help: "minimum timed CPU per benchmark" },
+    "no-alloc": { kind: "boolean", help: "skip the allocation measurement" },
+    list: { kind: "boolean", help: "print the selected names and exit" },
+  });
+  let filter: RegExp | undefined;
+  try {
+    filter = o.filter === undefined ? undefined : new RegExp(o.filter);
+  } catch (e) {
+    fail(`--filter: ${(e as Error).message}`);
+  }
+  const specs = select(await loadSuites(), filter, o.variant);
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) fail(`two benchmarks are named ${s.name}`);
+    names.add(s.name);
+  }
+  if (o.list) {
+    for (const s of specs) process.stdout.write(`${s.name}\n`);
+    process.exit(0);
+  }
+  for (const spec of shuffle(specs, mulberry32(o.seed))) {
+    const p = await spec.prepare();
+    try {
+      const m = await measureBench(spec, p, { minCpuNs: o.time * 1e6, alloc: !o["no-alloc"] });
+      process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ name: spec.name, ...m })}\n`);
+    } catch (e) {
+      fail(`${spec.name}: ${(e as Error).message}`, 1);
+    } finally {
+      p.dispose?.();
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The enrich pipeline (src/enrich), stage by stage and whole, for every
+ * registered variant where the function differs (a stage function shared by
+ * several variants is measured once, under the first of them, except in an
+ * A/B of variants), at the batch
+ * sizes of the thin, default and fat mixes. Each op is one whole batch.
+ *
+ *   Begin        stages.begin: the per-request set-up
+ *   ParseKey     stages.parseKey on every key of the batch
+ *   Lookup       stages.lookup on every key (includes the variant's locking)
+ *   Decode       stages.decode of every hit's position (the request scope built beforehand)
+ *   EnrichBatch  stages.enrichBatch of the validated request
+ *   Serialize    stages.serialize of the batch's results
+ *   Handler      app.handle(POST /enrich): parse, validate, enrich, respond; no socket
+ *
+ * Every answer is checked against the v0 baseline's response, which every
+ * variant must match byte for byte (DESIGN.md).
+ */
+import { DEFAULT_LIMITS } from "../../src/config.ts";
+import { isoSeconds } from "../../src/domain/payload.ts";
+import { VARIANTS, getVariant } from "../../src/enrich/registry.ts";
+import type { EnrichContext, Stages, Variant } from "../../src/enrich/variant.ts";
+import { createApp } from "../../src/http/app.ts";
+import * as ref from "../../test/support/reference.ts";
+import { expectEqual, type BenchSpec, type Prepared } from "../harness/spec.ts";
+import { SIZES, benchIndex, keyHalves, requestBatch } from "./fixtures.ts";
+
+type Stage = keyof Stages | "handler";
+
+const NAMES: Record<Stage, string> = { begin: "Begin", parseKey: "ParseKey", lookup: "Lookup", decode: "Decode", enrichBatch: "EnrichBatch", serialize: "Serialize", handler: "Handler" };
+
+const ctx = (): EnrichContext => ({ index: benchIndex(), limits: DEFAULT_LIMITS });
+
+// The expected response text for a batch: the baseline's, computed once per process.
+const golden = new Map<number, Promise<string>>();
+const goldenText = (size: number) => {
+  let g = golden.get(size);
+  if (!g) golden.set(size, (g = Promise.resolve(getVariant("v0").respond(requestBatch(size).req, ctx()))));
+  return g;
+};
+
+// ns-scale ops are timed in pinned batches of calls; everything at ≥ 100 events, or slower stages, call by call.
+function batchFor(stage: Stage, size: number): number {
+  if (size > 1 || stage === "enrichBatch" || stage === "handler") return 1;
+  return 16;
+}
+
+/** For each variant, the earlier variant whose function it shares for this stage, if any. */
+function sharedWith(stage: Stage): Map<string, string> {
+  const out = new Map<string, string>();
+  if (stage === "handler" || stage === "enrichBatch") return out; // whole pipelines: always measured per variant
+  const owner = new Map<unknown, string>();
+  for (const v of VARIANTS.values()) {
+    const f = v.stages[stage];
+    const first = owner.get(f);
+    if (first === undefined) owner.set(f, v.name);
+    else out.set(v.name, first);
+  }
+  return out;
+}
+
+async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared> {
+  const batch = requestBatch(size);
+  const c = ctx();
+  const keys = batch.req.events.map((e) => e.key);
+  const expected = await goldenText(size);
+  const s = v.stages;
+  switch (stage) {
+    case "begin":
+      return {
+        run: () => s.begin(batch.req, c),
+        check(got) {
+          if (got === null || typeof got !== "object") throw new Error("begin must return a scope object");
+        },
+      };
+    case "parseKey": {
+      let want = 0;
+      for (const k of keys) {
+        const { hi, lo } = keyHalves(k);
+        want = (want ^ hi ^ lo) >>> 0;
+      }
+      return {
+        run() {
+          let x = 0;
+          for (let i = 0; i < keys.length; i++) {
+            const { hi, lo } = s.parseKey(keys[i]!);
+            x = (x ^ hi ^ lo) >>> 0;
+          }
+          return x;
+        },
+        check: (got) => expectEqual("xor of parsed key halves", got, want),
+      };
+    }
+    case "lookup": {
+      const want = keys.map((k) => {
+        const { hi, lo } = keyHalves(k);
+        return c.index.find(hi, lo);
+      });
+      const sync = !(s.lookup(keys[0]!, c) instanceof Promise);
+      const check = (got: unknown) => expectEqual("positions", got, want);
+      if (sync) return { run: () => keys.map((k) => s.lookup(k, c) as number), check };
+      return {
+        async run() {
+          const out = new Array<number>(keys.length);
+          for (let i = 0; i < keys.length; i++) out[i] = await s.lookup(keys[i]!, c);
+          return out;
+        },
+        check,
+      };
+    }
+    case "decode": {
+      const hits = keys.flatMap((k, i) => {
+        if (batch.miss[i]) return [];
+        const { hi, lo } = keyHalves(k);
+        return [{ pos: c.index.find(hi, lo), key: k }];
+      });
+      const scope = s.begin(batch.req, c);
+      return {
+        run: () => hits.map((h) => s.decode(h.pos, c, scope)),
+        check(got) {
+          const fields = (got as Record<string, unknown>[])[0];
+          const f = ref.fields(BigInt(hits[0]!.key));
+          expectEqual(`decode of ${hits[0]!.key}`, fields, { ...f, since: isoSeconds(f.since) });
+        },
+      };
+    }
+    case "enrichBatch":
+      return { run: () => s.enrichBatch(batch.req, c), check: (got) => expectEqual("serialized results", s.serialize(got as unknown[]), expected) };
+    case "serialize": {
+      const results = await s.enrichBatch(batch.req, c);
+      return { run: () => s.serialize(results), check: (got) => expectEqual("response", got, expected) };
+    }
+    case "handler": {
+      const app = createApp({ index: c.index, variant: v });
+      const init = { method: "POST", headers: { "content-type": "application/json" } };
+      return {
+        async run() {
+          const res = await app.handle(new Request("http://bench.local/enrich", { ...init, body: batch.text }));
+          return [res.status, await res.text()];
+        },
+        check: (got) => expectEqual("handler status and body", got, [200, expected]),
+      };
+    }
+  }
+  throw new Error(`unknown stage ${stage}`);
+}
+
+export function benches(): BenchSpec[] {
+  const out: BenchSpec[] = [];
+  for (const stage of Object.keys(NAMES) as Stage[]) {
+    const shared = sharedWith(stage);
+    for (const v of VARIANTS.values()) {
+      for (const size of SIZES) {
+        out.push({ name: `${NAMES[stage]}/variant=${v.name}/size=${size}`, variant: v.name, sameAs: shared.get(v.name), batch: batchFor(stage, size), prepare: () => prepare(stage, v, size) });
+      }
+    }
+  }
+  return out;
+}
