@@ -17,7 +17,7 @@ export const DEFAULTS = Object.freeze({
   maxLagMs: 10,
   /** Validity: each one-second window must send at least this share of what it scheduled. */
   minWindowRatio: 0.99,
-  /** Validity: the generator's JS thread above this share of one core in any window means saturated. */
+  /** Validity: the generator process at or above this share of one core in any window means saturated. */
   maxCpu: 0.95,
   windowMs: 1_000,
   progressMs: 1_000,

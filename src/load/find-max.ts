@@ -75,8 +75,11 @@ export function verdictOf(r: LoadResult, p99Ms: number): Verdict {
   return r.latency.corrected.p99 <= p99Ms ? "pass" : "p99";
 }
 
-/** Runs the search; the rates tried and the figure are deterministic given the verdicts. */
-export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}): Promise<FindMaxResult> {
+/**
+ * Runs the search; the rates tried and the figure are deterministic given the
+ * verdicts. `run` is the step runner (runLoad; tests pass a model of a server).
+ */
+export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run: typeof runLoad = runLoad): Promise<FindMaxResult> {
   if (!(input.p99Ms > 0)) throw new LoadError(`--p99: expected a positive duration, got ${input.p99Ms}ms`);
   const maxSteps = input.maxSteps ?? DEFAULTS.findMaxSteps;
   const precision = input.precision ?? DEFAULTS.findMaxPrecision;
@@ -89,7 +92,7 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}): Pr
 
   for (let k = 0; k < maxSteps && !hooks.signal?.aborted; k++) {
     hooks.onStepStart?.(rate, k);
-    const r = await runLoad({ ...input, rps: rate }, hooks);
+    const r = await run({ ...input, rps: rate }, hooks);
     url = r.url;
     const step = toStep(r, input.p99Ms);
     steps.push(step);

@@ -55,7 +55,7 @@ export function validityText(r: LoadResult): string {
   const lines: string[] = [];
   if (v.valid) {
     const ww = k.worstWindow ? `worst window sent ${(k.worstWindow.ratio * 100).toFixed(2)}% of its schedule; ` : "";
-    lines.push(`VALID: the generator kept its schedule (schedule lag p99 ${ms(k.scheduleLagP99Ms)} ≤ ${ms(k.maxLagMs)}; ${ww}JS thread peak ${pct(k.peakCpuThread)} of a core)`);
+    lines.push(`VALID: the generator kept its schedule (schedule lag p99 ${ms(k.scheduleLagP99Ms)} ≤ ${ms(k.maxLagMs)}; ${ww}process peak ${pct(k.peakCpuProcess)} of a core, JS thread ${pct(k.peakCpuThread)})`);
   } else {
     lines.push("INVALID RUN: the generator could not keep its schedule; these figures describe the generator, not the server:");
     for (const reason of v.reasons) lines.push(`  - ${reason}`);

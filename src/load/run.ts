@@ -110,8 +110,9 @@ class Engine implements Sink {
   private totalDone = 0;
   private waited = 0;
   private maxQueue = 0;
-  /** First request index pulled by the tick now running (those before it had to wait). */
+  /** Requests pulled before the tick now running, and the intended start of the last one pulled. */
   private tickFirst = 0;
+  private lastPulled = 0;
   private inTick = false;
 
   constructor(
@@ -189,6 +190,7 @@ class Engine implements Sink {
       }
       this.rec.due(this.nextIntended, now);
       this.queue.push(this.nextIntended);
+      this.lastPulled = this.nextIntended;
       this.pulled++;
       this.nextIntended = this.schedule.next();
     }
@@ -200,8 +202,10 @@ class Engine implements Sink {
       this.timeout(this.queue.shift(), NaN, now);
     }
     this.transport.expire(cutoff);
-    // 3. Send what can go now.
+    // 3. Send what can go now; what this tick pulled and could not send found every connection busy.
     this.pump();
+    const leftThisTick = Math.min(this.queue.length, this.pulled - this.tickFirst);
+    if (leftThisTick > 0 && this.rec.measured(this.lastPulled)) this.waited += leftThisTick;
     if (this.queue.length > this.maxQueue) this.maxQueue = this.queue.length;
     this.inTick = false;
     this.windows(now);
@@ -216,9 +220,7 @@ class Engine implements Sink {
     const t = this.transport;
     while (this.queue.length && t.available()) {
       const i = this.queueHead++;
-      const intended = this.queue.shift();
-      if ((!this.inTick || i < this.tickFirst) && this.rec.measured(intended)) this.waited++;
-      t.send(i, intended);
+      t.send(i, this.queue.shift());
     }
   }
 
