@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import { findMax, verdictOf } from "../../src/load/find-max.ts";
+import type { LoadInput } from "../../src/load/options.ts";
+import type { LoadResult } from "../../src/load/result.ts";
+
+/**
+ * A model of a server and a generator instead of real runs, so the search
+ * itself is tested exactly and instantly: p99 grows with the rate past the
+ * knee, and the generator cannot hold more than `generatorLimit`.
+ */
+function model(opts: { knee: number; generatorLimit?: number; errorsFrom?: number }) {
+  const tried: number[] = [];
+  const run = async (input: LoadInput): Promise<LoadResult> => {
+    const rps = input.rps;
+    tried.push(rps);
+    const invalid = rps > (opts.generatorLimit ?? Infinity);
+    const p99 = rps <= opts.knee ? 5 : 5 + (rps - opts.knee);
+    const errors = rps >= (opts.errorsFrom ?? Infinity) ? 3 : 0;
+    return {
+      offeredRps: rps,
+      achievedRps: invalid ? opts.generatorLimit! : rps,
+      validity: { valid: !invalid, reasons: invalid ? ["achieved rate too low"] : [], notes: [], checks: {} },
+      counts: { scheduled: rps, ok: rps - errors, httpError: errors, byStatus: {}, timeout: 0, timeoutUnsent: 0, transport: 0, byKind: {} },
+      latency: { corrected: { count: rps, min: 1, mean: 2, p50: 2, p90: 4, p99, p99_9: p99 * 2, max: p99 * 3 } },
+      url: "http://model/",
+    } as unknown as LoadResult;
+  };
+  return { run, tried };
+}
+
+const base = { corpus: "unused.ndjson", p99Ms: 100 };
+
+describe("find-max", () => {
+  test("doubles to the first failure, then bisects to the knee; the figure is the highest passing rate", async () => {
+    // p99 ≤ 100 ms holds up to rps = knee + 95.
+    const m = model({ knee: 1000 });
+    const f = await findMax({ ...base, startRps: 100 }, {}, m.run);
+    expect(m.tried.slice(0, 6)).toEqual([100, 200, 400, 800, 1600, 1200]);
+    expect(f.maxRps).not.toBeNull();
+    expect(f.maxRps!).toBeLessThanOrEqual(1095);
+    expect(f.maxRps!).toBeGreaterThanOrEqual(1095 / 1.05);
+    expect(f.limitedBy).toBe("server-p99");
+    expect(f.steps.map((s) => s.verdict)).toContain("p99");
+  });
+
+  test("an invalid step never counts: the figure stops below the generator's limit and says so", async () => {
+    const m = model({ knee: 1_000_000, generatorLimit: 3000 });
+    const f = await findMax({ ...base, startRps: 1000 }, {}, m.run);
+    expect(f.maxRps!).toBeLessThanOrEqual(3000);
+    expect(f.limitedBy).toBe("generator");
+    for (const s of f.steps) if (s.rps > 3000) expect(s.verdict).toBe("invalid");
+  });
+
+  test("errors fail a step even under the p99 threshold", async () => {
+    const m = model({ knee: 1_000_000, errorsFrom: 500 });
+    const f = await findMax({ ...base, startRps: 100 }, {}, m.run);
+    expect(f.limitedBy).toBe("server-errors");
+    expect(f.maxRps!).toBeLessThan(500);
+  });
+
+  test("the cap and the step budget end the search", async () => {
+    const capped = await findMax({ ...base, startRps: 100, maxRps: 300 }, {}, model({ knee: 1e9 }).run);
+    expect({ max: capped.maxRps, by: capped.limitedBy, rates: capped.steps.map((s) => s.rps) }).toEqual({ max: 300, by: "max-rps", rates: [100, 200, 300] });
+    const budget = await findMax({ ...base, startRps: 100, maxSteps: 2 }, {}, model({ knee: 1e9 }).run);
+    expect({ max: budget.maxRps, by: budget.limitedBy }).toEqual({ max: 200, by: "steps" });
+  });
+
+  test("when the first step fails the search walks down", async () => {
+    const m = model({ knee: 10 });
+    const f = await findMax({ ...base, startRps: 1000 }, {}, m.run);
+    expect(m.tried.slice(0, 4)).toEqual([1000, 500, 250, 125]);
+    expect(f.maxRps!).toBeLessThanOrEqual(105);
+  });
+
+  test("verdicts", async () => {
+    const m = model({ knee: 100 });
+    expect(verdictOf(await m.run({ corpus: "", rps: 50 }), 100)).toBe("pass");
+    expect(verdictOf(await m.run({ corpus: "", rps: 500 }), 100)).toBe("p99");
+  });
+});
