@@ -2,7 +2,7 @@
  * The capture conditions every measurement records next to its numbers
  * (DESIGN.md: "a profile without its capture conditions is unattributable").
  */
-import { cpus, hostname, totalmem } from "node:os";
+import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { PROJECT_ROOT } from "../../src/service/default-index.ts";
 
 export interface RunMeta {
@@ -14,6 +14,8 @@ export interface RunMeta {
   memoryBytes: number;
   host: string;
   env: Record<string, string>;
+  /** 1/5/15-minute load averages when the run started: other work on the machine shows here. */
+  loadAverage: number[];
 }
 
 function git(...args: string[]): string {
@@ -33,6 +35,7 @@ export function collectMeta(argv = process.argv): RunMeta {
     memoryBytes: totalmem(),
     host: hostname(),
     env,
+    loadAverage: loadavg(),
   };
 }
 
