@@ -22,6 +22,7 @@ export class ResponseParser {
   /** Why feed returned ERROR. */
   error = "";
   private state = HEAD;
+  /** The head gathered so far when it spans chunks (the fast path never copies). */
   private head = new Uint8Array(512);
   private headLen = 0;
   private remaining = 0;
@@ -44,25 +45,24 @@ export class ResponseParser {
     while (i < n) {
       switch (this.state) {
         case HEAD: {
-          // Copy head bytes until the blank line; heads are small, bodies are never copied.
-          while (i < n) {
-            const c = buf[i++]!;
-            if (this.headLen === this.head.length) {
-              if (this.headLen >= MAX_HEAD) return this.fail("response head over 64 KiB");
-              const grown = new Uint8Array(this.head.length * 2);
-              grown.set(this.head);
-              this.head = grown;
-            }
-            this.head[this.headLen++] = c;
-            if (c === 0x0a && this.headLen >= 2 && endsHead(this.head, this.headLen)) {
-              const r = this.parseHead();
-              if (r !== MORE) {
-                if (r === DONE && i < n) return this.fail("bytes after the response (pipelining is not used)");
-                return r;
-              }
-              break;
-            }
+          let headEnd: number;
+          let r: number;
+          if (this.headLen === 0 && (headEnd = findHeadEnd(buf, i, n)) >= 0) {
+            // Fast path: the whole head is in this chunk; parse it in place.
+            r = this.parseHead(buf, i, headEnd);
+            i = headEnd;
+          } else {
+            // Slow path: the head spans chunks; gather it, then find where it ends.
+            const before = this.headLen;
+            if (!this.append(buf, i, n)) return this.fail("response head over 64 KiB");
+            headEnd = findHeadEnd(this.head, Math.max(0, before - 3), this.headLen);
+            if (headEnd < 0) return MORE;
+            i += headEnd - before;
+            r = this.parseHead(this.head, 0, headEnd);
+            this.headLen = 0;
           }
+          if (r === DONE && i < n) return this.fail("bytes after the response (pipelining is not used)");
+          if (r !== MORE) return r;
           break;
         }
         case BODY: {
@@ -150,33 +150,57 @@ export class ResponseParser {
     return ERROR;
   }
 
-  private parseHead(): number {
-    const text = latin1.decode(this.head.subarray(0, this.headLen));
-    const lines = text.split("\r\n");
-    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]!);
-    if (!m) return this.fail(`not an HTTP/1.x response: '${lines[0]!.slice(0, 40)}'`);
-    this.status = Number(m[2]);
-    let close = m[1] === "0";
+  private append(buf: Uint8Array, from: number, to: number): boolean {
+    const need = this.headLen + (to - from);
+    if (need > MAX_HEAD) return false;
+    if (need > this.head.length) {
+      const grown = new Uint8Array(Math.min(MAX_HEAD, Math.max(need, this.head.length * 2)));
+      grown.set(this.head.subarray(0, this.headLen));
+      this.head = grown;
+    }
+    this.head.set(buf.subarray(from, to), this.headLen);
+    this.headLen = need;
+    return true;
+  }
+
+  /** Parses the head in b[start, end) byte by byte (no string decoding: it runs once per response). */
+  private parseHead(b: Uint8Array, start: number, end: number): number {
+    // "HTTP/1.x SSS"
+    if (end - start < 12 || !startsWith(b, start, HTTP1) || b[start + 8] !== SP) return this.fail(`not an HTTP/1.x response: '${latin1.decode(b.subarray(start, Math.min(end, start + 40))).split("\r")[0]}'`);
+    const d0 = b[start + 9]! - 0x30, d1 = b[start + 10]! - 0x30, d2 = b[start + 11]! - 0x30;
+    if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return this.fail("bad status code");
+    this.status = d0 * 100 + d1 * 10 + d2;
+    let close = b[start + 7] === 0x30; // HTTP/1.0 closes unless told otherwise
     let length = -1;
     let chunked = false;
-    for (let k = 1; k < lines.length; k++) {
-      const line = lines[k]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
-      if (name === "content-length") {
-        length = Number(value);
-        if (!Number.isInteger(length) || length < 0) return this.fail(`bad content-length '${value}'`);
-      } else if (name === "transfer-encoding") chunked = value.split(",").some((v) => v.trim() === "chunked");
-      else if (name === "connection") {
-        if (value.includes("close")) close = true;
-        else if (value.includes("keep-alive")) close = false;
+    let line = b.indexOf(LF, start) + 1;
+    while (line > 0 && line < end) {
+      const eol = b.indexOf(LF, line);
+      const stop = eol < 0 || eol > end ? end : eol;
+      const colon = b.indexOf(COLON, line);
+      if (colon > line && colon < stop) {
+        let v = colon + 1;
+        while (v < stop && (b[v] === SP || b[v] === TAB)) v++;
+        let ve = stop;
+        while (ve > v && (b[ve - 1] === CR || b[ve - 1] === SP || b[ve - 1] === TAB)) ve--;
+        if (nameIs(b, line, colon, CONTENT_LENGTH)) {
+          length = 0;
+          if (ve === v) return this.fail("bad content-length ''");
+          for (let k = v; k < ve; k++) {
+            const c = b[k]! - 0x30;
+            if (c < 0 || c > 9) return this.fail(`bad content-length '${latin1.decode(b.subarray(v, ve))}'`);
+            length = length * 10 + c;
+          }
+        } else if (nameIs(b, line, colon, TRANSFER_ENCODING)) chunked = contains(b, v, ve, CHUNKED);
+        else if (nameIs(b, line, colon, CONNECTION)) {
+          if (contains(b, v, ve, CLOSE)) close = true;
+          else if (contains(b, v, ve, KEEP_ALIVE)) close = false;
+        }
       }
+      line = stop + 1;
     }
     this.close = close;
-    this.headLen = 0;
-    if (this.status >= 100 && this.status < 200) {
+    if (this.status < 200) {
       this.state = HEAD; // interim response (100 Continue): the real one follows
       return MORE;
     }
@@ -190,8 +214,7 @@ export class ResponseParser {
     }
     if (length >= 0) {
       this.remaining = length;
-      this.state = BODY;
-      if (length === 0) this.state = COMPLETE;
+      this.state = length === 0 ? COMPLETE : BODY;
       return length === 0 ? DONE : MORE;
     }
     this.close = true;
@@ -200,8 +223,47 @@ export class ResponseParser {
   }
 }
 
-function endsHead(h: Uint8Array, len: number): boolean {
-  return len >= 4 && h[len - 2] === 0x0d && h[len - 3] === 0x0a && h[len - 4] === 0x0d;
+const LF = 0x0a, CR = 0x0d, SP = 0x20, TAB = 0x09, COLON = 0x3a;
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HTTP1 = bytes("HTTP/1.");
+const CONTENT_LENGTH = bytes("content-length");
+const TRANSFER_ENCODING = bytes("transfer-encoding");
+const CONNECTION = bytes("connection");
+const CHUNKED = bytes("chunked");
+const CLOSE = bytes("close");
+const KEEP_ALIVE = bytes("keep-alive");
+
+/** Index just past the blank line ending a head that starts at `from`, or −1 when it is not all in b[from, to). */
+function findHeadEnd(b: Uint8Array, from: number, to: number): number {
+  let k = from;
+  while (true) {
+    k = b.indexOf(LF, k);
+    if (k < 0 || k >= to) return -1;
+    if (k - 3 >= from && b[k - 1] === CR && b[k - 2] === LF && b[k - 3] === CR) return k + 1;
+    k++;
+  }
+}
+
+function startsWith(b: Uint8Array, at: number, what: Uint8Array): boolean {
+  for (let k = 0; k < what.length; k++) if (b[at + k] !== what[k]) return false;
+  return true;
+}
+
+/** Case-insensitive header name match of b[from, to) (trailing spaces allowed) against a lowercase name. */
+function nameIs(b: Uint8Array, from: number, to: number, name: Uint8Array): boolean {
+  while (to > from && (b[to - 1] === SP || b[to - 1] === TAB)) to--;
+  if (to - from !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if ((b[from + k]! | 0x20) !== name[k]) return false;
+  return true;
+}
+
+/** Case-insensitive search for a lowercase token in b[from, to). */
+function contains(b: Uint8Array, from: number, to: number, token: Uint8Array): boolean {
+  outer: for (let s = from; s + token.length <= to; s++) {
+    for (let k = 0; k < token.length; k++) if ((b[s + k]! | 0x20) !== token[k]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 function hexDigit(c: number): number {
