@@ -118,13 +118,9 @@ export function formatGoBenchLine(l: BenchLine): string {
   return `Benchmark${l.name}\t${String(l.iters).padStart(10)}\t${vals}`;
 }
 
-// Go prints ns/op with enough precision to be useful: integers plainly, small values with decimals.
+// The shortest text that reads back as the same number (callers round to the precision they mean).
 function formatValue(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  if (Math.abs(v) >= 100) return v.toFixed(0);
-  if (Math.abs(v) >= 10) return v.toFixed(1);
-  if (Math.abs(v) >= 1) return v.toFixed(2);
-  return v.toPrecision(4);
+  return String(v);
 }
 
 /** formatConfig renders the header lines ("key: value"). */
