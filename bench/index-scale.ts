@@ -6,9 +6,11 @@
  *   2. ready: a fresh `bun src/server.ts` on the index, time from spawn until
  *      /healthz answers (and the server's own "ready N ms after process start")
  *   3. lookups: pure-TS Index.find on Zipfian keys (s = 1.1, ~1% misses), 5 rounds
+ *   4. sharing: `--workers 2` after a burst of fat requests: each worker's RSS
+ *      and PSS from /proc/PID/smaps_rollup (shared index pages count once in PSS)
  * Prints a summary and writes meta.json to --out. Numbers, not pass/fail.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli } from "../src/cli/args.ts";
@@ -19,6 +21,7 @@ import { Rng } from "../gen/rng.ts";
 import { ZipfSampler } from "../gen/zipf.ts";
 import { MISS_RATE, ZIPF_EXPONENT } from "../gen/corpus.ts";
 import { collectMeta, summarize } from "../scripts/lib/meta.ts";
+import { spawnService } from "../scripts/lib/spawn-service.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/index-scale.ts --entries N [options]\n\nBuild time, peak RSS, time to ready and lookup throughput of an index of N entries.", {
   entries: { kind: "number", help: "index entries", default: 50_000_000 },
@@ -50,25 +53,16 @@ if (!args["skip-build"]) {
   say(`built in ${wallS.toFixed(1)} s, peak RSS ${peakMiB} MiB`);
 }
 
-// Time to ready: spawn → first /healthz answer, with the page cache as the build left it (warm).
+// Time to ready: spawn → ready line → first /healthz answer, with the page cache as the build left it (warm).
 {
-  const port = 18190;
+  const svc = await spawnService(["--index", dir]);
   const t0 = performance.now();
-  const proc = Bun.spawn([process.execPath, "src/server.ts", "--index", dir, "--port", String(port), "--admin-port", "0", "--host", "127.0.0.1"], { cwd: PROJECT_ROOT, stdout: "ignore", stderr: "pipe" });
-  let readyMs = NaN;
-  for (let i = 0; i < 2000; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) {
-      readyMs = performance.now() - t0;
-      break;
-    }
-    await Bun.sleep(5);
-  }
-  proc.kill("SIGTERM");
-  await proc.exited;
-  const log = await new Response(proc.stderr).text();
-  const m = /opened in (\d+) ms, ready (\d+) ms after process start/.exec(log);
-  result.ready = { spawnToHealthzMs: readyMs, indexOpenMs: Number(m?.[1]), serverReadyMs: Number(m?.[2]), pageCache: "warm (as left by the build)" };
-  say(`ready: /healthz answered ${readyMs.toFixed(0)} ms after spawn (index opened in ${m?.[1]} ms)`);
+  await fetch(`${svc.url}/healthz`).then((r) => r.arrayBuffer());
+  const healthzMs = svc.readyMs + (performance.now() - t0);
+  await svc.stop();
+  const m = /opened in (\d+) ms, ready (\d+) ms after process start/.exec(svc.log());
+  result.ready = { spawnToReadyLineMs: svc.readyMs, spawnToHealthzMs: healthzMs, indexOpenMs: Number(m?.[1]), serverReadyMs: Number(m?.[2]), pageCache: "warm (as left by the build)" };
+  say(`ready: /healthz answered ${healthzMs.toFixed(0)} ms after spawn (index opened in ${m?.[1]} ms)`);
 }
 
 // Lookup throughput on Zipfian keys.
@@ -96,6 +90,27 @@ if (!args["skip-build"]) {
   result.lookups = { implementation: "pure TS (TsIndex)", keys: args.lookups, distribution: `zipf s=${ZIPF_EXPONENT}, ~${MISS_RATE * 100}% misses`, hitRate: found / args.lookups, lookupsPerSecond: s };
   say(`lookups: median ${(s.median / 1e6).toFixed(2)} M/s (min ${(s.min / 1e6).toFixed(2)}, max ${(s.max / 1e6).toFixed(2)}, n=${s.n}), hit rate ${((found / args.lookups) * 100).toFixed(1)}%`);
   index.close();
+}
+
+// Memory sharing across workers: both map the same files, so the page cache holds one copy.
+{
+  const svc = await spawnService(["--index", dir, "--workers", "2"]);
+  await svc.waitForLog(/enrich\[1\]: serving/);
+  const bodies = (await Bun.file(join(dir, "fat.ndjson")).text()).trimEnd().split("\n");
+  const pids = new Set<number>();
+  const headers = { "content-type": "application/json", connection: "close" };
+  for (let i = 0; i < 200; i++) {
+    await (await fetch(`${svc.url}/enrich`, { method: "POST", headers, body: bodies[i % bodies.length] })).arrayBuffer();
+    pids.add(((await (await fetch(`${svc.url}/healthz`, { headers })).json()) as { pid: number }).pid);
+  }
+  const workers = [...pids].map((pid) => {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1]);
+    return { pid, rssMiB: kib("Rss") / 1024, pssMiB: kib("Pss") / 1024, sharedMiB: (kib("Shared_Clean") + kib("Shared_Dirty")) / 1024 };
+  });
+  await svc.stop();
+  result.workers = { requests: 200, mix: "fat", processes: workers };
+  say(`workers: ${workers.map((w) => `pid ${w.pid} RSS ${w.rssMiB.toFixed(0)} MiB, PSS ${w.pssMiB.toFixed(0)} MiB, shared ${w.sharedMiB.toFixed(0)} MiB`).join("; ")}`);
 }
 
 const summary = { ...result, meta };

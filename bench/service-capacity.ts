@@ -15,6 +15,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { ensureDefaultIndex, PROJECT_ROOT } from "../src/service/default-index.ts";
 import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
+import { spawnService } from "../scripts/lib/spawn-service.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [options]\n\nClosed-loop capacity (wrk) of one pinned service process.", {
   variant: { kind: "string", help: "service variant", default: "v0" },
@@ -24,7 +25,6 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   warmup: { kind: "duration", help: "discarded wrk run before measuring", default: "3s" },
   repeat: { kind: "number", help: "measured runs", default: 3 },
   connections: { kind: "number", help: "wrk connections", default: 32 },
-  port: { kind: "number", help: "service port", default: 18180 },
   out: { kind: "string", help: "directory for meta.json and the wrk outputs" },
 });
 
@@ -33,14 +33,13 @@ const index = args.index ?? ensureDefaultIndex();
 const corpus = join(index, `${args.mix}.ndjson`);
 const pin = pinning();
 const meta = collectMeta();
-const server = Bun.spawn([...pin.server, process.execPath, "src/server.ts", "--index", index, "--variant", args.variant, "--port", String(args.port), "--admin-port", "0", "--host", "127.0.0.1"], { cwd: PROJECT_ROOT, stdout: "inherit", stderr: "pipe" });
-const cleanup = () => server.kill("SIGKILL");
+const server = await spawnService(["--index", index, "--variant", args.variant], { prefix: pin.server });
+const cleanup = () => server.proc.kill("SIGKILL");
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 
 try {
-  await waitReady(`http://127.0.0.1:${args.port}/healthz`);
   const wrk = (ms: number) => {
-    const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", `http://127.0.0.1:${args.port}`, "--", corpus];
+    const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", server.url, "--", corpus];
     const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
     const text = r.stdout.toString();
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
@@ -72,10 +71,3 @@ try {
 }
 cleanup();
 
-async function waitReady(url: string) {
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await Bun.sleep(50);
-  }
-  throw new Error(`service at ${url} not ready after 30 s`);
-}

@@ -15,9 +15,9 @@
  * least of three windows. The first window after the GC is discarded too: it refills the
  * free cells the GC left in partially live blocks. The cost of the probes
  * themselves is measured on an empty operation and subtracted. K doubles until
- * the window holds ≥ 1 MiB or K reaches 65,536, so the error, about
- * (16 KiB + probe jitter) / K, is under ~2 B/op for allocation-free functions
- * and a few percent for allocating ones. What it cannot see: memory freed
+ * the window holds ≥ 1 MiB, K reaches 65,536 or a window takes 50 ms, so the
+ * error, about (16 KiB + probe jitter) / K, is under ~2 B/op for fast
+ * allocation-free functions and a few percent for allocating ones. What it cannot see: memory freed
  * inside the window is still counted (this is allocation, not retention), and
  * allocations by other threads (JIT, GC helpers) during the window add noise.
  */
@@ -25,6 +25,7 @@ import { heapSize, heapStats } from "bun:jsc";
 
 const TARGET_BYTES = 1 << 20;
 const MAX_K = 1 << 16;
+const MAX_WINDOW_MS = 50;
 const REPEATS = 3;
 const REPEAT_BUDGET_MS = 100;
 
@@ -64,13 +65,15 @@ export async function allocPerOp(op: () => unknown, isAsync: boolean): Promise<n
   const probe = (await least(isAsync ? async () => 0 : () => 0, 1)) ?? 0;
   let k = 1;
   for (;;) {
+    const t0 = performance.now();
     const bytes = await window(op, k, isAsync);
+    const tookMs = performance.now() - t0;
     if (bytes === undefined) {
       if (k === 1) return undefined;
       k >>= 1; // the previous k was GC-free
       break;
     }
-    if (bytes - probe >= TARGET_BYTES || k >= MAX_K) break;
+    if (bytes - probe >= TARGET_BYTES || k >= MAX_K || tookMs >= MAX_WINDOW_MS) break;
     k *= 2;
   }
   const bytes = await least(op, k);

@@ -51,7 +51,8 @@ describe("mannWhitney", () => {
     expect(sep.p).toBeCloseTo(2 / 70, 15);
     // Interleaved {1,2,3,5} vs {0,4,6,7}: U1 = 5; P(U ≤ 5) = 17/70 (count of U values 0..5: 1+1+2+3+5+5), doubled.
     expect(mannWhitney([2, 1, 3, 5], [0, 4, 6, 7]).p).toBeCloseTo(34 / 70, 14);
-    // Ties: {1,2,3,5} vs {2,2,2,2}: 25 of 70 subsets have rank sum ≥ 20 (see docs/bench.md) → 50/70.
+    // Ties: {1,2,3,5} vs {2,2,2,2}: midranks 1, 4 (×5), 7, 8; observed R1 = 1+4+7+8 = 20. Subsets of 4 with
+    // sum ≥ 20: {7,8,4,4} C(5,2)=10, {7,8,1,4} 5, {8,4,4,4} C(5,3)=10 → 25 of C(8,4) = 70; the lower tail is larger.
     expect(mannWhitney([1, 2, 3, 5], [2, 2, 2, 2]).p).toBeCloseTo(50 / 70, 14);
   });
 

@@ -1,0 +1,126 @@
+/**
+ * Usage: bun bench/load-capacity.ts [--duration 3s] [--warmup 1s] [--wrk-duration 5s]
+ *                                   [--connections 64] [--wrk-connections 64] [--start 5000] [--out DIR]
+ *
+ * Capacity of the instrument: the highest arrival rate the load harness
+ * holds *validly* (bun run load --find-max, every step judged by the validity
+ * rules) against a trivial Bun server, next to wrk's closed-loop figure on the
+ * same server in the same run. Server pinned to CPU 0, harness and wrk to
+ * CPU 1 (taskset), so each generator gets exactly one core. wrk runs before
+ * and after the harness; both figures are printed and written, with the
+ * conditions, to DIR/meta.json (default .bench-out/load-capacity).
+ *
+ * Needs wrk (apt-get install -y wrk) and taskset (util-linux).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { cli, fail } from "../src/cli/args.ts";
+import { formatDuration } from "../src/cli/duration.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const f = cli(process.argv.slice(2), "Usage: bun bench/load-capacity.ts [options]\n\nHighest valid harness rate vs wrk's closed-loop rate on one trivial pinned Bun server.", {
+  duration: { kind: "duration", help: "measured period of each find-max step", default: "3s" },
+  warmup: { kind: "duration", help: "warmup of each find-max step", default: "1s" },
+  "wrk-duration": { kind: "duration", help: "length of each wrk run", default: "5s" },
+  connections: { kind: "number", help: "harness keep-alive connections", default: 64 },
+  "wrk-connections": { kind: "number", help: "wrk connections (closed loop: this many requests always outstanding)", default: 64 },
+  start: { kind: "number", help: "first find-max rate", default: 5000 },
+  "max-steps": { kind: "number", help: "find-max step budget", default: 10 },
+  port: { kind: "number", help: "server port", default: 18190 },
+  out: { kind: "string", help: "where meta.json, the curve and the raw outputs go", default: ".bench-out/load-capacity" },
+});
+
+const has = (cmd: string) => Bun.spawnSync(["sh", "-c", `command -v ${cmd}`]).success;
+const haveWrk = has("wrk");
+const pinned = has("taskset") && cpus().length >= 2;
+const pin = (cpu: number) => (pinned ? ["taskset", "-c", String(cpu)] : []);
+if (!haveWrk) process.stderr.write("WRK IS MISSING: install it (apt-get install -y wrk); the harness figure will be measured alone and the run exits 1.\n");
+if (!pinned) process.stderr.write("warning: not pinned (taskset missing or fewer than 2 cores): figures are not comparable to pinned ones\n");
+
+const out = resolve(ROOT, f.out);
+mkdirSync(out, { recursive: true });
+const body = JSON.stringify({ events: [{ key: "1", attrs: {} }] });
+const corpus = join(out, "corpus.ndjson");
+writeFileSync(corpus, body + "\n");
+// The fastest wrk path: a fixed request built once (no per-request Lua), the same bytes the harness sends.
+const lua = join(out, "post.lua");
+writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+
+const serverCmd = [...pin(0), process.execPath, join(ROOT, "bench/load-capacity.server.ts"), "--port", String(f.port)];
+const server = Bun.spawn(serverCmd, { stdout: "pipe", stderr: "inherit" });
+const first = new TextDecoder().decode((await server.stdout.getReader().read()).value ?? new Uint8Array());
+if (!first.startsWith("ready")) fail(`server did not start: ${first.trim() || "no output"}`, 1);
+const url = `http://127.0.0.1:${f.port}/enrich`;
+process.on("exit", () => server.kill());
+
+function wrk(label: string) {
+  if (!haveWrk) return null;
+  const cmd = [...pin(1), "wrk", "-t1", `-c${f["wrk-connections"]}`, `-d${Math.round(f["wrk-duration"] / 1000)}s`, "-s", lua, url];
+  process.stderr.write(`wrk (${label}): ${cmd.join(" ")}\n`);
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  const text = r.stdout.toString();
+  writeFileSync(join(out, `wrk-${label}.txt`), text + r.stderr.toString());
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  if (!m) fail(`wrk printed no rate: ${r.stderr.toString().trim() || text.trim()}`, 1);
+  return { cmd: cmd.join(" "), rps: Number(m[1]) };
+}
+
+const loadBefore = loadavg();
+const wrkBefore = wrk("before");
+const harnessCmd = [
+  ...pin(1), process.execPath, join(ROOT, "src/load/cli.ts"),
+  "--url", url, "--corpus", corpus, "--find-max", "--p99", "1s", "--rps", String(f.start),
+  "--duration", formatDuration(f.duration), "--warmup", formatDuration(f.warmup), "--timeout", "2s",
+  "--connections", String(f.connections), "--max-steps", String(f["max-steps"]),
+  "--json", "--quiet", "--plot", join(out, "curve.svg"),
+];
+process.stderr.write(`harness: ${harnessCmd.join(" ")}\n`);
+const h = Bun.spawnSync(harnessCmd, { stdout: "pipe", stderr: "inherit" });
+if (h.exitCode !== 0 && h.exitCode !== 3) fail(`the harness failed (exit ${h.exitCode})`, 1);
+writeFileSync(join(out, "find-max.json"), h.stdout.toString());
+const fm = JSON.parse(h.stdout.toString()) as {
+  maxRps: number | null;
+  limitedBy: string;
+  steps: { rps: number; achievedRps: number; verdict: string; valid: boolean; reasons: string[]; p99: number }[];
+};
+const wrkAfter = wrk("after");
+
+// The instrument's capacity: the highest rate it held validly (the p99 threshold is set high, 1 s, so only validity binds).
+const valid = fm.steps.filter((s) => s.valid);
+const harnessRps = valid.length ? Math.max(...valid.map((s) => s.rps)) : 0;
+const lowestInvalid = Math.min(...fm.steps.filter((s) => !s.valid).map((s) => s.rps));
+const wrkRps = wrkBefore && wrkAfter ? (wrkBefore.rps + wrkAfter.rps) / 2 : null;
+const gitRev = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd: ROOT, stdout: "pipe" }).stdout.toString().trim();
+const meta = {
+  benchmark: "load-capacity",
+  command: ["bun", "bench/load-capacity.ts", ...process.argv.slice(2)].join(" "),
+  date: new Date().toISOString(),
+  git: gitRev,
+  bun: Bun.version,
+  cpu: { model: cpus()[0]?.model ?? "unknown", cores: cpus().length },
+  pinning: pinned ? "server on CPU 0; harness and wrk on CPU 1 (taskset -c)" : "not pinned",
+  note: "shared machine: other work may run on either core; figures are noisy",
+  loadavg: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
+  server: serverCmd.join(" ").replace(process.execPath, "bun"),
+  harness: {
+    command: harnessCmd.join(" ").replace(process.execPath, "bun"),
+    transport: "raw",
+    connections: f.connections,
+    maxValidRps: harnessRps,
+    lowestInvalidRps: Number.isFinite(lowestInvalid) ? lowestInvalid : null,
+    findMaxRps: fm.maxRps,
+    limitedBy: fm.limitedBy,
+    steps: fm.steps.map((s) => ({ rps: s.rps, achieved: s.achievedRps, verdict: s.verdict, p99: s.p99, reasons: s.reasons })),
+  },
+  wrk: wrkBefore && wrkAfter ? { command: wrkBefore.cmd, before: wrkBefore.rps, after: wrkAfter.rps, mean: wrkRps, model: "closed loop" } : "missing",
+  ratio: wrkRps ? Math.round((harnessRps / wrkRps) * 1000) / 1000 : null,
+};
+writeFileSync(join(out, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
+
+console.log(`harness (open model, valid): ${harnessRps} req/s${Number.isFinite(lowestInvalid) ? ` (first invalid step: ${lowestInvalid} req/s)` : ""}; find-max stopped by: ${fm.limitedBy}`);
+console.log(wrkRps ? `wrk (closed loop, ${f["wrk-connections"]} connections): ${Math.round(wrkRps)} req/s (before ${Math.round(wrkBefore!.rps)}, after ${Math.round(wrkAfter!.rps)})` : "wrk: MISSING (apt-get install -y wrk)");
+if (meta.ratio !== null) console.log(`harness / wrk = ${meta.ratio}`);
+console.log(`written: ${join(out, "meta.json")}`);
+server.kill();
+process.exit(haveWrk ? 0 : 1);
