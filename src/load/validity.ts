@@ -83,6 +83,9 @@ export function judge(input: ValidityInput, rules: ValidityRules): Validity {
     const thread = Number.isNaN(hot.cpuThread) ? "" : ` (JS thread ${pct(hot.cpuThread)})`;
     reasons.push(`generator process at ${pct(hot.cpuProcess)} of a core${thread} in second ${hot.index + 1} (limit ${pct(rules.maxCpu)}): it is saturated`);
   }
+  if (input.scheduleLagP99Ms > rules.maxLagMs && peakProcess >= 0 && peakProcess < 0.8) {
+    notes.push(`the generator lagged while using at most ${pct(peakProcess)} of a core: its core was likely busy with other work (or its event loop was blocked)`);
+  }
   if (input.clamped > 0) notes.push(`${input.clamped} values fell outside the histogram bounds and were clamped`);
 
   return {

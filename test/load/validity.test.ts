@@ -56,3 +56,8 @@ describe("validity rules", () => {
     expect(judge(input([win(0, 1000, 100, 1)], 50), rules).reasons).toHaveLength(3);
   });
 });
+
+test("lag without a busy process points at the machine, not the harness", () => {
+  const v = judge(input([win(0, 1000, 1000, 0.3)], 40), rules);
+  expect(v.notes).toEqual(["the generator lagged while using at most 30% of a core: its core was likely busy with other work (or its event loop was blocked)"]);
+});
