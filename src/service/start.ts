@@ -9,6 +9,8 @@ import { createApp } from "../http/app.ts";
 import { openTsIndex } from "../index/ts-index.ts";
 import type { VerifyMode } from "../index/open.ts";
 import { createAdminApp } from "../admin/server.ts";
+import { createAdminHub } from "../admin/hub.ts";
+import { instrumentHotPath } from "../admin/requests.ts";
 import { defaultIndexDir, ensureDefaultIndex, PROJECT_ROOT } from "./default-index.ts";
 
 export interface ServiceOptions {
@@ -40,7 +42,9 @@ export async function startService(o: ServiceOptions) {
   const index = openTsIndex(indexDir, { verify: o.verify });
   const openMs = performance.now() - openStarted;
 
-  const app = createApp({ index, variant, limits: o.limits }).listen({
+  // The admin hub observes every hot-path request (metrics, in-flight table, trace) and owns the profiling rates.
+  const hub = createAdminHub({ blockProfileRate: o.blockProfileRate, mutexProfileFraction: o.mutexProfileFraction, variant: variant.name, workerId: o.workerId });
+  const app = instrumentHotPath(createApp({ index, variant, limits: o.limits, observer: hub.tracker }), hub.tracker).listen({
     port: o.port,
     hostname: o.host,
     reusePort: o.workers > 1,
@@ -48,7 +52,7 @@ export async function startService(o: ServiceOptions) {
   });
   const server = app.server!;
   const adminPort = o.adminPort === 0 ? 0 : o.adminPort + o.workerId;
-  const admin = createAdminApp().listen({ port: adminPort, hostname: o.adminHost });
+  const admin = createAdminApp(hub).listen({ port: adminPort, hostname: o.adminHost });
 
   const children: Subprocess[] = [];
   if (o.workerId === 0 && o.workers > 1) {

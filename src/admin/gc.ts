@@ -1,0 +1,98 @@
+/**
+ * GC cycles from v8.GCProfiler (Bun implements it over JSC's heap observer).
+ * Its statistics carry the cycle type, its cost (the cycle's wall time, which
+ * for JSC's concurrent collector bounds the stop-the-world pause from above)
+ * and heap sizes before and after, but no timestamps: the watcher restarts it
+ * every poll, so a cycle is placed at the poll that reported it.
+ */
+import v8 from "node:v8";
+
+export interface GcEvent {
+  type: string;
+  /** performance.now() ms of the poll that saw it (the cycle ended in the poll interval before). */
+  at: number;
+  costMs: number;
+  usedBefore: number;
+  usedAfter: number;
+}
+
+interface GcStat {
+  gcType: string;
+  cost: number;
+  beforeGC?: { heapStatistics?: { usedHeapSize?: number } };
+  afterGC?: { heapStatistics?: { usedHeapSize?: number } };
+}
+
+interface GcProfilerLike {
+  start(): void;
+  stop(): { statistics?: GcStat[] } | undefined;
+}
+
+/** The background poll: often enough that the profiler's buffer stays small. */
+const IDLE_POLL_MS = 1_000;
+
+export class GcWatcher {
+  private profiler: GcProfilerLike | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly listeners = new Set<(e: GcEvent) => void>();
+  private pollMs = IDLE_POLL_MS;
+  private fast = 0;
+  /** Cumulative per-type totals since start. */
+  readonly totals = new Map<string, { count: number; seconds: number }>();
+
+  start(): this {
+    const Ctor = (v8 as unknown as { GCProfiler?: new () => GcProfilerLike }).GCProfiler;
+    if (!Ctor || this.profiler) return this;
+    this.profiler = new Ctor();
+    this.profiler.start();
+    this.schedule();
+    return this;
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.poll(), this.pollMs);
+    this.timer.unref?.();
+  }
+
+  /** poll collects the cycles since the last poll and hands them out. */
+  poll(): void {
+    const p = this.profiler;
+    if (!p) return;
+    const stats = p.stop()?.statistics ?? [];
+    p.start();
+    const at = performance.now();
+    for (const s of stats) {
+      const e: GcEvent = { type: s.gcType, at, costMs: s.cost / 1000, usedBefore: s.beforeGC?.heapStatistics?.usedHeapSize ?? 0, usedAfter: s.afterGC?.heapStatistics?.usedHeapSize ?? 0 };
+      const t = this.totals.get(e.type) ?? { count: 0, seconds: 0 };
+      t.count++;
+      t.seconds += e.costMs / 1000;
+      this.totals.set(e.type, t);
+      for (const fn of this.listeners) fn(e);
+    }
+  }
+
+  /** onCycle listens for cycles; `fastPollMs` tightens the poll (for a trace) until the listener is removed. */
+  onCycle(fn: (e: GcEvent) => void, fastPollMs?: number): () => void {
+    this.listeners.add(fn);
+    if (fastPollMs) {
+      this.fast++;
+      this.pollMs = fastPollMs;
+      this.schedule();
+    }
+    return () => {
+      this.poll();
+      this.listeners.delete(fn);
+      if (fastPollMs && --this.fast === 0) {
+        this.pollMs = IDLE_POLL_MS;
+        this.schedule();
+      }
+    };
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.profiler?.stop();
+    this.profiler = null;
+  }
+}

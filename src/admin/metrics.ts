@@ -1,0 +1,161 @@
+/**
+ * /metrics: Prometheus text from prom-client, on its own registry.
+ *
+ *   enrich_http_requests_total{route,status}        every hot-path request, including 4xx rejected before the handler
+ *   enrich_http_request_errors_total{route,status}  the ≥400 subset
+ *   enrich_http_requests_in_flight                  requests JS has seen and not answered
+ *   enrich_http_request_duration_seconds{route}     histogram (aggregate across instances with histogram_quantile)
+ *   enrich_http_request_duration_quantile_seconds{route,quantile}
+ *                                                   p50/p99/p99.9 from an HdrHistogram over the last 1–2 minutes
+ *   enrich_http_request_queue_seconds{route}        arrival − X-Request-Start, when clients send it
+ *   enrich_gc_duration_seconds{type}                GC cycles (count and wall time, from v8.GCProfiler)
+ *   enrich_lock_contentions_total / enrich_lock_wait_seconds_total{lock}   while mutex profiling is on
+ *   enrich_profiling_*                              the profiling rates in force (they cost latency)
+ *   process_* and nodejs_* defaults: CPU, RSS, heap in use (nodejs_heap_size_used_bytes),
+ *   event-loop delay (nodejs_eventloop_lag_*_seconds)
+ */
+import * as hdr from "hdr-histogram-js";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { GcWatcher } from "./gc.ts";
+import type { MutexProfiler } from "./mutex.ts";
+import type { BlockProfiler } from "./block.ts";
+import type { RequestTracker } from "./requests.ts";
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const GC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+const QUANTILES = [0.5, 0.99, 0.999];
+/** The HDR quantiles cover the current and the previous window: 1–2 minutes of requests. */
+const HDR_WINDOW_MS = 60_000;
+/** 1 µs to 1 min at 3 significant digits. */
+const HDR_MAX_US = 60_000_000;
+
+/** A pair of HdrHistograms rotated every window, so quantiles reflect recent traffic, not the whole uptime. */
+class RecentHistogram {
+  private current = this.fresh();
+  private previous = this.fresh();
+  private rotatedAt = performance.now();
+
+  private fresh() {
+    return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HDR_MAX_US, numberOfSignificantValueDigits: 3, bitBucketSize: 64, useWebAssembly: false });
+  }
+
+  private rotate(now: number): void {
+    if (now - this.rotatedAt < HDR_WINDOW_MS) return;
+    this.previous = this.current;
+    this.current = this.fresh();
+    // After a long quiet spell the previous window is stale too.
+    if (now - this.rotatedAt >= 2 * HDR_WINDOW_MS) this.previous = this.fresh();
+    this.rotatedAt = now;
+  }
+
+  record(seconds: number): void {
+    this.rotate(performance.now());
+    this.current.recordValue(Math.min(HDR_MAX_US, Math.max(1, Math.round(seconds * 1e6))));
+  }
+
+  /** quantiles returns seconds at each quantile, or null when nothing was recorded in the window. */
+  quantiles(qs: number[]): number[] | null {
+    this.rotate(performance.now());
+    const merged = this.fresh();
+    merged.add(this.previous);
+    merged.add(this.current);
+    if (merged.totalCount === 0) return null;
+    return qs.map((q) => merged.getValueAtPercentile(q * 100) / 1e6);
+  }
+}
+
+export interface MetricsSources {
+  tracker: RequestTracker;
+  gc: GcWatcher;
+  mutex: MutexProfiler;
+  block: BlockProfiler;
+  variant: string;
+  workerId: number;
+}
+
+/** createMetrics builds the registry and wires it to the request tracker and GC watcher. */
+export function createMetrics(src: MetricsSources): { registry: Registry; scrape(): Promise<string> } {
+  const registry = new Registry();
+  registry.setDefaultLabels({ worker: String(src.workerId) });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  // Bun has no "gc" PerformanceObserver entries: prom-client's GC histogram would read zero forever.
+  registry.removeSingleMetric("nodejs_gc_duration_seconds");
+
+  const requests = new Counter({ name: "enrich_http_requests_total", help: "Hot-path requests by route and response status.", labelNames: ["route", "status"], registers: [registry] });
+  const errors = new Counter({ name: "enrich_http_request_errors_total", help: "Hot-path requests answered with status >= 400.", labelNames: ["route", "status"], registers: [registry] });
+  const duration = new Histogram({ name: "enrich_http_request_duration_seconds", help: "Time from JS receiving the request to its Response being ready.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const queue = new Histogram({ name: "enrich_http_request_queue_seconds", help: "Arrival in JS minus the client's X-Request-Start (only requests that send it).", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const recent = new Map<string, RecentHistogram>();
+
+  src.tracker.onFinish((r) => {
+    const seconds = (r.ended! - r.arrived) / 1e3;
+    const status = String(r.status);
+    requests.inc({ route: r.route, status });
+    if (r.status! >= 400) errors.inc({ route: r.route, status });
+    duration.observe({ route: r.route }, seconds);
+    if (r.sent !== undefined) queue.observe({ route: r.route }, (r.arrived - r.sent) / 1e3);
+    let h = recent.get(r.route);
+    if (!h) recent.set(r.route, (h = new RecentHistogram()));
+    h.record(seconds);
+  });
+
+  new Gauge({
+    name: "enrich_http_request_duration_quantile_seconds",
+    help: "Request duration quantiles from an HdrHistogram over the last 1-2 minutes.",
+    labelNames: ["route", "quantile"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, h] of recent) {
+        const values = h.quantiles(QUANTILES);
+        if (values) QUANTILES.forEach((q, i) => this.set({ route, quantile: String(q) }, values[i]!));
+      }
+    },
+  });
+
+  new Gauge({
+    name: "enrich_http_requests_in_flight",
+    help: "Hot-path requests received and not yet answered.",
+    registers: [registry],
+    collect() {
+      this.set(src.tracker.inflight.size);
+    },
+  });
+
+  const gcDuration = new Histogram({ name: "enrich_gc_duration_seconds", help: "GC cycles by type: wall time of each cycle (JSC collects concurrently; the pause is at most this).", labelNames: ["type"], buckets: GC_BUCKETS, registers: [registry] });
+  src.gc.onCycle((e) => gcDuration.observe({ type: e.type }, e.costMs / 1e3));
+
+  const lockCount = new Counter({ name: "enrich_lock_contentions_total", help: "Contended async-lock acquires (counted while mutex profiling is on).", labelNames: ["lock"], registers: [registry] });
+  const lockWait = new Counter({ name: "enrich_lock_wait_seconds_total", help: "Time waiters spent queued on async locks (while mutex profiling is on).", labelNames: ["lock"], registers: [registry] });
+  const seen = new Map<string, { count: number; waitNs: number }>();
+  new Gauge({
+    name: "enrich_profiling_block_rate_milliseconds",
+    help: "Block profiling threshold in force (0 = off).",
+    registers: [registry],
+    collect() {
+      this.set(src.block.rate);
+    },
+  });
+  new Gauge({
+    name: "enrich_profiling_mutex_fraction",
+    help: "Mutex profiling sampling fraction in force: 1 in N contentions carries a stack (0 = off).",
+    registers: [registry],
+    collect() {
+      this.set(src.mutex.rate);
+    },
+  });
+  new Gauge({ name: "enrich_build_info", help: "Constant 1, labelled with the variant and Bun version.", labelNames: ["variant", "bun"], registers: [registry] }).set({ variant: src.variant, bun: Bun.version }, 1);
+
+  /** scrape brings the pulled sources up to date (GC cycles, lock totals: no per-event cost), then renders. */
+  async function scrape(): Promise<string> {
+    src.gc.poll();
+    for (const [lock, t] of src.mutex.totals) {
+      const before = seen.get(lock) ?? { count: 0, waitNs: 0 };
+      if (t.count > before.count) lockCount.inc({ lock }, t.count - before.count);
+      if (t.waitNs > before.waitNs) lockWait.inc({ lock }, (t.waitNs - before.waitNs) / 1e9);
+      seen.set(lock, { ...t });
+    }
+    return registry.metrics();
+  }
+  return { registry, scrape };
+}

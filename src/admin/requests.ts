@@ -1,0 +1,138 @@
+/**
+ * Request tracking for the admin side: every hot-path request is seen from the
+ * moment Bun hands it to JS (Elysia `wrap`, so 415/413/400 rejected before the
+ * handler count too) to the moment its Response is ready. The /enrich handler's
+ * RequestObserver calls mark the stages in between. Listeners (metrics, trace)
+ * get each finished request; the in-flight table is read live.
+ */
+import type { RequestObserver } from "../http/app.ts";
+
+export interface RequestRecord {
+  id: number;
+  method: string;
+  route: string;
+  /** performance.now() ms when JS first saw the request. */
+  arrived: number;
+  /** When the client says it sent it (X-Request-Start), if it did: arrived - sent is queue wait. */
+  sent?: number;
+  bytes: number;
+  stage: string;
+  stageAt: number;
+  /** Stage transitions after arrival, in order. */
+  stages: { name: string; at: number }[];
+  status?: number;
+  ended?: number;
+}
+
+/** Routes are labels: a fixed set, so /metrics cardinality cannot grow with hostile paths. */
+const ROUTES = new Set(["/enrich", "/healthz"]);
+/** Clients that stamp X-Request-Start more than this long ago are treated as clock skew, not queueing. */
+const MAX_QUEUE_MS = 60_000;
+
+/** parseRequestStart reads X-Request-Start (`t=<epoch s|ms|µs>` or a bare number) as performance.now() ms. */
+export function parseRequestStart(header: string | null, nowPerf = performance.now()): number | undefined {
+  if (!header) return undefined;
+  const v = Number(header.trim().replace(/^t=/, ""));
+  if (!Number.isFinite(v) || v <= 0) return undefined;
+  const epochMs = v < 1e11 ? v * 1e3 : v < 1e14 ? v : v / 1e3;
+  const perf = epochMs - performance.timeOrigin;
+  return perf <= nowPerf + 1 && nowPerf - perf < MAX_QUEUE_MS ? Math.min(perf, nowPerf) : undefined;
+}
+
+export class RequestTracker implements RequestObserver {
+  readonly inflight = new Map<number, RequestRecord>();
+  private readonly byRequest = new WeakMap<Request, RequestRecord>();
+  private readonly listeners = new Set<(r: RequestRecord) => void>();
+  private nextId = 1;
+
+  /** onFinish registers a listener for finished requests; returns its remover. */
+  onFinish(fn: (r: RequestRecord) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  arrive(request: Request): RequestRecord {
+    const now = performance.now();
+    const path = pathOf(request.url);
+    const r: RequestRecord = {
+      id: this.nextId++,
+      method: request.method,
+      route: ROUTES.has(path) ? path : "other",
+      arrived: now,
+      sent: parseRequestStart(request.headers.get("x-request-start"), now),
+      bytes: Number(request.headers.get("content-length") ?? 0) || 0,
+      stage: "read-body",
+      stageAt: now,
+      stages: [],
+    };
+    this.inflight.set(r.id, r);
+    this.byRequest.set(request, r);
+    return r;
+  }
+
+  finish(r: RequestRecord, status: number): void {
+    if (r.ended !== undefined) return;
+    r.ended = performance.now();
+    r.status = status;
+    this.inflight.delete(r.id);
+    for (const fn of this.listeners) fn(r);
+  }
+
+  private mark(r: RequestRecord, name: string): void {
+    const now = performance.now();
+    r.stage = name;
+    r.stageAt = now;
+    r.stages.push({ name, at: now });
+  }
+
+  // RequestObserver: the /enrich handler's view, after body parsing and validation.
+  start(request: Request): unknown {
+    const r = this.byRequest.get(request) ?? this.arrive(request);
+    this.mark(r, "handler");
+    return r;
+  }
+
+  stage(token: unknown, stage: string): void {
+    if (token) this.mark(token as RequestRecord, stage);
+  }
+
+  end(token: unknown, _status: number): void {
+    // The wrapper records the final status once the Response exists; here the handler's work is over.
+    if (token) this.mark(token as RequestRecord, "respond");
+  }
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const q = url.indexOf("?", start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+/**
+ * instrumentHotPath wraps the hot-path app's fetch so every request, including
+ * those rejected before the handler, is tracked. Call before .listen().
+ */
+export function instrumentHotPath<T extends { wrap(fn: never): T }>(app: T, tracker: RequestTracker): T {
+  const hoc = (fetch: Fetch) => (request: Request) => {
+    const r = tracker.arrive(request);
+    let out: Response | Promise<Response>;
+    try {
+      out = fetch(request);
+    } catch (e) {
+      tracker.finish(r, 500);
+      throw e;
+    }
+    if (out instanceof Response) {
+      tracker.finish(r, out.status);
+      return out;
+    }
+    return out.then(
+      (res) => (tracker.finish(r, res.status), res),
+      (e) => (tracker.finish(r, 500), Promise.reject(e)),
+    );
+  };
+  return app.wrap(hoc as never);
+}

@@ -1,0 +1,175 @@
+/**
+ * /debug/pprof/trace: a timeline in Chrome trace-event JSON (Perfetto,
+ * chrome://tracing, DevTools open it). Where a profile sums, a trace keeps
+ * order and overlap: each request's queue wait (when the client sends
+ * X-Request-Start), body read + validation and handler stages as nested async
+ * slices; GC cycles and event-loop stalls on the loop's track; the sampled JS
+ * stacks as a flame chart; heap and in-flight counters.
+ */
+import { epochMs } from "./clock.ts";
+import type { GcWatcher } from "./gc.ts";
+import type { RequestRecord, RequestTracker } from "./requests.ts";
+import { type StackSample, subscribe } from "./sampler.ts";
+import { watchStalls, type Stall } from "./stalls.ts";
+import type { GcEvent } from "./gc.ts";
+
+export const TRACE_DEFAULTS = Object.freeze({ seconds: 5, maxSeconds: 60, hz: 100, stallMs: 10, counterEveryMs: 10, gcPollMs: 10 });
+
+const LOOP_TID = 1, CPU_TID = 2, REQ_TID = 3;
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  pid: number;
+  tid: number;
+  dur?: number;
+  cat?: string;
+  id?: string;
+  args?: Record<string, unknown>;
+  s?: string;
+}
+
+export interface TraceOptions {
+  seconds: number;
+  hz: number;
+  stallMs: number;
+  label: string;
+}
+
+let busy = false;
+
+export function traceBusy(): boolean {
+  return busy;
+}
+
+const us = (ms: number) => Math.round(ms * 1000);
+
+/** captureTrace records `seconds` of wall-clock time and returns the trace JSON object. Throws if one is running. */
+export async function captureTrace(o: TraceOptions, tracker: RequestTracker, gc: GcWatcher, signal?: AbortSignal): Promise<{ traceEvents: TraceEvent[]; displayTimeUnit: string; otherData: Record<string, unknown> }> {
+  if (busy) throw new Error("a trace is already being captured");
+  busy = true;
+  const pid = process.pid;
+  const start = performance.now();
+  const requests: RequestRecord[] = [];
+  const gcs: GcEvent[] = [];
+  const stalls: Stall[] = [];
+  const samples: StackSample[] = [];
+  const counters: TraceEvent[] = [];
+  const stops = [
+    tracker.onFinish((r) => requests.push(r)),
+    gc.onCycle((e) => gcs.push(e), TRACE_DEFAULTS.gcPollMs),
+    watchStalls(o.stallMs, (s) => stalls.push(s)),
+    subscribe(1000 / o.hz, (batch) => samples.push(...batch.filter((s) => s.t >= start))),
+  ];
+  const counterTimer = setInterval(() => {
+    counters.push({ name: "in-flight requests", ph: "C", ts: us(performance.now()), pid, tid: REQ_TID, args: { requests: tracker.inflight.size } });
+  }, TRACE_DEFAULTS.counterEveryMs);
+  try {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, o.seconds * 1000);
+      signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+  } finally {
+    clearInterval(counterTimer);
+    for (const stop of stops) stop();
+    busy = false;
+  }
+  const end = performance.now();
+  // Requests still running at the end are drawn up to the end, marked unfinished.
+  const open = [...tracker.inflight.values()].map((r) => ({ ...r, stages: [...r.stages], ended: end, unfinished: true }));
+
+  const events: TraceEvent[] = [
+    { name: "process_name", ph: "M", ts: 0, pid, tid: 0, args: { name: o.label } },
+    { name: "thread_name", ph: "M", ts: 0, pid, tid: LOOP_TID, args: { name: "event loop: GC, stalls" } },
+    { name: "thread_name", ph: "M", ts: 0, pid, tid: CPU_TID, args: { name: `JS samples (${o.hz} Hz)` } },
+    { name: "thread_name", ph: "M", ts: 0, pid, tid: REQ_TID, args: { name: "requests" } },
+    ...[...requests, ...open].flatMap((r) => requestEvents(r, pid)),
+    ...gcs.flatMap((g, i) => gcEvents(g, gcEnd(gcs, i), pid)),
+    ...stalls.map((s) => ({ name: "event-loop stall", cat: "loop", ph: "X", ts: us(s.end - s.delayMs), dur: us(s.delayMs), pid, tid: LOOP_TID, args: { delay_ms: round(s.delayMs) } })),
+    ...sampleSlices(samples, 1000 / o.hz, pid),
+    ...counters,
+  ];
+  return {
+    traceEvents: events,
+    displayTimeUnit: "ms",
+    otherData: {
+      bun: Bun.version,
+      label: o.label,
+      startEpochMs: epochMs(start),
+      timestamps: "microseconds since process start (performance.now)",
+      seconds: o.seconds,
+      hz: o.hz,
+      stallThresholdMs: o.stallMs,
+      requests: requests.length,
+      unfinished: open.length,
+      gcCycles: gcs.length,
+      stalls: stalls.length,
+      samples: samples.length,
+      notes: [
+        "queue wait is shown only for requests that carry X-Request-Start (epoch s, ms or µs; t= prefix allowed)",
+        `GC cycles are placed at the ${TRACE_DEFAULTS.gcPollMs} ms poll that reported them, with their cycle wall time as duration`,
+        "JS samples: idle time is not sampled, so gaps are idle (or native) time",
+      ],
+    },
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function requestEvents(r: RequestRecord & { unfinished?: boolean }, pid: number): TraceEvent[] {
+  const id = `r${r.id}`;
+  const name = `${r.method} ${r.route}`;
+  const begin = r.sent ?? r.arrived;
+  const base = { cat: "request", id, pid, tid: REQ_TID };
+  const out: TraceEvent[] = [{ ...base, name, ph: "b", ts: us(begin), args: { id: r.id, status: r.status ?? null, bytes: r.bytes, ...(r.unfinished ? { unfinished: true } : {}) } }];
+  const slice = (n: string, from: number, to: number) => out.push({ ...base, name: n, ph: "b", ts: us(from) }, { ...base, name: n, ph: "e", ts: us(Math.max(from, to)) });
+  if (r.sent !== undefined) slice("queue wait", r.sent, r.arrived);
+  const marks = [{ name: "read body + validate", at: r.arrived }, ...r.stages];
+  for (let i = 0; i < marks.length; i++) slice(marks[i]!.name, marks[i]!.at, marks[i + 1]?.at ?? r.ended!);
+  out.push({ ...base, name, ph: "e", ts: us(r.ended!) });
+  return out;
+}
+
+/** Cycles reported by the same poll are laid back to back, ending at the poll, so their slices do not overlap. */
+function gcEnd(gcs: GcEvent[], i: number): number {
+  let end = gcs[i]!.at;
+  for (let j = gcs.length - 1; j > i; j--) if (gcs[j]!.at === gcs[i]!.at) end -= gcs[j]!.costMs;
+  return end;
+}
+
+function gcEvents(g: GcEvent, end: number, pid: number): TraceEvent[] {
+  return [
+    { name: `GC ${g.type}`, cat: "gc", ph: "X", ts: us(end - g.costMs), dur: us(g.costMs), pid, tid: LOOP_TID, args: { cycle_ms: round(g.costMs), used_before: g.usedBefore, used_after: g.usedAfter, freed: g.usedBefore - g.usedAfter } },
+    { name: "JS heap", ph: "C", ts: us(g.at), pid, tid: LOOP_TID, args: { used_bytes: g.usedAfter } },
+  ];
+}
+
+/**
+ * sampleSlices turns a time-ordered sample stream into a flame chart: a
+ * function's slice stays open while consecutive samples keep it on the stack;
+ * a gap longer than two intervals (idle) closes everything.
+ */
+export function sampleSlices(samples: StackSample[], intervalMs: number, pid: number): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  let open: { key: string; name: string }[] = [];
+  let lastT = -Infinity;
+  const closeTo = (depth: number, t: number) => {
+    while (open.length > depth) out.push({ name: open.pop()!.name, ph: "E", ts: us(t), pid, tid: CPU_TID });
+  };
+  for (const s of samples) {
+    if (s.t - lastT > 2 * intervalMs) closeTo(0, lastT + intervalMs);
+    const stack = [...s.frames].reverse();
+    let k = 0;
+    while (k < open.length && k < stack.length && open[k]!.key === `${stack[k]!.name}\u0000${stack[k]!.file}`) k++;
+    closeTo(k, s.t);
+    for (let i = k; i < stack.length; i++) {
+      const f = stack[i]!;
+      open.push({ key: `${f.name}\u0000${f.file}`, name: f.name });
+      out.push({ name: f.name, cat: "cpu", ph: "B", ts: us(s.t), pid, tid: CPU_TID, args: { file: f.file, line: f.line } });
+    }
+    lastT = s.t;
+  }
+  closeTo(0, lastT + intervalMs);
+  return out;
+}
