@@ -145,6 +145,6 @@ process.stderr.write(`bench:ab: wrote ${files.map((f) => f.path).join(" and ")};
 const tables = buildTables(files.map((f) => ({ label: f.label, parsed: parseGoBench(f.text, f.path) })), { alpha: 0.05, confidence: 0.95, ignore: [...DEFAULT_IGNORE] });
 process.stdout.write(renderTables(tables));
 if (o["fail-on-regression"] !== undefined) {
-  const r = Bun.spawnSync(["bun", join(ROOT, "bench/compare-cli.ts"), ...files.map((f) => f.path), "--fail-on-regression", o["fail-on-regression"]], { stdout: "ignore", stderr: "inherit" });
+  const r = Bun.spawnSync([process.execPath, join(ROOT, "bench/compare-cli.ts"), ...files.map((f) => f.path), "--fail-on-regression", o["fail-on-regression"]], { stdout: "ignore", stderr: "inherit" });
   process.exit(r.exitCode ?? 1);
 }

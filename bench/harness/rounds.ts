@@ -33,7 +33,7 @@ export interface RoundOptions {
 
 /** runRound runs one round in a fresh process and returns its results; throws with the child's last error line on failure. */
 export async function runRound(o: RoundOptions): Promise<RoundResult[]> {
-  const args = ["bun", join(o.root, "bench/harness/round.ts"), "--seed", String(o.seed), "--time", `${o.timeMs}ms`];
+  const args = [process.execPath, join(o.root, "bench/harness/round.ts"), "--seed", String(o.seed), "--time", `${o.timeMs}ms`];
   if (o.filter !== undefined) args.push("--filter", o.filter);
   if (o.variant !== undefined) args.push("--variant", o.variant);
   if (!o.alloc) args.push("--no-alloc");

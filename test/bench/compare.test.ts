@@ -25,7 +25,7 @@ function rounds(base: Record<string, number>, seed: number, n = 10): string {
 const BASE = { "Enrich/size=1": 1200, "Enrich/size=100": 48000, "Enrich/size=1000": 510000 };
 
 async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  await using p = Bun.spawn(["bun", CLI, ...args], { stdout: "pipe", stderr: "pipe" });
+  await using p = Bun.spawn([process.execPath, CLI, ...args], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
 }

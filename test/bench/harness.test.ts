@@ -12,7 +12,7 @@ import type { BenchSpec } from "../../bench/harness/spec.ts";
 const ROOT = resolve(import.meta.dir, "../..");
 
 async function run(args: string[], cwd = ROOT): Promise<{ code: number; out: string; err: string }> {
-  await using p = Bun.spawn(["bun", ...args], { cwd, stdout: "pipe", stderr: "pipe" });
+  await using p = Bun.spawn([process.execPath, ...args], { cwd, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
 }
