@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/load-capacity.ts [--duration 3s] [--warmup 1s] [--wrk-duration 5s]
+ * Usage: bun bench/load-capacity.ts [--duration 3s] [--warmup 1s] [--wrk-duration 5s] [--transport raw|fetch]
  *                                   [--connections 64] [--wrk-connections 64] [--start 5000] [--out DIR]
  *
  * Capacity of the instrument: the highest arrival rate the load harness
@@ -24,6 +24,7 @@ const f = cli(process.argv.slice(2), "Usage: bun bench/load-capacity.ts [options
   warmup: { kind: "duration", help: "warmup of each find-max step", default: "1s" },
   "wrk-duration": { kind: "duration", help: "length of each wrk run", default: "5s" },
   connections: { kind: "number", help: "harness keep-alive connections", default: 64 },
+  transport: { kind: "string", help: "harness transport", choices: ["raw", "fetch"], default: "raw" },
   "wrk-connections": { kind: "number", help: "wrk connections (closed loop: this many requests always outstanding)", default: 64 },
   start: { kind: "number", help: "first find-max rate", default: 5000 },
   "max-steps": { kind: "number", help: "find-max step budget", default: 10 },
@@ -72,7 +73,7 @@ const harnessCmd = [
   ...pin(1), process.execPath, join(ROOT, "src/load/cli.ts"),
   "--url", url, "--corpus", corpus, "--find-max", "--p99", "1s", "--rps", String(f.start),
   "--duration", formatDuration(f.duration), "--warmup", formatDuration(f.warmup), "--timeout", "2s",
-  "--connections", String(f.connections), "--max-steps", String(f["max-steps"]),
+  "--connections", String(f.connections), "--transport", f.transport, "--max-steps", String(f["max-steps"]),
   "--json", "--quiet", "--plot", join(out, "curve.svg"),
 ];
 process.stderr.write(`harness: ${harnessCmd.join(" ")}\n`);
@@ -105,7 +106,7 @@ const meta = {
   server: serverCmd.join(" ").replace(process.execPath, "bun"),
   harness: {
     command: harnessCmd.join(" ").replace(process.execPath, "bun"),
-    transport: "raw",
+    transport: f.transport,
     connections: f.connections,
     maxValidRps: harnessRps,
     lowestInvalidRps: Number.isFinite(lowestInvalid) ? lowestInvalid : null,
@@ -118,7 +119,7 @@ const meta = {
 };
 writeFileSync(join(out, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
 
-console.log(`harness (open model, valid): ${harnessRps} req/s${Number.isFinite(lowestInvalid) ? ` (first invalid step: ${lowestInvalid} req/s)` : ""}; find-max stopped by: ${fm.limitedBy}`);
+console.log(`harness (open model, ${f.transport} transport, valid): ${harnessRps} req/s${Number.isFinite(lowestInvalid) ? ` (first invalid step: ${lowestInvalid} req/s)` : ""}; find-max stopped by: ${fm.limitedBy}`);
 console.log(wrkRps ? `wrk (closed loop, ${f["wrk-connections"]} connections): ${Math.round(wrkRps)} req/s (before ${Math.round(wrkBefore!.rps)}, after ${Math.round(wrkAfter!.rps)})` : "wrk: MISSING (apt-get install -y wrk)");
 if (meta.ratio !== null) console.log(`harness / wrk = ${meta.ratio}`);
 console.log(`written: ${join(out, "meta.json")}`);

@@ -109,6 +109,23 @@ for (const transport of ["raw", "fetch"] as const) {
   });
 }
 
+for (const transport of ["raw", "fetch"] as const) {
+  test(`large bodies both ways: partial writes and many-chunk responses (${transport})`, async () => {
+    const big = join(dir, "big.ndjson");
+    const attrs = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, "v".repeat(100)]));
+    writeFileSync(big, JSON.stringify({ events: [{ key: "1", attrs }] }) + "\n");
+    const reply = "x".repeat(600_000);
+    let bytes = 0;
+    const url = serve(async (req) => {
+      bytes = (await req.arrayBuffer()).byteLength;
+      return new Response(reply);
+    });
+    const r = await runLoad({ url, corpus: big, rps: 40, durationMs: 500, warmupMs: 0, transport });
+    expect({ ok: r.counts.ok, scheduled: r.counts.scheduled, accounted: r.accounted }).toEqual({ ok: 20, scheduled: 20, accounted: true });
+    expect(bytes).toBeGreaterThan(200_000);
+  });
+}
+
 describe("library use", () => {
   test("an unreachable target rejects with one clear LoadError", async () => {
     const port = closedPort();

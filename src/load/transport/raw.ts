@@ -182,7 +182,9 @@ export class RawTransport implements Transport {
     const at = this.sink.now();
     const { intended, sentAt } = conn;
     const status = conn.parser.status;
-    const close = conn.parser.close;
+    // A server may answer (say 413) before it has read the whole request: the unsent rest would
+    // corrupt the next exchange, so such a connection is closed rather than reused.
+    const close = conn.parser.close || conn.writeFrom < conn.writeEnd;
     conn.req = -1;
     conn.parser.reset();
     this.busy--;
