@@ -56,12 +56,13 @@ describe("load CLI", () => {
   test("--json, --hist-out and --plot", async () => {
     const hist = join(dir, "out/hist.json");
     const plot = join(dir, "out/latency.svg");
-    const r = await load("--url", url, "--rps", "200", "--duration", "1s", "--warmup", "200ms", "--corpus", corpus, "--json", "--hist-out", hist, "--plot", plot);
+    const r = await load("--url", url, "--rps", "200", "--duration", "1s", "--warmup", "200ms", "--corpus", corpus, "--json", "--hist-out", hist, "--plot", plot, "--connections", "unbounded");
     const j = JSON.parse(r.stdout);
     expect(r.code, r.stderr).toBe(j.validity.valid ? 0 : 3);
     expect({ offered: j.offeredRps, scheduled: j.counts.scheduled, accounted: j.accounted }).toEqual({ offered: 200, scheduled: 200, accounted: true });
     for (const h of ["corrected", "service", "sendLag", "scheduleLag"]) expect(Object.keys(j.latency[h])).toEqual(["count", "min", "mean", "p50", "p90", "p99", "p99_9", "max"]);
     expect(r.stderr).toContain("[measure"); // the progress line
+    expect(j.connections.limit).toBe("unbounded");
     const saved = JSON.parse(readFileSync(hist, "utf8"));
     expect(saved.histograms.corrected).toBe(j.histograms.corrected);
     for (const f of ["hist.hgrm", "hist.service.hgrm", "hist.send-lag.hgrm", "hist.schedule-lag.hgrm"]) {
