@@ -155,7 +155,8 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
       if (t.waitNs > before.waitNs) lockWait.inc({ lock }, (t.waitNs - before.waitNs) / 1e9);
       seen.set(lock, { ...t });
     }
-    return registry.metrics();
+    // prom-client renders NaN (an empty loop-delay window) as "Nan"; the exposition format spells it NaN.
+    return (await registry.metrics()).replace(/ Nan$/gm, " NaN");
   }
   return { registry, scrape };
 }

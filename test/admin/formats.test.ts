@@ -1,0 +1,135 @@
+/** The pure parts of src/admin/: encoders and parsers, checked on hand-made inputs with exact answers. */
+import { describe, expect, test } from "bun:test";
+import { cpuToCpuProfile, cpuToPprof, type CpuCapture } from "../../src/admin/cpu-profile.ts";
+import { heapToPprof } from "../../src/admin/heap.ts";
+import { decodePprof, ProfileBuilder, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
+import { parseRequestStart } from "../../src/admin/requests.ts";
+import { parseStack } from "../../src/admin/stack.ts";
+import { StackCounts } from "../../src/admin/stack-counts.ts";
+import { sampleSlices } from "../../src/admin/trace.ts";
+
+const f = (name: string, line = 1, file = "/src/a.ts") => ({ name, file, line });
+
+describe("ProfileBuilder", () => {
+  test("merges identical stacks and labels, keeps distinct ones, round-trips through pprof-format", () => {
+    const b = new ProfileBuilder({ sampleTypes: [["samples", "count"], ["cpu", "nanoseconds"]], periodType: ["cpu", "nanoseconds"], period: 10, defaultSampleType: 1, comments: ["hello"] });
+    b.add([f("leaf", 3), f("main", 9)], [1, 10]);
+    b.add([f("leaf", 3), f("main", 9)], [2, 20]);
+    b.add([f("leaf", 4), f("main", 9)], [1, 10]);
+    b.add([f("leaf", 3), f("main", 9)], [1, 10], { lock: "x" });
+    const p = decodePprof(b.encode());
+    expect(sampleTypes(p)).toEqual(["samples/count", "cpu/nanoseconds"]);
+    expect(p.comment.map((i) => p.stringTable.strings[Number(i)])).toEqual(["hello"]);
+    expect(readSamples(p)).toEqual([
+      { frames: [f("leaf", 3), f("main", 9)], values: [3, 30], labels: {} },
+      { frames: [f("leaf", 4), f("main", 9)], values: [1, 10], labels: {} },
+      { frames: [f("leaf", 3), f("main", 9)], values: [1, 10], labels: { lock: "x" } },
+    ]);
+    // One function per (name, file), one location per line.
+    expect(p.function.length).toBe(2);
+    expect(p.location.length).toBe(3);
+  });
+});
+
+describe("CPU conversions", () => {
+  const capture: CpuCapture = {
+    hz: 100,
+    startMs: 1000,
+    endMs: 1100,
+    samples: [
+      { t: 1010, frames: [f("hot", 5), f("main", 2)] },
+      { t: 1020, frames: [f("hot", 6), f("main", 2)] },
+      { t: 1030, frames: [f("cold", 8), f("main", 3)] },
+    ],
+  };
+
+  test("pprof: one period of CPU per sample, lines kept per frame", () => {
+    const p = decodePprof(cpuToPprof(capture));
+    expect(Number(p.period)).toBe(10_000_000);
+    expect(Number(p.durationNanos)).toBe(100_000_000);
+    expect(readSamples(p).map((s) => [s.frames.map((x) => `${x.name}:${x.line}`).join("<"), ...s.values])).toEqual([
+      ["hot:5<main:2", 1, 10_000_000],
+      ["hot:6<main:2", 1, 10_000_000],
+      ["cold:8<main:3", 1, 10_000_000],
+    ]);
+  });
+
+  test(".cpuprofile: one node per call path of functions, leaf lines in positionTicks, deltas in µs", () => {
+    const p = cpuToCpuProfile(capture) as { nodes: { id: number; callFrame: { functionName: string; lineNumber: number }; hitCount: number; children: number[]; positionTicks?: unknown }[]; samples: number[]; timeDeltas: number[] };
+    const byName = Object.fromEntries(p.nodes.map((n) => [n.callFrame.functionName, n]));
+    expect(p.nodes.map((n) => n.callFrame.functionName)).toEqual(["(root)", "main", "hot", "cold"]);
+    expect(byName.main!.children).toEqual([byName.hot!.id, byName.cold!.id]);
+    expect(byName.hot!.hitCount).toBe(2);
+    expect(byName.hot!.positionTicks).toEqual([{ line: 5, ticks: 1 }, { line: 6, ticks: 1 }]);
+    // 0-based first sampled line.
+    expect(byName.hot!.callFrame.lineNumber).toBe(4);
+    expect(p.samples).toEqual([byName.hot!.id, byName.hot!.id, byName.cold!.id]);
+    expect(p.timeDeltas).toEqual([10_000, 10_000, 10_000]);
+  });
+});
+
+describe("trace flame chart", () => {
+  test("consecutive samples keep shared frames open; an idle gap closes everything; B and E balance", () => {
+    const ev = sampleSlices(
+      [
+        { t: 0, frames: [f("a"), f("main")] },
+        { t: 1, frames: [f("b"), f("main")] },
+        { t: 10, frames: [f("a"), f("main")] },
+      ],
+      1,
+      1,
+    );
+    expect(ev.map((e) => `${e.ph}${e.name}@${e.ts}`)).toEqual(["Bmain@0", "Ba@0", "Ea@1000", "Bb@1000", "Eb@2000", "Emain@2000", "Bmain@10000", "Ba@10000", "Ea@11000", "Emain@11000"]);
+  });
+});
+
+describe("parsers", () => {
+  test("parseStack reads JSC stack lines, named, anonymous and native", () => {
+    const stack = "Error\n    at acquire (/w/src/enrich/async-mutex.ts:43:37)\n    at async enrichBatchV0 (/w/src/enrich/v0/index.ts:83:30)\n    at map (native:1:11)\n    at /w/x.ts:5:52";
+    expect(parseStack(stack)).toEqual([
+      { name: "acquire", file: "/w/src/enrich/async-mutex.ts", line: 43 },
+      { name: "enrichBatchV0", file: "/w/src/enrich/v0/index.ts", line: 83 },
+      { name: "map", file: "", line: 1 },
+      { name: "(anonymous)", file: "/w/x.ts", line: 5 },
+    ]);
+  });
+
+  test("parseRequestStart accepts epoch seconds, ms and µs (t= optional), refuses the future and the ancient", () => {
+    const now = performance.now();
+    const epoch = performance.timeOrigin + now - 5;
+    for (const h of [`t=${epoch / 1e3}`, `${epoch}`, `t=${Math.round(epoch * 1e3)}`]) expect(parseRequestStart(h, now)! - (now - 5)).toBeLessThan(0.01);
+    expect(parseRequestStart(`${epoch + 1000}`, now)).toBeUndefined();
+    expect(parseRequestStart(`${epoch - 120_000}`, now)).toBeUndefined();
+    expect(parseRequestStart("soon", now)).toBeUndefined();
+    expect(parseRequestStart(null, now)).toBeUndefined();
+  });
+});
+
+describe("StackCounts", () => {
+  test("a windowed read is the difference from a snapshot; unchanged stacks drop out", () => {
+    const c = new StackCounts();
+    c.add([f("a")], [1, 100]);
+    c.add([f("b")], [1, 50]);
+    const base = c.snapshot();
+    c.add([f("a")], [2, 300]);
+    const spec = { sampleTypes: [["stalls", "count"], ["delay", "nanoseconds"]] as [string, string][] };
+    expect(readSamples(decodePprof(c.toPprof(spec, base))).map((s) => [s.frames[0]!.name, ...s.values])).toEqual([["a", 2, 300]]);
+    expect(readSamples(decodePprof(c.toPprof(spec))).map((s) => [s.frames[0]!.name, ...s.values])).toEqual([["a", 3, 400], ["b", 1, 50]]);
+  });
+});
+
+describe("heap pprof", () => {
+  test("folds a V8 snapshot into objects and bytes by [constructor, kind]; string contents never become names", () => {
+    const snapshot = {
+      snapshot: { meta: { node_fields: ["type", "name", "id", "self_size", "edge_count"], node_types: [["hidden", "object", "string", "closure"]] } },
+      nodes: [1, 0, 1, 32, 0, 1, 0, 2, 48, 0, 2, 1, 3, 20, 0, 2, 2, 4, 30, 0, 3, 3, 5, 64, 0],
+      strings: ["Point", "secret-token", "other", "fn"],
+    };
+    const samples = readSamples(decodePprof(heapToPprof(JSON.stringify(snapshot))));
+    expect(samples.map((s) => [s.frames.map((x) => x.name).join("<"), ...s.values])).toEqual([
+      ["Point<[object]", 2, 80],
+      ["(string)<[string]", 2, 50],
+      ["Function<[closure]", 1, 64],
+    ]);
+  });
+});

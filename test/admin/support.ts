@@ -1,0 +1,58 @@
+/**
+ * The service under a short, bounded local load, for the admin tests: a child
+ * process on free ports (self-test hooks on), and a few fetch loops posting
+ * 100-event batches to 127.0.0.1 until stopped.
+ */
+import { KeySpace } from "../../src/domain/keys.ts";
+import { decodePprof, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
+import { builtIndex } from "../support/fixtures.ts";
+import { startService, type RunningService } from "../support/service.ts";
+
+export const ENTRIES = 20_000, SEED = 3;
+
+/** Request bodies of `events` keys each (a few misses), deterministic. */
+export function bodies(count: number, events: number): string[] {
+  const ks = new KeySpace(SEED);
+  return Array.from({ length: count }, (_, b) =>
+    JSON.stringify({ events: Array.from({ length: events }, (_, i) => ({ key: ks.keyString((b * 7919 + i * 104729) % (ENTRIES + 200)), attrs: { i: String(i) } })) }),
+  );
+}
+
+/** startAdminService spawns the service with the admin self-test hooks enabled. */
+export function startAdminService(extra: string[] = []): Promise<RunningService> {
+  return startService(["--index", builtIndex(ENTRIES, SEED), ...extra], { env: { ENRICH_ADMIN_SELFTEST: "1" } });
+}
+
+/** drive keeps `connections` fetch loops posting to /enrich until the returned stop() is awaited. */
+export function drive(url: string, connections = 2, events = 100): { stop(): Promise<number> } {
+  const payloads = bodies(16, events);
+  let running = true, sent = 0;
+  const loops = Array.from({ length: connections }, async (_, c) => {
+    for (let i = c; running; i++) {
+      const res = await fetch(`${url}/enrich`, { method: "POST", headers: { "content-type": "application/json", "x-request-start": `t=${Date.now()}` }, body: payloads[i % payloads.length] });
+      await res.arrayBuffer();
+      sent++;
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return sent;
+    },
+  };
+}
+
+/** fetchPprof GETs an admin profile and decodes it. */
+export async function fetchPprof(url: string) {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const profile = decodePprof(bytes);
+  return { bytes, profile, types: sampleTypes(profile), samples: readSamples(profile), comments: profile.comment.map((i) => profile.stringTable.strings[Number(i)]!) };
+}
+
+/** Total of value `i` over samples whose stack has a frame named `name`. */
+export function weightOf(samples: ReturnType<typeof readSamples>, name: string, i = 0): number {
+  return samples.filter((s) => s.frames.some((f) => f.name === name)).reduce((a, s) => a + s.values[i]!, 0);
+}
