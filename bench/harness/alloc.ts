@@ -10,8 +10,8 @@
  *   - mimalloc's cumulative malloc_requested (bun:jsc heapStats().mimalloc):
  *     off-heap memory such as string characters, ArrayBuffer contents and
  *     runtime buffers, counted in bytes.
- * A window that saw a collection (the heap's live size changed) is thrown away
- * and K halved. Noise from other threads only adds bytes, so the figure is the
+ * A window that saw a collection (JSC's heap size, less the extra memory
+ * reported as it is allocated, changed) is thrown away and K halved. Noise from other threads only adds bytes, so the figure is the
  * least of three windows. The first window after the GC is discarded too: it refills the
  * free cells the GC left in partially live blocks. The cost of the probes
  * themselves is measured on an empty operation and subtracted. K doubles until
@@ -21,7 +21,7 @@
  * inside the window is still counted (this is allocation, not retention), and
  * allocations by other threads (JIT, GC helpers) during the window add noise.
  */
-import { heapSize, heapStats } from "bun:jsc";
+import { heapStats } from "bun:jsc";
 
 const TARGET_BYTES = 1 << 20;
 const MAX_K = 1 << 16;
@@ -30,7 +30,22 @@ const REPEATS = 3;
 const REPEAT_BUDGET_MS = 100;
 
 const heapCapacity = () => process.memoryUsage().heapTotal;
-const mallocRequested = () => (heapStats() as unknown as { mimalloc?: { malloc_requested?: number } }).mimalloc?.malloc_requested ?? 0;
+
+interface Counters {
+  /** Cumulative bytes requested from mimalloc. */
+  malloc: number;
+  /**
+   * JSC's heap size less its reported extra memory: constant between
+   * collections (extra memory, e.g. a Response's buffers, is added as it is
+   * reported), so a change means a collection ran.
+   */
+  collected: number;
+}
+
+function counters(): Counters {
+  const s = heapStats() as unknown as { heapSize: number; extraMemorySize: number; mimalloc?: { malloc_requested?: number } };
+  return { malloc: s.mimalloc?.malloc_requested ?? 0, collected: s.heapSize - s.extraMemorySize };
+}
 
 async function runK(op: () => unknown, k: number, isAsync: boolean): Promise<void> {
   if (isAsync) for (let i = 0; i < k; i++) await op();
@@ -40,13 +55,13 @@ async function runK(op: () => unknown, k: number, isAsync: boolean): Promise<voi
 // Bytes counted in the second of two windows of k ops after a full GC; undefined if a GC ran.
 async function window(op: () => unknown, k: number, isAsync: boolean): Promise<number | undefined> {
   Bun.gc(true);
-  const live = heapSize();
+  const before = counters().collected;
   await runK(op, k, isAsync);
-  const c1 = heapCapacity(), m1 = mallocRequested();
+  const c1 = heapCapacity(), m1 = counters().malloc;
   await runK(op, k, isAsync);
-  const c2 = heapCapacity(), m2 = mallocRequested();
-  if (heapSize() !== live) return undefined;
-  return c2 - c1 + (m2 - m1);
+  const c2 = heapCapacity(), after = counters();
+  if (after.collected !== before) return undefined;
+  return c2 - c1 + (after.malloc - m1);
 }
 
 /** allocPerOp estimates the bytes one call of `op` allocates; undefined when no GC-free window could be had. */
