@@ -55,6 +55,17 @@ if (o.filter !== undefined) {
   }
 }
 
+if (o.variants) {
+  const { getVariant } = await import("../src/enrich/registry.ts");
+  for (const v of o._) {
+    try {
+      getVariant(v);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+}
+
 interface Side {
   label: string;
   root: string;
