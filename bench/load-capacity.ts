@@ -1,6 +1,6 @@
 /**
  * Usage: bun bench/load-capacity.ts [--duration 3s] [--warmup 1s] [--wrk-duration 5s] [--transport raw|fetch]
- *                                   [--connections 64] [--wrk-connections 64] [--start 5000] [--out DIR]
+ *                                   [--connections 64] [--wrk-connections 64] [--start 10000] [--retries 2] [--out DIR]
  *
  * Capacity of the instrument: the highest arrival rate the load harness
  * holds *validly* (bun run load --find-max, every step judged by the validity
@@ -8,7 +8,10 @@
  * same server in the same run. Server pinned to CPU 0, harness and wrk to
  * CPU 1 (taskset), so each generator gets exactly one core. wrk runs before
  * and after the harness; both figures are printed and written, with the
- * conditions, to DIR/meta.json (default .bench-out/load-capacity).
+ * conditions, to DIR/meta.json (default .bench-out/load-capacity). On a
+ * shared machine other work only ever lowers a figure, so the comparison is
+ * best wrk run vs the highest rate the harness held validly (a step made
+ * invalid by a disturbance is re-run, --retries); medians are kept beside.
  *
  * Needs wrk (apt-get install -y wrk) and taskset (util-linux).
  */
@@ -26,8 +29,10 @@ const f = cli(process.argv.slice(2), "Usage: bun bench/load-capacity.ts [options
   connections: { kind: "number", help: "harness keep-alive connections", default: 64 },
   transport: { kind: "string", help: "harness transport", choices: ["raw", "fetch"], default: "raw" },
   "wrk-connections": { kind: "number", help: "wrk connections (closed loop: this many requests always outstanding)", default: 64 },
-  start: { kind: "number", help: "first find-max rate", default: 5000 },
-  "max-steps": { kind: "number", help: "find-max step budget", default: 10 },
+  start: { kind: "number", help: "first find-max rate", default: 10000 },
+  "max-steps": { kind: "number", help: "find-max step budget (distinct rates)", default: 8 },
+  retries: { kind: "number", help: "re-runs of a step the shared machine made invalid (a valid run proves the rate)", default: 2 },
+  "wrk-runs": { kind: "number", help: "wrk runs before and again after the harness", default: 2 },
   port: { kind: "number", help: "server port", default: 18190 },
   out: { kind: "string", help: "where meta.json, the curve and the raw outputs go", default: ".bench-out/load-capacity" },
 });
@@ -68,12 +73,14 @@ function wrk(label: string) {
 }
 
 const loadBefore = loadavg();
-const wrkBefore = wrk("before");
+const runs = (label: string) => Array.from({ length: f["wrk-runs"] }, (_, k) => wrk(`${label}-${k + 1}`)).filter((x) => x !== null);
+const wrkBefore = runs("before");
 const harnessCmd = [
   ...pin(1), process.execPath, join(ROOT, "src/load/cli.ts"),
   "--url", url, "--corpus", corpus, "--find-max", "--p99", "1s", "--rps", String(f.start),
   "--duration", formatDuration(f.duration), "--warmup", formatDuration(f.warmup), "--timeout", "2s",
   "--connections", String(f.connections), "--transport", f.transport, "--max-steps", String(f["max-steps"]),
+  "--retries", String(f.retries),
   "--json", "--quiet", "--plot", join(out, "curve.svg"),
 ];
 process.stderr.write(`harness: ${harnessCmd.join(" ")}\n`);
@@ -83,15 +90,21 @@ writeFileSync(join(out, "find-max.json"), h.stdout.toString());
 const fm = JSON.parse(h.stdout.toString()) as {
   maxRps: number | null;
   limitedBy: string;
-  steps: { rps: number; achievedRps: number; verdict: string; valid: boolean; reasons: string[]; p99: number }[];
+  steps: { rps: number; attempt: number; achievedRps: number; verdict: string; valid: boolean; reasons: string[]; p99: number }[];
 };
-const wrkAfter = wrk("after");
+const wrkAfter = runs("after");
 
 // The instrument's capacity: the highest rate it held validly (the p99 threshold is set high, 1 s, so only validity binds).
 const valid = fm.steps.filter((s) => s.valid);
 const harnessRps = valid.length ? Math.max(...valid.map((s) => s.rps)) : 0;
-const lowestInvalid = Math.min(...fm.steps.filter((s) => !s.valid).map((s) => s.rps));
-const wrkRps = wrkBefore && wrkAfter ? (wrkBefore.rps + wrkAfter.rps) / 2 : null;
+// A rate's verdict is its last attempt's (earlier ones were invalid and re-run).
+const final = [...new Map(fm.steps.map((s) => [s.rps, s])).values()];
+const lowestInvalid = Math.min(...final.filter((s) => !s.valid).map((s) => s.rps));
+// On a shared machine, disturbance only ever lowers a figure: compare the best wrk run with the
+// highest rate the harness proved it holds (a valid step), and show the median beside it.
+const wrkAll = [...wrkBefore, ...wrkAfter].map((w) => w.rps);
+const wrkRps = wrkAll.length ? Math.max(...wrkAll) : null;
+const wrkMedian = wrkAll.length ? [...wrkAll].sort((a, b) => a - b)[wrkAll.length >> 1]! : null;
 const gitRev = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd: ROOT, stdout: "pipe" }).stdout.toString().trim();
 const meta = {
   benchmark: "load-capacity",
@@ -112,15 +125,21 @@ const meta = {
     lowestInvalidRps: Number.isFinite(lowestInvalid) ? lowestInvalid : null,
     findMaxRps: fm.maxRps,
     limitedBy: fm.limitedBy,
-    steps: fm.steps.map((s) => ({ rps: s.rps, achieved: s.achievedRps, verdict: s.verdict, p99: s.p99, reasons: s.reasons })),
+    steps: fm.steps.map((s) => ({ rps: s.rps, attempt: s.attempt, achieved: s.achievedRps, verdict: s.verdict, p99: s.p99, reasons: s.reasons })),
   },
-  wrk: wrkBefore && wrkAfter ? { command: wrkBefore.cmd, before: wrkBefore.rps, after: wrkAfter.rps, mean: wrkRps, model: "closed loop" } : "missing",
+  wrk: wrkAll.length
+    ? { command: wrkBefore[0]!.cmd, before: wrkBefore.map((w) => w.rps), after: wrkAfter.map((w) => w.rps), best: wrkRps, median: wrkMedian, model: "closed loop" }
+    : "missing",
   ratio: wrkRps ? Math.round((harnessRps / wrkRps) * 1000) / 1000 : null,
 };
 writeFileSync(join(out, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
 
-console.log(`harness (open model, ${f.transport} transport, valid): ${harnessRps} req/s${Number.isFinite(lowestInvalid) ? ` (first invalid step: ${lowestInvalid} req/s)` : ""}; find-max stopped by: ${fm.limitedBy}`);
-console.log(wrkRps ? `wrk (closed loop, ${f["wrk-connections"]} connections): ${Math.round(wrkRps)} req/s (before ${Math.round(wrkBefore!.rps)}, after ${Math.round(wrkAfter!.rps)})` : "wrk: MISSING (apt-get install -y wrk)");
+console.log(`harness (open model, ${f.transport} transport, valid): ${harnessRps} req/s${Number.isFinite(lowestInvalid) ? ` (lowest rate still invalid after retries: ${lowestInvalid} req/s)` : ""}; find-max stopped by: ${fm.limitedBy}`);
+console.log(
+  wrkRps
+    ? `wrk (closed loop, ${f["wrk-connections"]} connections): best ${Math.round(wrkRps)} req/s, median ${Math.round(wrkMedian!)} (runs: ${wrkAll.map(Math.round).join(", ")})`
+    : "wrk: MISSING (apt-get install -y wrk)",
+);
 if (meta.ratio !== null) console.log(`harness / wrk = ${meta.ratio}`);
 console.log(`written: ${join(out, "meta.json")}`);
 server.kill();

@@ -48,6 +48,7 @@ const SPECS = {
   p99: { kind: "duration", help: "--find-max pass threshold for corrected p99", default: "100ms" },
   "max-rps": { kind: "number", help: "--find-max: never offer more than this" },
   "max-steps": { kind: "number", help: "--find-max: step budget", default: DEFAULTS.findMaxSteps },
+  retries: { kind: "number", help: "--find-max: re-run an INVALID step up to N times (never a p99/error failure)", default: 0 },
   quiet: { kind: "boolean", help: "no progress line on stderr" },
 } as const;
 
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
 
   if (f["find-max"]) {
     const result = await findMax(
-      { ...input, p99Ms: f.p99, startRps: input.rps, maxRps: f["max-rps"], maxSteps: f["max-steps"] },
+      { ...input, p99Ms: f.p99, startRps: input.rps, maxRps: f["max-rps"], maxSteps: f["max-steps"], retries: f.retries },
       {
         signal: ctrl.signal,
         onProgress: progress?.update,

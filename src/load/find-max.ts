@@ -22,6 +22,13 @@ export interface FindMaxInput extends Omit<LoadInput, "rps"> {
   maxSteps?: number;
   /** Stop bisecting when highest-pass and lowest-fail are within this fraction. */
   precision?: number;
+  /**
+   * Re-run a step that came out INVALID up to this many times (default 0). A
+   * valid run is proof the generator kept its schedule at that rate, so on a
+   * shared machine this separates "cannot" from "was disturbed". Steps that
+   * fail on p99 or errors are server results and are never retried.
+   */
+  retries?: number;
 }
 
 export type Verdict = "pass" | "p99" | "errors" | "invalid";
@@ -41,6 +48,8 @@ export interface Step {
   /** Measured requests that were not 2xx (http errors + timeouts + transport errors). */
   errors: number;
   scheduled: number;
+  /** 1 for the first run of this rate, 2+ for retries of an invalid one. */
+  attempt: number;
 }
 
 export interface FindMaxResult {
@@ -91,12 +100,17 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
   let url = input.url ?? DEFAULTS.url;
 
   for (let k = 0; k < maxSteps && !hooks.signal?.aborted; k++) {
-    hooks.onStepStart?.(rate, k);
-    const r = await run({ ...input, rps: rate }, hooks);
+    let r: LoadResult;
+    let step: Step;
+    let attempt = 0;
+    do {
+      hooks.onStepStart?.(rate, k);
+      r = await run({ ...input, rps: rate }, hooks);
+      step = toStep(r, input.p99Ms, ++attempt);
+      steps.push(step);
+      hooks.onStep?.(step, k);
+    } while (step.verdict === "invalid" && attempt <= (input.retries ?? 0) && !hooks.signal?.aborted);
     url = r.url;
-    const step = toStep(r, input.p99Ms);
-    steps.push(step);
-    hooks.onStep?.(step, k);
     if (step.verdict === "pass") {
       if (!lo || rate > lo.rps) lo = { rps: rate, result: r };
     } else if (!hi || rate < hi.rps) hi = step;
@@ -128,7 +142,7 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
   return { tool: "enrich-load", mode: "find-max", url, p99ThresholdMs: input.p99Ms, maxRps: lo?.rps ?? null, limitedBy, steps, best: lo?.result ?? null };
 }
 
-function toStep(r: LoadResult, p99Ms: number): Step {
+function toStep(r: LoadResult, p99Ms: number, attempt: number): Step {
   const c = r.latency.corrected;
   return {
     rps: r.offeredRps,
@@ -143,5 +157,6 @@ function toStep(r: LoadResult, p99Ms: number): Step {
     max: c.max,
     errors: r.counts.httpError + r.counts.timeout + r.counts.transport,
     scheduled: r.counts.scheduled,
+    attempt,
   };
 }

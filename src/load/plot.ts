@@ -50,7 +50,9 @@ export function percentileSvg(r: LoadResult): string {
 
 /** Corrected latency (p50, p99, p99.9) against offered rate for a find-max run. */
 export function curveSvg(f: FindMaxResult): string {
-  const steps = [...f.steps].sort((a, b) => a.rps - b.rps);
+  // One point per rate: the attempt that decided it (the last; earlier ones were invalid and retried).
+  const last = new Map(f.steps.map((s) => [s.rps, s]));
+  const steps = [...last.values()].sort((a, b) => a.rps - b.rps);
   const maxX = niceCeil(Math.max(1, ...steps.map((s) => s.rps)) * 1.05);
   const values = steps.flatMap((s) => [s.p50, s.p99, s.p99_9]).filter((v) => v > 0);
   const lo = 10 ** Math.floor(Math.log10(Math.max(0.001, Math.min(f.p99ThresholdMs, ...values))));

@@ -68,7 +68,7 @@ export function validityText(r: LoadResult): string {
 export function curveTable(f: FindMaxResult): string {
   const out: string[] = [`find-max ${f.url}: highest valid rate with corrected p99 ≤ ${ms(f.p99ThresholdMs)} and no errors`, ""];
   out.push(["rate", "achieved", "p50", "p99", "p99.9", "max", "errors", ""].map((h, i) => (i < 7 ? h.padStart(10) : "  verdict")).join(""));
-  for (const s of [...f.steps].sort((a, b) => a.rps - b.rps)) out.push(stepRow(s));
+  for (const s of [...f.steps].sort((a, b) => a.rps - b.rps || a.attempt - b.attempt)) out.push(stepRow(s));
   out.push("");
   out.push(figureText(f));
   return out.join("\n") + "\n";
@@ -77,7 +77,8 @@ export function curveTable(f: FindMaxResult): string {
 function stepRow(s: Step): string {
   const verdict =
     s.verdict === "pass" ? "pass" : s.verdict === "invalid" ? `INVALID: ${s.reasons[0] ?? ""}` : s.verdict === "p99" ? "p99 over threshold" : "errors";
-  return [num(s.rps), num(s.achievedRps), s.p50.toFixed(2), s.p99.toFixed(2), s.p99_9.toFixed(2), s.max.toFixed(2), String(s.errors)].map((v) => v.padStart(10)).join("") + `  ${verdict}`;
+  const retry = s.attempt > 1 ? ` (retry ${s.attempt - 1})` : "";
+  return [num(s.rps), num(s.achievedRps), s.p50.toFixed(2), s.p99.toFixed(2), s.p99_9.toFixed(2), s.max.toFixed(2), String(s.errors)].map((v) => v.padStart(10)).join("") + `  ${verdict}${retry}`;
 }
 
 /** The one-sentence answer of a find-max run. */

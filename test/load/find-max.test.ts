@@ -78,3 +78,30 @@ describe("find-max", () => {
     expect(verdictOf(await m.run({ corpus: "", rps: 500 }), 100)).toBe("p99");
   });
 });
+
+test("--retries re-runs only invalid steps; a valid retry counts, a p99 failure is never retried", async () => {
+  let calls = 0;
+  const flaky = model({ knee: 1000 });
+  // The first run of every rate is disturbed (invalid); the retry is the model's honest answer.
+  const seen = new Set<number>();
+  const run = async (input: LoadInput) => {
+    calls++;
+    const r = await flaky.run(input);
+    if (!seen.has(input.rps)) {
+      seen.add(input.rps);
+      return { ...r, validity: { ...r.validity, valid: false, reasons: ["schedule lag"] } } as LoadResult;
+    }
+    return r;
+  };
+  const f = await findMax({ ...base, startRps: 800, retries: 1, maxSteps: 3 }, {}, run);
+  expect(f.steps.map((s) => [s.rps, s.attempt, s.verdict])).toEqual([
+    [800, 1, "invalid"], [800, 2, "pass"],
+    [1600, 1, "invalid"], [1600, 2, "p99"],
+    [1200, 1, "invalid"], [1200, 2, "p99"],
+  ]);
+  expect(f.maxRps).toBe(800);
+  expect(calls).toBe(6);
+  const honest = model({ knee: 1000 });
+  await findMax({ ...base, startRps: 100, retries: 3 }, {}, honest.run);
+  expect(new Set(honest.tried).size, "no rate run twice when nothing was invalid").toBe(honest.tried.length);
+});
