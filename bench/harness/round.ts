@@ -67,7 +67,12 @@ if (import.meta.main) {
     process.exit(0);
   }
   for (const spec of shuffle(specs, mulberry32(o.seed))) {
-    const p = await spec.prepare();
+    let p: Awaited<ReturnType<BenchSpec["prepare"]>>;
+    try {
+      p = await spec.prepare();
+    } catch (e) {
+      fail(`${spec.name}: preparing its inputs: ${(e as Error).message}`, 1);
+    }
     try {
       const m = await measureBench(spec, p, { minCpuNs: o.time * 1e6, alloc: !o["no-alloc"] });
       process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ name: spec.name, ...m })}\n`);

@@ -106,6 +106,33 @@ describe("bench:compare", () => {
     );
   });
 
+  test("different benchmark sets: rows shown where they exist, geomean flagged", () => {
+    const before = "BenchmarkA 10 100 ns/op\n".repeat(6) + "BenchmarkB 10 10000 ns/op\n".repeat(6);
+    const after = "BenchmarkA 10 100 ns/op\n".repeat(6) + "BenchmarkC 10 10000 ns/op\n".repeat(6);
+    expect(renderTables(buildTables([input("before", before), input("after", after)], opts))).toBe(
+      [
+        "        │   before    │                after                │",
+        "        │   sec/op    │   sec/op     vs base                │",
+        "A         100.0n ± 0%   100.0n ± 0%       ~ (p=1.000 n=6) ¹",
+        "B         10.00µ ± 0%",
+        "C                       10.00µ ± 0%",
+        "geomean   1.000µ        1.000µ       +0.00%               ²",
+        "¹ all samples are equal",
+        "² benchmark set differs from baseline; geomeans may not be comparable",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("exact units (Unit … assume=exact): compared from one value, zero centres kept out of the geomean", () => {
+    const meta = "Unit text-bytes assume=exact\nUnit y assume=exact\n";
+    const t = buildTables([input("before", `${meta}BenchmarkSize 1 100 text-bytes\nBenchmarkZ 1 0 y\nBenchmarkZ2 1 0 y\n`), input("after", "BenchmarkSize 1 105 text-bytes\nBenchmarkZ 1 100 y\nBenchmarkZ2 1 100 y\n")], opts);
+    const out = renderTables(t);
+    expect(out).toContain("Size   100.0 ± 0%   105.0 ± 0%  +5.00% (n=1)");
+    expect(out).toContain("Z         0.0 ± 0%     100.0 ± 0%  ? (n=1)");
+    expect(out).toContain("¹ summaries must be >0 to compute geomean");
+  });
+
   test("a commit line does not split A/B tables, other configuration does", () => {
     const a = "commit: aaa\nBenchmarkX 1 100 ns/op\n", b = "commit: bbb\nBenchmarkX 1 200 ns/op\n";
     expect(buildTables([input("a", a), input("b", b)], opts)).toHaveLength(1);
