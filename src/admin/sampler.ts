@@ -64,13 +64,32 @@ function toFrame(f: JscFrame): Frame {
   return frame;
 }
 
+/**
+ * JSC shows an async function called for the first time twice: its body, and
+ * under it an outer frame of the same name at the function's last line. The
+ * outer one is dropped (adjacent same function, same file), keeping the body's
+ * call-site line. Direct recursion loses depth, not time.
+ */
+export function collapseAsyncWrappers(frames: Frame[]): Frame[] {
+  let out: Frame[] | null = null;
+  for (let i = 1; i < frames.length; i++) {
+    const a = frames[i - 1]!, b = frames[i]!;
+    if (a.name === b.name && a.file === b.file && a.file !== "") {
+      out ??= frames.slice(0, i);
+      continue;
+    }
+    out?.push(b);
+  }
+  return out ?? frames;
+}
+
 /** drain pulls every pending sample from JSC and hands each subscriber the ones due at its rate. */
 export function drain(): void {
   if (!running) return;
   const raw = samplingProfilerStackTraces() as unknown as { traces?: { timestamp: number; frames: JscFrame[] }[] };
   const traces = raw?.traces;
   if (!traces?.length) return;
-  const samples = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: tr.frames.map(toFrame) }));
+  const samples = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: collapseAsyncWrappers(tr.frames.map(toFrame)) }));
   for (const s of subscribers) {
     const due: StackSample[] = [];
     for (const sample of samples) {

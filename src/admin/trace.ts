@@ -13,7 +13,8 @@ import { type StackSample, subscribe } from "./sampler.ts";
 import { watchStalls, type Stall } from "./stalls.ts";
 import type { GcEvent } from "./gc.ts";
 
-export const TRACE_DEFAULTS = Object.freeze({ seconds: 5, maxSeconds: 60, hz: 100, stallMs: 10, counterEveryMs: 10, gcPollMs: 10 });
+/** maxRequests bounds a trace's memory at high rates; later requests are counted, not drawn. */
+export const TRACE_DEFAULTS = Object.freeze({ seconds: 5, maxSeconds: 60, hz: 100, stallMs: 10, counterEveryMs: 10, gcPollMs: 10, maxRequests: 100_000 });
 
 const LOOP_TID = 1, CPU_TID = 2, REQ_TID = 3;
 
@@ -56,8 +57,12 @@ export async function captureTrace(o: TraceOptions, tracker: RequestTracker, gc:
   const stalls: Stall[] = [];
   const samples: StackSample[] = [];
   const counters: TraceEvent[] = [];
+  let dropped = 0;
   const stops = [
-    tracker.onFinish((r) => requests.push(r)),
+    tracker.onFinish((r) => {
+      if (requests.length < TRACE_DEFAULTS.maxRequests) requests.push(r);
+      else dropped++;
+    }),
     gc.onCycle((e) => gcs.push(e), TRACE_DEFAULTS.gcPollMs),
     watchStalls(o.stallMs, (s) => stalls.push(s)),
     subscribe(1000 / o.hz, (batch) => samples.push(...batch.filter((s) => s.t >= start))),
@@ -102,6 +107,7 @@ export async function captureTrace(o: TraceOptions, tracker: RequestTracker, gc:
       hz: o.hz,
       stallThresholdMs: o.stallMs,
       requests: requests.length,
+      requestsNotDrawn: dropped,
       unfinished: open.length,
       gcCycles: gcs.length,
       stalls: stalls.length,

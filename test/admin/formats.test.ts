@@ -4,6 +4,7 @@ import { cpuToCpuProfile, cpuToPprof, type CpuCapture } from "../../src/admin/cp
 import { heapToPprof } from "../../src/admin/heap.ts";
 import { decodePprof, ProfileBuilder, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
 import { parseRequestStart } from "../../src/admin/requests.ts";
+import { collapseAsyncWrappers } from "../../src/admin/sampler.ts";
 import { parseStack } from "../../src/admin/stack.ts";
 import { StackCounts } from "../../src/admin/stack-counts.ts";
 import { sampleSlices } from "../../src/admin/trace.ts";
@@ -131,5 +132,13 @@ describe("heap pprof", () => {
       ["(string)<[string]", 2, 50],
       ["Function<[closure]", 1, 64],
     ]);
+  });
+});
+
+describe("sampler frames", () => {
+  test("an async function's outer wrapper frame (same function, same file, adjacent) is dropped", () => {
+    expect(collapseAsyncWrappers([f("parse", 0, ""), f("begin", 44), f("batch", 78), f("batch", 98), f("handle", 5)])).toEqual([f("parse", 0, ""), f("begin", 44), f("batch", 78), f("handle", 5)]);
+    const plain = [f("a"), f("b")];
+    expect(collapseAsyncWrappers(plain)).toBe(plain);
   });
 });

@@ -1,0 +1,208 @@
+/**
+ * Usage: bun scripts/observer-effect.ts [--index DIR] [--variant v0] [--mix default]
+ *                                       [--duration 4s] [--rounds 2] [--rps R] [--block-rate 10]
+ *                                       [--conditions baseline,cpu100,rates,trace] [--out DIR]
+ *
+ * What does watching cost? For each observer condition, on one pinned service
+ * (server on CPU 0, load on CPU 1, taskset):
+ *
+ *   baseline  nothing running
+ *   cpu100    a /debug/pprof/profile capture at 100 Hz spanning the runs
+ *   rates     block profiling (stalls ≥ --block-rate ms) and mutex profiling (fraction 1)
+ *   trace     a /debug/pprof/trace capture (100 Hz samples, GC poll, request spans)
+ *
+ * it measures saturation throughput (wrk, closed loop) and the p99 at a fixed
+ * open-model rate (bun run load; default half the baseline throughput).
+ * Conditions rotate order each round so drift spreads evenly. Prints a table
+ * (median over rounds, Δ against baseline) and writes DIR/meta.json with every
+ * run and its capture conditions. Needs wrk and taskset; bounded: about
+ * rounds × conditions × (2 × duration + 2 s).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, fail } from "../src/cli/args.ts";
+import { PROJECT_ROOT } from "../src/service/default-index.ts";
+import { collectMeta, pinning, summarize } from "./lib/meta.ts";
+import { spawnService } from "./lib/spawn-service.ts";
+
+const CONDITIONS = ["baseline", "cpu100", "rates", "trace"] as const;
+type Condition = (typeof CONDITIONS)[number];
+
+const USAGE = `Usage: bun scripts/observer-effect.ts [options]
+
+Throughput (wrk) and p99 at a fixed rate (bun run load) with and without the
+admin port's observers running: a 100 Hz CPU capture, block/mutex profiling,
+a trace. Server on CPU 0, load on CPU 1. Writes DIR/meta.json.`;
+
+const f = cli(process.argv.slice(2), USAGE, {
+  index: { kind: "string", help: "index directory with its corpora (default: generate 100k entries, seed 1, into a temp dir)" },
+  variant: { kind: "string", help: "service variant", default: "v0" },
+  mix: { kind: "string", help: "request corpus", default: "default", choices: ["thin", "default", "fat"] },
+  duration: { kind: "duration", help: "length of each measured run", default: "4s" },
+  rounds: { kind: "number", help: "rounds over all conditions (medians across them)", default: 2 },
+  rps: { kind: "number", help: "fixed arrival rate for the p99 runs (default: half the first baseline throughput)" },
+  "block-rate": { kind: "number", help: "block profiling threshold for the 'rates' condition, ms", default: 10 },
+  conditions: { kind: "string", help: "comma-separated subset of baseline,cpu100,rates,trace", default: CONDITIONS.join(",") },
+  connections: { kind: "number", help: "wrk connections", default: 16 },
+  out: { kind: "string", help: "output directory (default profiles/observer-effect/<UTC timestamp>-<variant>-<mix>)" },
+});
+
+const conditions = f.conditions.split(",").map((c) => c.trim()) as Condition[];
+for (const c of conditions) if (!CONDITIONS.includes(c)) fail(`--conditions: expected some of ${CONDITIONS.join(", ")}, got '${c}'`);
+if (!conditions.includes("baseline")) fail("--conditions: must include baseline (every delta is against it)");
+if (!Number.isInteger(f.rounds) || f.rounds < 1 || f.rounds > 10) fail(`--rounds: expected 1 to 10, got ${f.rounds}`);
+if (f.duration < 1000 || f.duration > 25_000) fail("--duration: expected 1s to 25s (a capture must span two runs within its 60 s limit)");
+if (!Bun.which("wrk")) fail("wrk is missing: apt-get install -y wrk", 1);
+
+const pin = pinning();
+const durationS = Math.round(f.duration / 1000);
+const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace(/-\d+Z$/, "Z");
+const out = f.out ?? join(PROJECT_ROOT, "profiles", "observer-effect", `${stamp}-${f.variant}-${f.mix}`);
+mkdirSync(out, { recursive: true });
+const meta = collectMeta();
+
+let indexDir = f.index;
+if (!indexDir) {
+  indexDir = mkdtempSync(join(tmpdir(), "observer-effect-"));
+  const gen = Bun.spawnSync([process.execPath, "gen/cli.ts", "--entries", "100000", "--seed", "1", "--out", indexDir], { cwd: PROJECT_ROOT, stdout: "ignore", stderr: "inherit" });
+  if (!gen.success) fail("could not generate the index", 1);
+}
+const corpus = join(indexDir, `${f.mix}.ndjson`);
+if (!existsSync(corpus)) fail(`${corpus}: no corpus (generate with bun run gen --out ${indexDir})`, 1);
+
+// wrk cycles through the corpus's first bodies, so its requests look like the harness's.
+const lua = join(out, "post.lua");
+const bodies = (await Bun.file(corpus).text()).split("\n").filter(Boolean).slice(0, 64);
+writeFileSync(
+  lua,
+  `local bodies = ${"{" + bodies.map((b) => JSON.stringify(b)).join(",\n") + "}"}\nlocal i = 0\nrequest = function()\n  i = i % #bodies + 1\n  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[i])\nend\n`,
+);
+
+const svc = await spawnService(["--index", indexDir, "--variant", f.variant], { prefix: pin.server });
+process.stderr.write(`observer-effect: service ${svc.url} (admin ${svc.adminUrl}), ${pin.note}\n`);
+
+function wrk(seconds: number): { rps: number; text: string } {
+  const cmd = [...pin.load, "wrk", "-t1", `-c${f.connections}`, `-d${seconds}s`, "-s", lua, `${svc.url}/enrich`];
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  const text = r.stdout.toString();
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(text);
+  if (!m) fail(`wrk printed no rate: ${r.stderr.toString().trim() || text.trim()}`, 1);
+  if (/Non-2xx/.test(text)) fail(`wrk saw non-2xx responses:\n${text}`, 1);
+  return { rps: Number(m![1]), text };
+}
+
+async function load(rps: number): Promise<{ p99: number; p50: number; throughput: number; valid: boolean; reasons: string[] }> {
+  const cmd = [...pin.load, process.execPath, "src/load/cli.ts", "--url", `${svc.url}/enrich`, "--rps", String(rps), "--duration", `${durationS}s`, "--warmup", "1s", "--corpus", corpus, "--json", "--quiet"];
+  await using proc = Bun.spawn(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  const [text, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  let j: { latency: { corrected: { p99: number; p50: number } }; throughputRps: number; validity: { valid: boolean; reasons: string[] } };
+  try {
+    j = JSON.parse(text);
+  } catch {
+    fail(`bun run load failed: ${err.trim() || text.trim()}`, 1);
+  }
+  return { p99: j!.latency.corrected.p99, p50: j!.latency.corrected.p50, throughput: j!.throughputRps, valid: j!.validity.valid, reasons: j!.validity.reasons };
+}
+
+/** Starts a condition's observer for `spanS` seconds; returns what to await when the runs are done. */
+async function observe(c: Condition, spanS: number): Promise<() => Promise<unknown>> {
+  const admin = svc.adminUrl;
+  if (c === "cpu100" || c === "trace") {
+    const path = c === "cpu100" ? `/debug/pprof/profile?seconds=${spanS}&hz=100` : `/debug/pprof/trace?seconds=${spanS}&hz=100`;
+    const pending = fetch(`${admin}${path}`).then(async (r) => {
+      const bytes = (await r.arrayBuffer()).byteLength;
+      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+      return { path, bytes };
+    });
+    return () => pending;
+  }
+  if (c === "rates") {
+    const r = await fetch(`${admin}/debug/pprof/rates?block=${f["block-rate"]}&mutex=1&seconds=${spanS}`, { method: "POST" });
+    if (r.status !== 200) fail(`rates: ${r.status}`, 1);
+    return async () => {
+      const block = await (await fetch(`${admin}/debug/pprof/block?format=json`)).json();
+      await fetch(`${admin}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" });
+      return { stalls: (block as { stalls: unknown[] }).stalls.length };
+    };
+  }
+  return async () => null;
+}
+
+interface Run {
+  round: number;
+  condition: Condition;
+  wrkRps: number;
+  fixedRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  loadValid: boolean;
+  loadReasons: string[];
+  observer: unknown;
+}
+
+const runs: Run[] = [];
+try {
+  wrk(1); // warm the JIT and the connections; not recorded
+  let fixedRps = f.rps ?? 0;
+  for (let round = 1; round <= f.rounds; round++) {
+    // Rotate: round 2 starts with the second condition, and so on.
+    const order = conditions.map((_, i) => conditions[(i + round - 1) % conditions.length]!);
+    if (round === 1) order.sort((a, b) => (a === "baseline" ? -1 : b === "baseline" ? 1 : 0));
+    for (const condition of order) {
+      const spanS = 2 * durationS + 3;
+      const done = await observe(condition, spanS);
+      await Bun.sleep(200);
+      const w = wrk(durationS);
+      if (!fixedRps) fixedRps = Math.max(1, Math.round(w.rps / 2));
+      const l = await load(fixedRps);
+      const observer = await done();
+      runs.push({ round, condition, wrkRps: w.rps, fixedRps, p50Ms: l.p50, p99Ms: l.p99, loadValid: l.valid, loadReasons: l.reasons, observer });
+      process.stderr.write(`round ${round} ${condition.padEnd(8)} wrk ${w.rps.toFixed(0)} req/s; at ${fixedRps} req/s p50 ${l.p50.toFixed(2)} ms p99 ${l.p99.toFixed(2)} ms${l.valid ? "" : " (INVALID run)"}\n`);
+    }
+  }
+} finally {
+  await svc.stop();
+}
+
+const base = { rps: summarize(runs.filter((r) => r.condition === "baseline").map((r) => r.wrkRps)).median, p99: summarize(runs.filter((r) => r.condition === "baseline").map((r) => r.p99Ms)).median };
+const table = conditions.map((c) => {
+  const mine = runs.filter((r) => r.condition === c);
+  const rps = summarize(mine.map((r) => r.wrkRps));
+  const p99 = summarize(mine.map((r) => r.p99Ms));
+  return { condition: c, throughput: rps, throughputDeltaPct: ((rps.median - base.rps) / base.rps) * 100, p99Ms: p99, p99DeltaPct: ((p99.median - base.p99) / base.p99) * 100, allLoadRunsValid: mine.every((r) => r.loadValid) };
+});
+
+const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}%`;
+const lines = [
+  `observer effect: ${f.variant}, ${f.mix} mix, ${runs[0]?.fixedRps ?? 0} req/s fixed rate for p99, ${f.rounds} round(s) × ${durationS}s, ${pin.note}`,
+  "condition  throughput req/s (min–max)     Δ       p99 ms at fixed rate (min–max)   Δ",
+  ...table.map((t) => `${t.condition.padEnd(10)} ${t.throughput.median.toFixed(0).padStart(8)} (${t.throughput.min.toFixed(0)}–${t.throughput.max.toFixed(0)})`.padEnd(38) + `${t.condition === "baseline" ? "" : pct(t.throughputDeltaPct)}`.padEnd(8) + `${t.p99Ms.median.toFixed(2).padStart(8)} (${t.p99Ms.min.toFixed(2)}–${t.p99Ms.max.toFixed(2)})`.padEnd(30) + `${t.condition === "baseline" ? "" : pct(t.p99DeltaPct)}${t.allLoadRunsValid ? "" : " INVALID"}`),
+];
+writeFileSync(
+  join(out, "meta.json"),
+  JSON.stringify(
+    {
+      ...meta,
+      tool: "observer-effect",
+      variant: f.variant,
+      mix: f.mix,
+      index: indexDir,
+      corpus,
+      durationS,
+      rounds: f.rounds,
+      wrk: { connections: f.connections, threads: 1, bodies: bodies.length },
+      fixedRps: runs[0]?.fixedRps,
+      blockRateMs: f["block-rate"],
+      pinning: pin,
+      conditions: { baseline: "no observer", cpu100: "GET /debug/pprof/profile?hz=100 spanning both runs", rates: `POST /debug/pprof/rates?block=${f["block-rate"]}&mutex=1`, trace: "GET /debug/pprof/trace?hz=100 spanning both runs" },
+      summary: table,
+      runs,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+writeFileSync(join(out, "summary.txt"), lines.join("\n") + "\n");
+console.log(lines.join("\n"));
+console.log(out);
