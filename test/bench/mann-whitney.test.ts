@@ -73,6 +73,16 @@ describe("mannWhitney", () => {
     expect(r.p).toBeCloseTo(0.0049335360814172224, 9);
   });
 
+  test("agrees with SciPy, an independent implementation", () => {
+    // Values from SciPy 1.10.1: scipy.stats.mannwhitneyu(a, b, alternative="two-sided", ...).
+    // method="asymptotic", use_continuity=True: normal approximation with tie correction (30 values a side, with ties).
+    const a = Array.from({ length: 30 }, (_, i) => i % 7), b = a.map((x) => x + 1);
+    expect(mannWhitney(a, b)).toMatchObject({ method: "normal" });
+    expect(mannWhitney(a, b).p).toBeCloseTo(0.07581905416784061, 12);
+    // method="exact", no ties.
+    expect(mannWhitney([1.1, 2.3, 3.7, 5.2, 6.1], [4.4, 7.5, 8.2, 9.9, 10.1, 11.3]).p).toBeCloseTo(0.017316017316017316, 14);
+  });
+
   test("refuses meaningless input", () => {
     expect(() => mannWhitney([], [1])).toThrow(UTestError);
     expect(() => mannWhitney([3, 3, 3], [3, 3])).toThrow("all samples are equal");
