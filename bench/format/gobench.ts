@@ -43,58 +43,68 @@ function keyValue(line: string): [string, string] | undefined {
 }
 
 /** parseGoBench reads one file's text; `file` names it in results and errors. */
-export function parseGoBench(text: string, file: string, into?: ParsedFile): ParsedFile {
-  const out: ParsedFile = into ?? { results: [], units: new Map(), errors: [] };
+export function parseGoBench(text: string, file: string): ParsedFile {
+  const out: ParsedFile = { results: [], units: new Map(), errors: [] };
   const config = new Map<string, string>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!, lineNo = i + 1;
     const err = (msg: string) => out.errors.push(`${file}:${lineNo}: ${msg}`);
     if (line.startsWith("Benchmark")) {
-      const f = line.slice("Benchmark".length).split(SPACE).filter((x) => x !== "");
-      const name = line.slice("Benchmark".length).match(/^\S*/)![0];
-      const fields = name === "" ? f : f.slice(1);
-      if (fields.length === 0) { err("missing iteration count"); continue; }
-      if (!/^[0-9]+$/.test(fields[0]!)) { err(`parsing iteration count: invalid syntax`); continue; }
-      const iters = Number(fields[0]);
-      const values: BenchResult["values"] = [];
-      let bad = false;
-      for (let k = 1; k < fields.length; k += 2) {
-        const v = parseNumber(fields[k]!);
-        if (v === undefined) { err("parsing measurement: invalid syntax"); bad = true; break; }
-        const unit = fields[k + 1];
-        if (unit === undefined) { err("missing units"); bad = true; break; }
-        const [tidied, factor] = tidyUnit(unit);
-        values.push({ value: v * factor, unit: tidied, origUnit: unit });
-      }
-      if (bad) continue;
-      if (values.length === 0) { err("missing measurements"); continue; }
-      out.results.push({ name, iters, values, config: [...config], file, line: lineNo });
-      continue;
-    }
-    if (/^Unit(\s|$)/.test(line)) {
-      const f = line.split(SPACE).filter((x) => x !== "").slice(1);
-      if (f.length === 0) { err("missing unit"); continue; }
-      const [unit] = tidyUnit(f[0]!);
-      for (const kv of f.slice(1)) {
-        const eq = kv.indexOf("=");
-        if (eq <= 0) { err("expected key=value"); continue; }
-        const key = kv.slice(0, eq), value = kv.slice(eq + 1);
-        const meta = out.units.get(unit) ?? new Map<string, string>();
-        const have = meta.get(key);
-        if (have !== undefined && have !== value) { err(`metadata ${key} of unit ${f[0]} already set to ${have}`); continue; }
-        meta.set(key, value);
-        out.units.set(unit, meta);
-      }
-      continue;
-    }
-    const kv = keyValue(line);
-    if (kv) {
-      if (kv[1] === "") config.delete(kv[0]);
-      else config.set(kv[0], kv[1]);
+      const r = parseBenchmarkLine(line.slice("Benchmark".length));
+      if (typeof r === "string") err(r);
+      else out.results.push({ ...r, config: [...config], file, line: lineNo });
+    } else if (/^Unit(\s|$)/.test(line)) {
+      parseUnitLine(line, out.units, err);
+    } else {
+      const kv = keyValue(line);
+      if (kv && kv[1] === "") config.delete(kv[0]);
+      else if (kv) config.set(kv[0], kv[1]);
     }
   }
   return out;
+}
+
+// "Name iters value unit [value unit ...]" → the result, or what is wrong with it.
+function parseBenchmarkLine(rest: string): Pick<BenchResult, "name" | "iters" | "values"> | string {
+  const name = /^\S*/.exec(rest)![0];
+  const fields = rest.slice(name.length).split(SPACE).filter((x) => x !== "");
+  if (fields.length === 0) return "missing iteration count";
+  if (!/^[0-9]+$/.test(fields[0]!)) return "parsing iteration count: invalid syntax";
+  const values: BenchResult["values"] = [];
+  for (let k = 1; k < fields.length; k += 2) {
+    const v = parseNumber(fields[k]!);
+    if (v === undefined) return "parsing measurement: invalid syntax";
+    const unit = fields[k + 1];
+    if (unit === undefined) return "missing units";
+    const [tidied, factor] = tidyUnit(unit);
+    values.push({ value: v * factor, unit: tidied, origUnit: unit });
+  }
+  if (values.length === 0) return "missing measurements";
+  return { name, iters: Number(fields[0]), values };
+}
+
+// "Unit <unit> key=value ..." → metadata by tidied unit; a conflicting value is an error.
+function parseUnitLine(line: string, units: ParsedFile["units"], err: (msg: string) => void): void {
+  const f = line.split(SPACE).filter((x) => x !== "").slice(1);
+  if (f.length === 0) return err("missing unit");
+  const [unit] = tidyUnit(f[0]!);
+  for (const kv of f.slice(1)) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) {
+      err("expected key=value");
+      continue;
+    }
+    const key = kv.slice(0, eq), value = kv.slice(eq + 1);
+    const meta = units.get(unit) ?? new Map<string, string>();
+    const have = meta.get(key);
+    if (have !== undefined && have !== value) {
+      err(`metadata ${key} of unit ${f[0]} already set to ${have}`);
+      continue;
+    }
+    meta.set(key, value);
+    units.set(unit, meta);
+  }
 }
 
 // Go's ParseFloat: decimal or hex floats, "inf"/"infinity"/"nan" in any case, optional sign.
