@@ -82,6 +82,15 @@ writeFileSync(
 const svc = await spawnService(["--index", indexDir, "--variant", f.variant], { prefix: pin.server });
 process.stderr.write(`observer-effect: service ${svc.url} (admin ${svc.adminUrl}), ${pin.note}\n`);
 
+/** Server CPU seconds and requests served so far, from its own /metrics: CPU per request is robust to a noisy neighbour. */
+async function counters(): Promise<{ cpu: number; requests: number }> {
+  const text = await (await fetch(`${svc.adminUrl}/metrics`)).text();
+  const cpu = Number(/^process_cpu_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? NaN);
+  let requests = 0;
+  for (const m of text.matchAll(/^enrich_http_requests_total\{[^}]*\} (\S+)$/gm)) requests += Number(m[1]);
+  return { cpu, requests };
+}
+
 function wrk(seconds: number): { rps: number; text: string } {
   const cmd = [...pin.load, "wrk", "-t1", `-c${f.connections}`, `-d${seconds}s`, "-s", lua, `${svc.url}/enrich`];
   const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
@@ -133,6 +142,8 @@ interface Run {
   round: number;
   condition: Condition;
   wrkRps: number;
+  /** Server CPU time per request during the wrk run. */
+  cpuUsPerRequest: number;
   fixedRps: number;
   p50Ms: number;
   p99Ms: number;
@@ -153,31 +164,57 @@ try {
       const spanS = 2 * durationS + 3;
       const done = await observe(condition, spanS);
       await Bun.sleep(200);
+      const c0 = await counters();
       const w = wrk(durationS);
+      const c1 = await counters();
+      // The /metrics scrape itself is one request's worth of noise against thousands.
+      const cpuUsPerRequest = ((c1.cpu - c0.cpu) / Math.max(1, c1.requests - c0.requests)) * 1e6;
       if (!fixedRps) fixedRps = Math.max(1, Math.round(w.rps / 2));
       const l = await load(fixedRps);
       const observer = await done();
-      runs.push({ round, condition, wrkRps: w.rps, fixedRps, p50Ms: l.p50, p99Ms: l.p99, loadValid: l.valid, loadReasons: l.reasons, observer });
-      process.stderr.write(`round ${round} ${condition.padEnd(8)} wrk ${w.rps.toFixed(0)} req/s; at ${fixedRps} req/s p50 ${l.p50.toFixed(2)} ms p99 ${l.p99.toFixed(2)} ms${l.valid ? "" : " (INVALID run)"}\n`);
+      runs.push({ round, condition, wrkRps: w.rps, cpuUsPerRequest, fixedRps, p50Ms: l.p50, p99Ms: l.p99, loadValid: l.valid, loadReasons: l.reasons, observer });
+      process.stderr.write(`round ${round} ${condition.padEnd(8)} wrk ${w.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU/req; at ${fixedRps} req/s p50 ${l.p50.toFixed(2)} ms p99 ${l.p99.toFixed(2)} ms${l.valid ? "" : " (INVALID run)"}\n`);
     }
   }
 } finally {
   await svc.stop();
 }
 
-const base = { rps: summarize(runs.filter((r) => r.condition === "baseline").map((r) => r.wrkRps)).median, p99: summarize(runs.filter((r) => r.condition === "baseline").map((r) => r.p99Ms)).median };
+const baseRuns = runs.filter((r) => r.condition === "baseline");
+const base = { rps: summarize(baseRuns.map((r) => r.wrkRps)).median, cpu: summarize(baseRuns.map((r) => r.cpuUsPerRequest)).median, p99: summarize(baseRuns.map((r) => r.p99Ms)).median };
 const table = conditions.map((c) => {
   const mine = runs.filter((r) => r.condition === c);
   const rps = summarize(mine.map((r) => r.wrkRps));
+  const cpu = summarize(mine.map((r) => r.cpuUsPerRequest));
   const p99 = summarize(mine.map((r) => r.p99Ms));
-  return { condition: c, throughput: rps, throughputDeltaPct: ((rps.median - base.rps) / base.rps) * 100, p99Ms: p99, p99DeltaPct: ((p99.median - base.p99) / base.p99) * 100, allLoadRunsValid: mine.every((r) => r.loadValid) };
+  return {
+    condition: c,
+    throughput: rps,
+    throughputDeltaPct: ((rps.median - base.rps) / base.rps) * 100,
+    cpuUsPerRequest: cpu,
+    cpuDeltaPct: ((cpu.median - base.cpu) / base.cpu) * 100,
+    p99Ms: p99,
+    p99DeltaPct: ((p99.median - base.p99) / base.p99) * 100,
+    allLoadRunsValid: mine.every((r) => r.loadValid),
+  };
 });
 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}%`;
 const lines = [
   `observer effect: ${f.variant}, ${f.mix} mix, ${runs[0]?.fixedRps ?? 0} req/s fixed rate for p99, ${f.rounds} round(s) × ${durationS}s, ${pin.note}`,
-  "condition  throughput req/s (min–max)     Δ       p99 ms at fixed rate (min–max)   Δ",
-  ...table.map((t) => `${t.condition.padEnd(10)} ${t.throughput.median.toFixed(0).padStart(8)} (${t.throughput.min.toFixed(0)}–${t.throughput.max.toFixed(0)})`.padEnd(38) + `${t.condition === "baseline" ? "" : pct(t.throughputDeltaPct)}`.padEnd(8) + `${t.p99Ms.median.toFixed(2).padStart(8)} (${t.p99Ms.min.toFixed(2)}–${t.p99Ms.max.toFixed(2)})`.padEnd(30) + `${t.condition === "baseline" ? "" : pct(t.p99DeltaPct)}${t.allLoadRunsValid ? "" : " INVALID"}`),
+  "condition  throughput req/s (min–max)   Δ        server CPU µs/req (min–max)   Δ        p99 ms at fixed rate (min–max)   Δ",
+  ...table.map((t) => {
+    const d = (x: number) => (t.condition === "baseline" ? "" : pct(x));
+    return (
+      `${t.condition.padEnd(10)} ${t.throughput.median.toFixed(0).padStart(6)} (${t.throughput.min.toFixed(0)}–${t.throughput.max.toFixed(0)})`.padEnd(36) +
+      d(t.throughputDeltaPct).padEnd(9) +
+      `${t.cpuUsPerRequest.median.toFixed(0).padStart(6)} (${t.cpuUsPerRequest.min.toFixed(0)}–${t.cpuUsPerRequest.max.toFixed(0)})`.padEnd(30) +
+      d(t.cpuDeltaPct).padEnd(9) +
+      `${t.p99Ms.median.toFixed(2).padStart(8)} (${t.p99Ms.min.toFixed(2)}–${t.p99Ms.max.toFixed(2)})`.padEnd(33) +
+      d(t.p99DeltaPct) +
+      (t.allLoadRunsValid ? "" : "  (some load runs INVALID: generator fell behind)")
+    );
+  }),
 ];
 writeFileSync(
   join(out, "meta.json"),

@@ -59,6 +59,18 @@ describe("CPU profile", () => {
   });
 });
 
+describe("shared sampler", () => {
+  test("a CPU profile, a trace and block profiling run at once, each getting its samples", async () => {
+    const trace = fetch(`${svc.adminUrl}/debug/pprof/trace?seconds=1.2&hz=50`);
+    const block = fetchPprof(`${svc.adminUrl}/debug/pprof/block?seconds=1.2&rate=20`);
+    const cpu = await fetchPprof(`${svc.adminUrl}/debug/pprof/profile?seconds=1&hz=200`);
+    const t = (await (await trace).json()) as { traceEvents: { cat?: string; name: string }[] };
+    await block;
+    expect(weightOf(cpu.samples, "enrichBatchV0")).toBeGreaterThan(0);
+    expect(t.traceEvents.some((e) => e.cat === "cpu" && e.name === "enrichBatchV0")).toBe(true);
+  });
+});
+
 describe("block profile", () => {
   test("shows an injected long task with its stack and delay", async () => {
     const window = fetchPprof(`${svc.adminUrl}/debug/pprof/block?seconds=1.5&rate=50`);
