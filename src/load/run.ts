@@ -129,7 +129,7 @@ class Engine implements Sink {
       opts.transport === "fetch"
         ? new FetchTransport(target, corpus, opts.connections, this)
         : new RawTransport(target, encodeRequests(corpus, target), opts.connections, this);
-    hooks.signal?.addEventListener("abort", () => this.stop(), { once: true });
+    hooks.signal?.addEventListener("abort", this.onAbort, { once: true });
     if (hooks.signal?.aborted) this.stop();
   }
 
@@ -142,6 +142,8 @@ class Engine implements Sink {
       this.tick();
     });
   }
+
+  private onAbort = () => this.stop();
 
   stop(): void {
     if (this.scheduleDone) return;
@@ -269,6 +271,7 @@ class Engine implements Sink {
     const now = this.now();
     this.windows(Math.max(now, this.rec.measureEnd));
     this.transport.close();
+    this.hooks.signal?.removeEventListener("abort", this.onAbort);
     this.resolve(this.result(true));
     return true;
   }

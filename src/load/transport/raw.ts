@@ -34,7 +34,7 @@ export class RawTransport implements Transport {
   private peak = 0;
   private openedCount = 0;
   private closed = false;
-  private readonly handler: SocketHandler<Conn>;
+  private readonly handler: SocketHandler<Conn, "uint8array">;
 
   constructor(
     private readonly target: Target,
@@ -48,6 +48,7 @@ export class RawTransport implements Transport {
     }
     const self = this;
     this.handler = {
+      binaryType: "uint8array", // plain views: no Buffer wrapper per read
       open(s) {
         self.onOpen(s.data, s);
       },
@@ -134,7 +135,7 @@ export class RawTransport implements Transport {
     this.all.add(conn);
     this.openedCount++;
     if (this.all.size > this.peak) this.peak = this.all.size;
-    Bun.connect<Conn>({ hostname: this.target.hostname, port: this.target.port, data: conn, socket: this.handler }).catch(() => {
+    Bun.connect<Conn>({ hostname: this.target.hostname, port: this.target.port, data: conn, socket: this.handler as unknown as SocketHandler<Conn> }).catch(() => {
       // Reported through connectError; the rejection itself carries nothing more.
     });
     return conn;
