@@ -20,6 +20,7 @@ import type { GcWatcher } from "./gc.ts";
 import type { MutexProfiler } from "./mutex.ts";
 import type { BlockProfiler } from "./block.ts";
 import type { RequestTracker } from "./requests.ts";
+import { FastCounter, FastHistogram, register as registerFast } from "./request-metrics.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const GC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
@@ -48,8 +49,8 @@ class RecentHistogram {
     this.rotatedAt = now;
   }
 
-  record(seconds: number): void {
-    this.rotate(performance.now());
+  record(seconds: number, now = performance.now()): void {
+    this.rotate(now);
     this.current.recordValue(Math.min(HDR_MAX_US, Math.max(1, Math.round(seconds * 1e6))));
   }
 
@@ -81,22 +82,26 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
   // Bun has no "gc" PerformanceObserver entries: prom-client's GC histogram would read zero forever.
   registry.removeSingleMetric("nodejs_gc_duration_seconds");
 
-  const requests = new Counter({ name: "enrich_http_requests_total", help: "Hot-path requests by route and response status.", labelNames: ["route", "status"], registers: [registry] });
-  const errors = new Counter({ name: "enrich_http_request_errors_total", help: "Hot-path requests answered with status >= 400.", labelNames: ["route", "status"], registers: [registry] });
-  const duration = new Histogram({ name: "enrich_http_request_duration_seconds", help: "Time from JS receiving the request to its Response being ready.", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers: [registry] });
-  const queue = new Histogram({ name: "enrich_http_request_queue_seconds", help: "Arrival in JS minus the client's X-Request-Start (only requests that send it).", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const requests = new FastCounter("enrich_http_requests_total", "Hot-path requests by route and response status.");
+  const errors = new FastCounter("enrich_http_request_errors_total", "Hot-path requests answered with status >= 400.");
+  const duration = new FastHistogram("enrich_http_request_duration_seconds", "Time from JS receiving the request to its Response being ready.", LATENCY_BUCKETS);
+  const queue = new FastHistogram("enrich_http_request_queue_seconds", "Arrival in JS minus the client's X-Request-Start (only requests that send it).", LATENCY_BUCKETS);
+  registerFast(registry, requests, errors, duration, queue);
   const recent = new Map<string, RecentHistogram>();
 
   src.tracker.onFinish((r) => {
     const seconds = (r.ended! - r.arrived) / 1e3;
-    const status = String(r.status);
-    requests.inc({ route: r.route, status });
-    if (r.status! >= 400) errors.inc({ route: r.route, status });
-    duration.observe({ route: r.route }, seconds);
-    if (r.sent !== undefined) queue.observe({ route: r.route }, (r.arrived - r.sent) / 1e3);
+    const status = r.status!;
+    const key = `${r.route} ${status}`;
+    const labels = () => ({ route: r.route, status: String(status) });
+    requests.inc(key, labels);
+    if (status >= 400) errors.inc(key, labels);
+    const routeLabels = () => ({ route: r.route });
+    duration.observe(r.route, routeLabels, seconds);
+    if (r.sent !== undefined) queue.observe(r.route, routeLabels, (r.arrived - r.sent) / 1e3);
     let h = recent.get(r.route);
     if (!h) recent.set(r.route, (h = new RecentHistogram()));
-    h.record(seconds);
+    h.record(seconds, r.ended!);
   });
 
   new Gauge({

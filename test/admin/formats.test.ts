@@ -1,13 +1,16 @@
 /** The pure parts of src/admin/: encoders and parsers, checked on hand-made inputs with exact answers. */
 import { describe, expect, test } from "bun:test";
+import { Registry } from "prom-client";
 import { cpuToCpuProfile, cpuToPprof, type CpuCapture } from "../../src/admin/cpu-profile.ts";
 import { heapToPprof } from "../../src/admin/heap.ts";
 import { decodePprof, ProfileBuilder, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
 import { parseRequestStart } from "../../src/admin/requests.ts";
 import { collapseAsyncWrappers } from "../../src/admin/sampler.ts";
+import { FastCounter, FastHistogram, register } from "../../src/admin/request-metrics.ts";
 import { parseStack } from "../../src/admin/stack.ts";
 import { StackCounts } from "../../src/admin/stack-counts.ts";
 import { sampleSlices } from "../../src/admin/trace.ts";
+import { parsePrometheus } from "./prometheus.ts";
 
 const f = (name: string, line = 1, file = "/src/a.ts") => ({ name, file, line });
 
@@ -140,5 +143,23 @@ describe("sampler frames", () => {
     expect(collapseAsyncWrappers([f("parse", 0, ""), f("begin", 44), f("batch", 78), f("batch", 98), f("handle", 5)])).toEqual([f("parse", 0, ""), f("begin", 44), f("batch", 78), f("handle", 5)]);
     const plain = [f("a"), f("b")];
     expect(collapseAsyncWrappers(plain)).toBe(plain);
+  });
+});
+
+describe("request metrics", () => {
+  test("fast counter and histogram render as Prometheus families with cumulative buckets", async () => {
+    const registry = new Registry();
+    const c = new FastCounter("t_requests_total", "requests");
+    const h = new FastHistogram("t_duration_seconds", "duration", [0.01, 0.1, 1]);
+    register(registry, c, h);
+    for (const status of [200, 200, 415]) c.inc(`/e ${status}`, () => ({ route: "/e", status: String(status) }));
+    for (const v of [0.005, 0.01, 0.05, 2]) h.observe("/e", () => ({ route: "/e" }), v);
+    const m = parsePrometheus(await registry.metrics());
+    const v = (name: string, labels: Record<string, string>) => m.samples.find((s) => s.name === name && Object.entries(labels).every(([k, x]) => s.labels[k] === x))?.value;
+    expect(m.types.get("t_requests_total")).toBe("counter");
+    expect(m.types.get("t_duration_seconds")).toBe("histogram");
+    expect([v("t_requests_total", { status: "200" }), v("t_requests_total", { status: "415" })]).toEqual([2, 1]);
+    expect(["0.01", "0.1", "1", "+Inf"].map((le) => v("t_duration_seconds_bucket", { le }))).toEqual([2, 3, 3, 4]);
+    expect([v("t_duration_seconds_count", {}), v("t_duration_seconds_sum", {})]).toEqual([4, 2.065]);
   });
 });
