@@ -38,7 +38,7 @@ const o = cli(process.argv.slice(2), USAGE, {
   rounds: { kind: "number", default: 10, help: "rounds; each runs A then B in fresh processes" },
   time: { kind: "duration", default: "300ms", help: "minimum timed CPU per benchmark per round" },
   out: { kind: "string", default: ".bench-out", help: "directory for the two result files" },
-  stat: { kind: "string", default: "mean", choices: ["mean", "median"], help: "each round's value: mean or median ns/op" },
+  stat: { kind: "string", default: "median", choices: ["mean", "median"], help: "each round's value: median or mean ns/op of its samples (see docs/bench.md)" },
   "no-alloc": { kind: "boolean", help: "skip the B/op measurement" },
   seed: { kind: "number", default: 1, help: "seed of the per-round shuffles (both sides of a round share one order)" },
   "fail-on-regression": { kind: "string", help: "exit 1 if B is significantly slower than A by more than this (e.g. 5%)" },

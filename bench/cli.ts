@@ -31,7 +31,7 @@ const o = cli(process.argv.slice(2), USAGE, {
   rounds: { kind: "number", default: 10, help: "fresh-process rounds (benchstat needs ≥ 6 for a CI, ≥ 4 for a p-value)" },
   time: { kind: "duration", default: "300ms", help: "minimum timed CPU per benchmark per round" },
   variant: { kind: "string", help: "only this variant's benchmarks, named without /variant= (for A/B files)" },
-  stat: { kind: "string", default: "mean", choices: ["mean", "median"], help: "each round's value: mean or median ns/op of its samples" },
+  stat: { kind: "string", default: "median", choices: ["mean", "median"], help: "each round's value: median (robust to preemption) or mean (includes rare GC pauses) ns/op of its samples" },
   "no-alloc": { kind: "boolean", help: "skip the B/op measurement" },
   seed: { kind: "number", default: 1, help: "seed of the per-round shuffles" },
   list: { kind: "boolean", help: "list the selected benchmarks and exit" },
