@@ -9,7 +9,8 @@
  * its column.
  *
  * With --fail-on-regression 5%, exits 1 if any benchmark got significantly
- * worse (slower, more bytes) by more than 5%: a CI gate that ignores noise.
+ * slower (sec/op up, or a rate such as B/s down) by more than 5%: a CI gate
+ * that ignores noise.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -28,7 +29,7 @@ Exit status: 0 ok, 1 a significant regression beyond --fail-on-regression, 2 bad
 const opts = cli(process.argv.slice(2), USAGE, {
   alpha: { kind: "number", default: 0.05, help: "significance level: a change counts when p ≤ alpha" },
   confidence: { kind: "number", default: 0.95, help: "confidence level of the ± ranges" },
-  "fail-on-regression": { kind: "string", help: "exit 1 if a significant slowdown exceeds this (e.g. 5%)" },
+  "fail-on-regression": { kind: "string", help: "exit 1 if a significant slowdown (sec/op up, rate down) exceeds this (e.g. 5%)" },
   ignore: { kind: "string", default: DEFAULT_IGNORE.join(","), help: "configuration keys not to split tables by ('' for none)" },
 }, { positionals: true });
 
@@ -60,7 +61,8 @@ const tables = buildTables(inputs, { alpha: opts.alpha, confidence: opts.confide
 process.stdout.write(renderTables(tables));
 
 if (threshold !== undefined) {
-  const bad = significantChanges(tables).filter((c) => c.worse && Math.abs(c.deltaPct) > threshold);
+  // Slowdowns only: B/op and allocs/op changes are in the table but do not fail the gate.
+  const bad = significantChanges(tables).filter((c) => c.speed && c.worse && Math.abs(c.deltaPct) > threshold);
   for (const c of bad) {
     process.stderr.write(`regression: ${c.name} ${c.unit} ${formatFixed(c.deltaPct, 2, true)}% (p=${formatFixed(c.p, 3)}) in ${c.column}, beyond ${threshold}%\n`);
   }

@@ -270,6 +270,8 @@ export interface Change {
   p: number;
   /** True when the change is for the worse (slower, more bytes; for rates such as B/s, lower). */
   worse: boolean;
+  /** True for units of speed: time per op (sec/…) or a rate (…/s). */
+  speed: boolean;
 }
 
 /** significantChanges lists every cell that differs significantly from its baseline. */
@@ -283,7 +285,8 @@ export function significantChanges(tables: readonly Table[]): Change[] {
       const a = cell.baseline.summary.center, b = cell.summary.center;
       if (a === b || a === 0) continue;
       const deltaPct = (b / a - 1) * 100;
-      out.push({ name: row, unit: t.unit, column: col, deltaPct, p: cell.comparison.p, worse: higherIsBetter ? deltaPct < 0 : deltaPct > 0 });
+      const speed = higherIsBetter || t.unit.startsWith("sec/");
+      out.push({ name: row, unit: t.unit, column: col, deltaPct, p: cell.comparison.p, worse: higherIsBetter ? deltaPct < 0 : deltaPct > 0, speed });
     }
   }
   return out;

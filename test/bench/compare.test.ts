@@ -86,6 +86,17 @@ describe("bench:compare", () => {
     expect(regression.out).toContain("│    a.txt    │"); // still prints the table
   });
 
+  test("--fail-on-regression: more bytes per op alone does not fail the gate, lower throughput does", async () => {
+    const a = "BenchmarkX-2 10 100 ns/op 50 MB/s 100 B/op\n".repeat(8);
+    const fatter = "BenchmarkX-2 10 100 ns/op 50 MB/s 900 B/op\n".repeat(8);
+    const slowerRate = "BenchmarkX-2 10 100 ns/op 10 MB/s 100 B/op\n".repeat(8);
+    const dir = tmpFiles({ "a.txt": a, "fatter.txt": fatter, "rate.txt": slowerRate });
+    expect((await runCli([join(dir, "a.txt"), join(dir, "fatter.txt"), "--fail-on-regression", "5%"])).code).toBe(0);
+    const rate = await runCli([join(dir, "a.txt"), join(dir, "rate.txt"), "--fail-on-regression", "5%"]);
+    expect(rate.code).toBe(1);
+    expect(rate.err).toContain("regression: X-2 B/s -80.00%");
+  });
+
   test("bad usage is one line and exit 2", async () => {
     expect(await runCli([])).toMatchObject({ code: 2, err: "error: expected at least one benchmark file (OLD.txt NEW.txt)\n" });
     expect(await runCli(["/nonexistent/old.txt"])).toMatchObject({ code: 2, err: "error: cannot read /nonexistent/old.txt: ENOENT\n" });
