@@ -53,3 +53,14 @@ export function pinning(): { server: string[]; load: string[]; note: string } {
   if (!has || cpus().length < 2) return { server: [], load: [], note: "not pinned (taskset missing or one core)" };
   return { server: ["taskset", "-c", "0"], load: ["taskset", "-c", "1"], note: "server on CPU 0, load generator on CPU 1 (taskset)" };
 }
+
+/**
+ * Pins this process (every thread) to the CPUs of a taskset prefix such as
+ * ["taskset", "-c", "1"], for load generators that run in-process. Returns
+ * false when it could not.
+ */
+export function pinSelf(prefix: string[]): boolean {
+  const cpus = prefix[prefix.indexOf("-c") + 1];
+  if (prefix[0] !== "taskset" || !cpus) return false;
+  return Bun.spawnSync(["taskset", "-a", "-cp", cpus, String(process.pid)], { stdout: "ignore", stderr: "ignore" }).success;
+}

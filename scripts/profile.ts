@@ -1,0 +1,110 @@
+/**
+ * Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
+ *        bun scripts/profile.ts --url http://HOST:PORT --admin-url http://127.0.0.1:6060 --rps R --duration D --mix M --index DIR
+ *        bun scripts/profile.ts top|list|peek|doctor|report BUNDLE [args]
+ *        bun scripts/profile.ts diff A B [--out FILE]
+ *
+ * Captures a profile bundle under load (DESIGN.md "Profile bundle") and reads
+ * bundles back. The capture prints a short summary and the bundle's path as
+ * its last line. Exit codes: 0 ok, 3 bundle written but the load was not held,
+ * 1 cannot run, 2 bad flag. Details: docs/profile.md.
+ */
+import { cli, fail } from "../src/cli/args.ts";
+import { formatDuration } from "../src/cli/duration.ts";
+import { variantNames } from "../src/enrich/registry.ts";
+import { CAPTURE_DEFAULTS, type CaptureOptions } from "./profile/bundle.ts";
+import { capture } from "./profile/capture.ts";
+import { runAnalysis, ANALYSIS_COMMANDS } from "./profile/analysis-cli.ts";
+import { summaryText } from "./profile/summary.ts";
+
+const USAGE = `Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
+       bun scripts/profile.ts --url URL [--admin-url URL] [--server-pid PID] --rps R --duration D --mix M --index DIR
+       bun scripts/profile.ts top|list|peek|doctor|report BUNDLE [args]   (--help after the command for its flags)
+       bun scripts/profile.ts diff A B [--out FILE]
+
+Starts the service (pinned to CPU 0, GC log on) or targets a running one
+(--url), drives open-model load (pinned to CPU 1) at --rps, waits until the
+rate holds, then captures in one window of --duration: CPU profile, block and
+mutex profiles (rates on only for the window), a trace, the latency
+histogram, the GC log and a /metrics scrape; heap right after. Writes
+profiles/<UTC>-<variant>-<mix>-<rps>/ with meta.json and report.html and prints
+its path last. Never profiles at idle: a window that did not hold the rate is
+marked in meta.json and the exit code is 3.`;
+
+const SPECS = {
+  rps: { kind: "number", help: "offered arrival rate, requests/s" },
+  duration: { kind: "duration", help: "capture window (all profiles share it)", default: "10s" },
+  mix: { kind: "string", help: "request mix (corpus <index>/<mix>.ndjson)", choices: ["thin", "default", "fat"], default: "thin" },
+  variant: { kind: "string", help: "pipeline variant the service runs", default: CAPTURE_DEFAULTS.variant },
+  index: { kind: "string", help: "index directory (default data/default, built on first use)" },
+  corpus: { kind: "string", help: "request corpus instead of <index>/<mix>.ndjson" },
+  out: { kind: "string", help: "where bundles go", default: CAPTURE_DEFAULTS.out },
+  name: { kind: "string", help: "bundle directory name (default <UTC>-<variant>-<mix>-<rps>)" },
+  url: { kind: "string", help: "target a running service (its hot-path base URL) instead of starting one" },
+  "admin-url": { kind: "string", help: "with --url: the service's admin base URL", default: "http://127.0.0.1:6060" },
+  "server-pid": { kind: "number", help: "with --url: the service's pid, for /proc CPU readings" },
+  warmup: { kind: "duration", help: "load before any check (samples discarded)", default: formatDuration(CAPTURE_DEFAULTS.warmupMs) },
+  settle: { kind: "duration", help: "after warmup, how long to wait at most for the rate to hold", default: formatDuration(CAPTURE_DEFAULTS.settleMs) },
+  trace: { kind: "duration", help: "trace length, centred in the window", default: formatDuration(CAPTURE_DEFAULTS.traceMs) },
+  hz: { kind: "number", help: "CPU sampling rate", default: CAPTURE_DEFAULTS.hz },
+  "block-rate": { kind: "number", help: "block profile: record loop stalls ≥ N ms during the window", default: CAPTURE_DEFAULTS.blockRateMs },
+  "mutex-fraction": { kind: "number", help: "mutex profile: 1 in N contentions with a stack during the window", default: CAPTURE_DEFAULTS.mutexFraction },
+  connections: { kind: "number", help: "load generator keep-alive connections", default: CAPTURE_DEFAULTS.connections },
+  arrivals: { kind: "string", help: "arrival process", choices: ["constant", "poisson"], default: CAPTURE_DEFAULTS.arrivals },
+  timeout: { kind: "duration", help: "request timeout, from its intended start", default: formatDuration(CAPTURE_DEFAULTS.timeoutMs) },
+  "heap-snapshot": { kind: "boolean", help: "also save a V8 heap snapshot (heap.heapsnapshot; large, never committed)" },
+  "no-pin": { kind: "boolean", help: "do not pin the server and the load generator to different cores" },
+  quiet: { kind: "boolean", help: "no progress on stderr" },
+} as const;
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const sub = argv[0];
+  if (sub && (ANALYSIS_COMMANDS as readonly string[]).includes(sub)) return runAnalysis(sub, argv.slice(1));
+  if (sub && !sub.startsWith("-")) fail(`unknown command '${sub}' (expected a flag or one of ${ANALYSIS_COMMANDS.join(", ")})`);
+
+  const f = cli(argv, USAGE, SPECS);
+  if (f.rps === undefined) fail("--rps is required: profile under load, never at idle");
+  if (!(f.rps > 0)) fail(`--rps: expected a positive rate, got ${f.rps}`);
+  if (!(f.duration >= 1000)) fail(`--duration: expected at least 1s, got ${formatDuration(f.duration)}`);
+  if (!f.url && !variantNames().includes(f.variant)) fail(`--variant: expected one of ${variantNames().join(", ")}, got '${f.variant}'`);
+  if (f.url && !f.index && !f.corpus) fail("--url needs --index DIR (for the corpus and meta.json) or --corpus FILE");
+  for (const k of ["hz", "connections", "block-rate", "mutex-fraction"] as const) {
+    if (!(f[k] >= 0) || !Number.isInteger(f[k])) fail(`--${k}: expected a whole number ≥ 0, got ${f[k]}`);
+  }
+  const o: CaptureOptions = {
+    rps: f.rps,
+    durationMs: f.duration,
+    mix: f.mix as CaptureOptions["mix"],
+    variant: f.variant,
+    index: f.index,
+    corpus: f.corpus,
+    out: f.out,
+    name: f.name,
+    url: f.url,
+    adminUrl: f.url ? f["admin-url"] : undefined,
+    serverPid: f["server-pid"],
+    warmupMs: f.warmup,
+    settleMs: f.settle,
+    checkWindows: CAPTURE_DEFAULTS.checkWindows,
+    traceMs: f.trace,
+    hz: f.hz,
+    blockRateMs: f["block-rate"],
+    mutexFraction: f["mutex-fraction"],
+    connections: f.connections,
+    arrivals: f.arrivals as CaptureOptions["arrivals"],
+    timeoutMs: f.timeout,
+    heapSnapshot: f["heap-snapshot"],
+    pin: !f["no-pin"],
+  };
+  const say = f.quiet ? () => {} : (line: string) => process.stderr.write(`profile: ${line}\n`);
+  const { dir, meta } = await capture(o, say);
+  process.stdout.write((await summaryText(dir)) + "\n");
+  process.stdout.write(`${dir}\n`);
+  return meta.load.held ? 0 : 3;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => fail((e as Error).message, 1),
+);

@@ -1,0 +1,189 @@
+/**
+ * The bundle: file names (DESIGN.md "Profile bundle"), the capture options
+ * with their frozen defaults, and the shape of meta.json.
+ */
+import type { RunMeta } from "../lib/meta.ts";
+import type { Counts } from "../../src/load/recorder.ts";
+import type { LatencySummary } from "../../src/load/histograms.ts";
+
+export const BUNDLE = Object.freeze({
+  schema: "enrich-profile-bundle/1",
+  cpu: "cpu.pprof",
+  cpuprofile: "cpu.cpuprofile",
+  heap: "heap.pprof",
+  heapSnapshot: "heap.heapsnapshot",
+  block: "block.pprof",
+  mutex: "mutex.pprof",
+  trace: "trace.json",
+  hist: "hist.json",
+  hgrm: "hist.hgrm",
+  gc: "gc.json",
+  gcLog: "gc.log",
+  metrics: "metrics.txt",
+  meta: "meta.json",
+  report: "report.html",
+  doctor: "doctor.json",
+  load: "load.json",
+  goroutine: "goroutine.txt",
+  serverLog: "server.log",
+});
+
+/** The files every complete bundle has (heap.heapsnapshot is optional and never committed). */
+export const REQUIRED_FILES = [
+  BUNDLE.cpu,
+  BUNDLE.cpuprofile,
+  BUNDLE.heap,
+  BUNDLE.block,
+  BUNDLE.mutex,
+  BUNDLE.trace,
+  BUNDLE.hist,
+  BUNDLE.hgrm,
+  BUNDLE.gc,
+  BUNDLE.metrics,
+  BUNDLE.meta,
+  BUNDLE.report,
+] as const;
+
+export const CAPTURE_DEFAULTS = Object.freeze({
+  out: "profiles",
+  variant: "v0",
+  warmupMs: 5_000,
+  /** After warmup, how long to wait at most for the rate to hold. */
+  settleMs: 10_000,
+  /** Consecutive one-second load windows that must hold before the capture starts. */
+  checkWindows: 2,
+  traceMs: 5_000,
+  hz: 100,
+  /** Block profiling threshold during the window, ms. The admin sampler runs at rate/10 ms (≤10 ms) while it is on. */
+  blockRateMs: 20,
+  /** Mutex profiling: 1 in N contentions carries a stack during the window. */
+  mutexFraction: 10,
+  connections: 64,
+  arrivals: "constant" as "constant" | "poisson",
+  timeoutMs: 5_000,
+  pin: true,
+});
+
+export interface CaptureOptions {
+  rps: number;
+  durationMs: number;
+  mix: "thin" | "default" | "fat";
+  variant: string;
+  index?: string;
+  /** Use this corpus instead of <index>/<mix>.ndjson. */
+  corpus?: string;
+  out: string;
+  /** Bundle directory name (default: <UTC timestamp>-<variant>-<mix>-<rps>). */
+  name?: string;
+  /** Target a running service instead of starting one. */
+  url?: string;
+  adminUrl?: string;
+  /** With --url: the service's pid, for /proc CPU readings. */
+  serverPid?: number;
+  workers?: number;
+  /** Start this command instead of src/server.ts (tests' purpose-made servers). */
+  serverCmd?: string[];
+  serverCwd?: string;
+  serverEnv?: Record<string, string>;
+  warmupMs: number;
+  settleMs: number;
+  checkWindows: number;
+  traceMs: number;
+  hz: number;
+  blockRateMs: number;
+  mutexFraction: number;
+  connections: number;
+  arrivals: "constant" | "poisson";
+  timeoutMs: number;
+  heapSnapshot: boolean;
+  pin: boolean;
+  /** The command line recorded in meta.json (default process.argv). */
+  argv?: string[];
+}
+
+export interface FileRecord {
+  ok: boolean;
+  bytes: number;
+  /** How it was captured. */
+  source: string;
+  error?: string;
+}
+
+export interface Meta extends RunMeta {
+  schema: string;
+  bundle: string;
+  finishedAt: string;
+  /** The capture command with every setting explicit. */
+  reproduce: string;
+  rate: { offeredRps: number; achievedRps: number; throughputRps: number };
+  duration: { windowMs: number; requestedMs: number; warmupMs: number; settleMs: number; traceMs: number };
+  mix: string;
+  variant: string;
+  workers: number | null;
+  loadModel: {
+    model: "open";
+    arrivals: string;
+    connections: number;
+    timeoutMs: number;
+    transport: string;
+    corpus: string;
+    corpusLines: number;
+    tool: string;
+    pinned: string;
+  };
+  index: { dir: string | null; entries: number | null; seed: number | null; bytes: number | null };
+  service: { started: boolean; url: string; adminUrl: string; pid: number | null; command: string | null; env: Record<string, string> | null; pinned: string };
+  pinning: string;
+  sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; traceMs: number; gc: string; heap: string };
+  windows: {
+    startedAt: string;
+    loadStartedAt: string;
+    warmup: { fromMs: number; toMs: number };
+    capture: { fromMs: number; toMs: number };
+    trace: { fromMs: number; toMs: number };
+    heapAfterMs: number;
+    note: string;
+  };
+  load: {
+    held: boolean;
+    reasons: string[];
+    steady: { held: boolean; checkedWindows: number[]; reasons: string[] };
+    requests: number;
+    counts: Counts;
+    latencyMs: Record<string, LatencySummary>;
+  };
+  serverCpu: {
+    source: string;
+    processCores: number | null;
+    /** The JS (main) thread's CPU, in cores. */
+    threadCores: number | null;
+    /** Share of the window the JS thread was ready to run but waited for a CPU (another process had its core). */
+    threadRunqueue: number | null;
+    perSecond: { atMs: number; process: number; thread: number; runq: number }[];
+  };
+  files: Record<string, FileRecord>;
+}
+
+/** Every meta.json key DESIGN.md requires, as paths (the bundle test checks them all). */
+export const META_FIELDS = [
+  "rate.offeredRps",
+  "duration.windowMs",
+  "mix",
+  "variant",
+  "loadModel.model",
+  "git.commit",
+  "git.dirty",
+  "bun",
+  "cpu.model",
+  "cpu.cores",
+  "workers",
+  "env",
+  "index.entries",
+  "index.seed",
+  "sampling.cpuHz",
+  "sampling.blockRateMs",
+  "sampling.mutexFraction",
+  "windows.capture",
+  "command",
+  "reproduce",
+] as const;

@@ -1,0 +1,217 @@
+/**
+ * gc.json from JSC's GC log (`BUN_JSC_logGC=1` on the server's stderr).
+ *
+ * What a cycle looks like in the log (Bun 1.4.5; checked by hand):
+ *
+ *   [GC<0x…>: starting 0.07ms]
+ *   Requesting GC because bytes allocated this cycle: 8398302 exceed bytes allowed: 8388608 …
+ *   [GC<0x…>: START M 8869kb => EdenCollection, … p=0.88ms (max 0.88)...]      ← one stop-the-world increment
+ *   [GC<0x…>: M a=763kb … => 8902kb, p=1.08ms (max 4.52), cycle 6.94ms END]   ← last increment, heap after, cycle wall time
+ *   GC END!
+ *   [GC<0x…>: epilogue 0.018ms]
+ *
+ * A cycle runs from START to END; every `p=` is one pause of the mutator
+ * (JSC marks concurrently between them); `starting` and `epilogue` also run
+ * on the mutator. The log has no timestamps, so each line is stamped when
+ * the capturing process reads it (ms, the reader's clock) and a cycle belongs
+ * to a window when its START line arrived inside it.
+ */
+
+export interface GcLine {
+  /** When the line was read, ms (performance.now of the reader). */
+  t: number;
+  text: string;
+}
+
+export interface GcCycle {
+  /** START time relative to the window start, ms. */
+  atMs: number;
+  kind: string;
+  heapBeforeBytes: number;
+  heapAfterBytes: number;
+  /** Sum of the stop-the-world increments (p=). */
+  pauseMs: number;
+  /** starting + epilogue (also on the mutator). */
+  overheadMs: number;
+  maxPauseMs: number;
+  /** Wall time of the cycle, START to END. */
+  cycleMs: number;
+  /** Allocated since the previous cycle ended: heap before − previous heap after. */
+  allocatedBytes: number;
+}
+
+export interface GcSummary {
+  source: "BUN_JSC_logGC" | "metrics" | "none";
+  windowMs: number;
+  cycles: number;
+  byKind: Record<string, number>;
+  /** Mutator stopped for GC: pauses + starting/epilogue, ms. */
+  pauseMs: number;
+  maxPauseMs: number;
+  /** Sum of cycle wall times (concurrent marking included), ms. */
+  cycleMs: number;
+  /** pauseMs / window: share of the JS thread's wall time stopped by GC. */
+  pauseFraction: number;
+  /**
+   * GC CPU fraction estimate: cycle wall time / window. JSC marks on helper
+   * threads while JS runs, and with the server pinned to one core those threads
+   * take that core's time, so this bounds GC's CPU from above (in cores).
+   */
+  gcCpuFraction: number;
+  /** Bytes allocated over the window (sum of per-cycle allocation), null when unknown. */
+  bytesAllocated: number | null;
+  /** bytesAllocated / requests completed in the window. */
+  bytesPerRequest: number | null;
+  /** Allocation rate over the window, bytes/s. */
+  allocRate: number | null;
+  /** Live heap after the last cycle of the window. */
+  heapAfterBytes: number | null;
+  requests: number;
+  notes: string[];
+  cycleList: GcCycle[];
+}
+
+const KB = 1024;
+const num = (re: RegExp, s: string) => {
+  const m = re.exec(s);
+  return m ? Number(m[1]) : NaN;
+};
+
+/** True for lines the GC log writes (the capture keeps them out of server.log). */
+export function isGcLine(text: string): boolean {
+  return text.startsWith("[GC<") || text.startsWith("Requesting GC because") || text === "GC END!" || text.startsWith("GC END");
+}
+
+/** Parses every complete cycle in the log (times relative to `origin`). */
+export function parseGcLog(lines: readonly GcLine[], origin = 0): GcCycle[] {
+  const cycles: GcCycle[] = [];
+  let cur: GcCycle | null = null;
+  let pendingStart = 0;
+  let prevAfter = NaN;
+  for (const { t, text } of lines) {
+    if (!text.startsWith("[GC<")) continue;
+    const body = text.slice(text.indexOf(">: ") + 3);
+    if (body.startsWith("starting ")) {
+      pendingStart = num(/^starting ([\d.]+)ms/, body) || 0;
+      continue;
+    }
+    if (body.startsWith("epilogue ")) {
+      const last = cycles[cycles.length - 1];
+      if (last) last.overheadMs += num(/^epilogue ([\d.]+)ms/, body) || 0;
+      continue;
+    }
+    if (body.startsWith("START ")) {
+      const m = /^START \S+ (\d+)kb => (\w+?)(?:Collection)?,/.exec(body);
+      const before = m ? Number(m[1]) * KB : NaN;
+      cur = {
+        atMs: t - origin,
+        kind: m ? m[2]! : "unknown",
+        heapBeforeBytes: before,
+        heapAfterBytes: NaN,
+        pauseMs: 0,
+        overheadMs: pendingStart,
+        maxPauseMs: 0,
+        cycleMs: NaN,
+        allocatedBytes: Number.isFinite(prevAfter) ? Math.max(0, before - prevAfter) : NaN,
+      };
+      pendingStart = 0;
+    }
+    if (!cur) continue;
+    for (const m of body.matchAll(/\bp=([\d.]+)ms/g)) {
+      const p = Number(m[1]);
+      cur.pauseMs += p;
+      if (p > cur.maxPauseMs) cur.maxPauseMs = p;
+    }
+    const end = /=> (\d+)kb, p=[\d.]+ms \(max [\d.]+\), cycle ([\d.]+)ms END\]/.exec(body);
+    if (end) {
+      cur.heapAfterBytes = Number(end[1]) * KB;
+      cur.cycleMs = Number(end[2]);
+      prevAfter = cur.heapAfterBytes;
+      cycles.push(cur);
+      cur = null;
+    }
+  }
+  return cycles;
+}
+
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Summarises the cycles that started inside [0, windowMs) (times already relative to the window start). */
+export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests: number): GcSummary {
+  const cycles = all.filter((c) => c.atMs >= 0 && c.atMs < windowMs);
+  const byKind: Record<string, number> = {};
+  let pause = 0, maxPause = 0, cycleMs = 0, alloc = 0, allocKnown = 0;
+  for (const c of cycles) {
+    byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
+    pause += c.pauseMs + c.overheadMs;
+    maxPause = Math.max(maxPause, c.maxPauseMs);
+    cycleMs += c.cycleMs;
+    if (Number.isFinite(c.allocatedBytes)) {
+      alloc += c.allocatedBytes;
+      allocKnown++;
+    }
+  }
+  const notes: string[] = [];
+  if (cycles.length === 0) notes.push("no GC cycle started in the window");
+  if (allocKnown < cycles.length) notes.push(`${cycles.length - allocKnown} cycle(s) without a previous cycle to measure allocation from`);
+  notes.push("bytes allocated = Σ(heap before a cycle − heap after the previous one): allocation after the window's last cycle is not counted");
+  const bytes = allocKnown > 0 ? alloc : null;
+  const last = cycles[cycles.length - 1];
+  return {
+    source: "BUN_JSC_logGC",
+    windowMs: r3(windowMs),
+    cycles: cycles.length,
+    byKind,
+    pauseMs: r3(pause),
+    maxPauseMs: r3(maxPause),
+    cycleMs: r3(cycleMs),
+    pauseFraction: windowMs > 0 ? r4(pause / windowMs) : 0,
+    gcCpuFraction: windowMs > 0 ? r4(cycleMs / windowMs) : 0,
+    bytesAllocated: bytes,
+    bytesPerRequest: bytes !== null && requests > 0 ? Math.round(bytes / requests) : null,
+    allocRate: bytes !== null && windowMs > 0 ? Math.round((bytes * 1000) / windowMs) : null,
+    heapAfterBytes: last ? last.heapAfterBytes : null,
+    requests,
+    notes,
+    cycleList: cycles.map((c) => ({ ...c, atMs: r3(c.atMs), pauseMs: r3(c.pauseMs), overheadMs: r3(c.overheadMs), maxPauseMs: r3(c.maxPauseMs), cycleMs: r3(c.cycleMs) })),
+  };
+}
+
+/**
+ * Fallback when the log is not available (--url): GC count and cycle time
+ * from the difference of two /metrics scrapes (enrich_gc_duration_seconds).
+ */
+export function gcFromMetrics(start: Map<string, number>, end: Map<string, number>, windowMs: number, requests: number): GcSummary {
+  const delta = (name: string) => {
+    let s = 0;
+    for (const [k, v] of end) if (k.startsWith(name)) s += v - (start.get(k) ?? 0);
+    return s;
+  };
+  const count = delta("enrich_gc_duration_seconds_count");
+  const seconds = delta("enrich_gc_duration_seconds_sum");
+  const byKind: Record<string, number> = {};
+  for (const [k, v] of end) {
+    const m = /^enrich_gc_duration_seconds_count\{.*type="([^"]+)"/.exec(k);
+    if (m) byKind[m[1]!] = (byKind[m[1]!] ?? 0) + v - (start.get(k) ?? 0);
+  }
+  const known = end.size > 0 && [...end.keys()].some((k) => k.startsWith("enrich_gc_duration_seconds"));
+  return {
+    source: known ? "metrics" : "none",
+    windowMs: r3(windowMs),
+    cycles: count,
+    byKind,
+    pauseMs: r3(seconds * 1000),
+    maxPauseMs: NaN,
+    cycleMs: r3(seconds * 1000),
+    pauseFraction: windowMs > 0 ? r4((seconds * 1000) / windowMs) : 0,
+    gcCpuFraction: windowMs > 0 ? r4((seconds * 1000) / windowMs) : 0,
+    bytesAllocated: null,
+    bytesPerRequest: null,
+    allocRate: null,
+    heapAfterBytes: end.get("nodejs_heap_size_used_bytes") ?? null,
+    requests,
+    notes: [known ? "from /metrics (enrich_gc_duration_seconds): cycle wall time only; pause and allocation need the GC log (start the service from profile.ts)" : "no GC data: no GC log and no enrich_gc_duration_seconds in /metrics"],
+    cycleList: [],
+  };
+}
