@@ -45,7 +45,7 @@ const SPECS = {
   "server-pid": { kind: "number", help: "with --url: the service's pid, for /proc CPU readings" },
   warmup: { kind: "duration", help: "load before any check (samples discarded)", default: formatDuration(CAPTURE_DEFAULTS.warmupMs) },
   settle: { kind: "duration", help: "after warmup, how long to wait at most for the rate to hold", default: formatDuration(CAPTURE_DEFAULTS.settleMs) },
-  trace: { kind: "duration", help: "trace length, centred in the window", default: formatDuration(CAPTURE_DEFAULTS.traceMs) },
+  trace: { kind: "duration", help: "trace length: the window's last T seconds", default: formatDuration(CAPTURE_DEFAULTS.traceMs) },
   hz: { kind: "number", help: "CPU sampling rate", default: CAPTURE_DEFAULTS.hz },
   "block-rate": { kind: "number", help: "block profile: record loop stalls ≥ N ms during the window", default: CAPTURE_DEFAULTS.blockRateMs },
   "mutex-fraction": { kind: "number", help: "mutex profile: 1 in N contentions with a stack during the window", default: CAPTURE_DEFAULTS.mutexFraction },

@@ -7,7 +7,7 @@
  * Timeline (ms on this process's clock):
  *
  *   load warmup ─ settle: until `checkWindows` one-second windows hold ─
- *   ws ─ capture window W: cpu, block, mutex (rates on for W), trace (T, centred),
+ *   ws ─ capture window W: cpu, block, mutex (rates on for W), trace (the last T),
  *        goroutine (mid), server CPU each second, GC log ─ we: load snapshot,
  *        /metrics ─ heap (after we, still under load) ─ stop load, stop server
  */
@@ -123,7 +123,8 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     const cpuP = adminGet(adminUrl, `/debug/pprof/profile?seconds=${secs}&hz=${o.hz}&format=pprof`, timeout(W));
     const blockP = adminGet(adminUrl, `/debug/pprof/block?seconds=${secs}&rate=${o.blockRateMs}`, timeout(W));
     const mutexP = adminGet(adminUrl, `/debug/pprof/mutex?seconds=${secs}&fraction=${o.mutexFraction}`, timeout(W));
-    const traceStart = ws + (W - T) / 2;
+    // The trace takes the window's last T seconds, so the server's work of encoding it falls after the window, not inside it.
+    const traceStart = we - T;
     const traceP = sleepUntil(traceStart).then(() => adminGet(adminUrl, `/debug/pprof/trace?seconds=${Math.max(1, Math.round(T / 1000))}&hz=${o.hz}`, timeout(T)));
     const goroutineP = sleepUntil(ws + W / 2).then(() => adminGet(adminUrl, "/debug/pprof/goroutine?debug=1", 5_000));
     const cpuSeries: Meta["serverCpu"]["perSecond"] = [];
@@ -132,6 +133,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       for (let k = 1; ws + k * 1000 <= we; k++) {
         await sleepUntil(ws + k * 1000);
         const now = readCpu(pid);
+        if (now.t - prev.t < 200) continue; // this process was descheduled past several ticks: one reading covers them
         const c = coresBetween(prev, now);
         cpuSeries.push({ atMs: Math.round(now.t - ws), process: r3(c.process), thread: r3(c.thread), runq: r3(c.runq) });
         prev = now;

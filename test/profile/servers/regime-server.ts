@@ -38,7 +38,7 @@ const retained: { id: number; tags: string[]; next: unknown }[] = [];
 const RETAINED = 200_000;
 function churnHeap(): number {
   let n = 0;
-  for (let i = 0; i < 4000; i++) {
+  for (let i = 0; i < 2500; i++) {
     const slot = (Math.random() * RETAINED) | 0;
     retained[slot] = { id: i, tags: [`t${i}`, `u${slot}`], next: { a: [i, i + 1, i + 2], s: `x${i}` } };
     n += retained.length;
