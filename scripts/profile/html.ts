@@ -121,7 +121,7 @@ export function flameBlock(trees: Record<string, { tree: FlameNode; unit: string
     document.getElementById("flame-about").textContent = name + ": " + t.about;
     const total = t.tree.value || 1;
     const make = flamegraph.default || flamegraph.flamegraph;
-    chart = make().width(Math.min(1180, document.body.clientWidth - 20)).cellHeight(18).minFrameSize(1).selfValue(false);
+    chart = make().width(Math.max(600, Math.min(1180, (document.body.clientWidth || 1200) - 20))).cellHeight(18).minFrameSize(1).selfValue(false);
     if (${differential}) chart.setColorMapper(flamegraph.colorMapper.differentialColorMapper);
     chart
       .label(d => d.data.name + " — " + fmt(d.value, t.unit) + " (" + (100*d.value/total).toFixed(2) + "%)" + (d.data.delta !== undefined ? ", Δ " + fmt(d.data.delta, t.unit) : ""))

@@ -14,6 +14,7 @@ import { BUNDLE, META_FIELDS, REQUIRED_FILES } from "../../scripts/profile/bundl
 import { decodeProfile, flatten } from "../../scripts/profile/pprof.ts";
 import { parseProm } from "../../scripts/profile/prom.ts";
 import { scratch } from "../support/fixtures.ts";
+import { render } from "./dom.ts";
 import { ENTRIES, SEED, smallIndexWithCorpus } from "./support.ts";
 
 let dir = "";
@@ -95,6 +96,19 @@ describe("scripts/profile.ts capture", () => {
   test("report.html is self-contained: the flame-graph renderer and the data are inlined", () => {
     const html = readFileSync(join(dir, BUNDLE.report), "utf8");
     expect({ d3: html.includes("d3js.org") || html.includes("d3-selection"), flame: html.includes("flamegraph"), svg: html.includes("<svg"), external: /<script[^>]+src=/.test(html) }).toEqual({ d3: true, flame: true, svg: true, external: false });
+  });
+
+  test("report.html draws its flame graph and plots in a DOM, without errors", async () => {
+    const r = await render(readFileSync(join(dir, BUNDLE.report), "utf8"));
+    expect({ drew: r.rects > 1, cpuTree: r.buttons[0], plots: r.svgs >= 2, errors: r.errors }).toEqual({ drew: true, cpuTree: "cpu", plots: true, errors: [] });
+  });
+
+  test("the diff report draws a differential flame graph and both latency curves", async () => {
+    const out = join(scratch(), "diff.html");
+    const d = run(["diff", dir, dir, "--out", out], { ENRICH_NO_GO: "1" });
+    const html = readFileSync(out, "utf8");
+    const r = await render(html);
+    expect({ exit: d.exitCode, drew: r.rects > 1, curves: (html.match(/<path d="M/g) ?? []).length, errors: r.errors }).toEqual({ exit: 0, drew: true, curves: 4, errors: [] });
   });
 
   test("the analysis commands read the bundle (built-in views, no Go)", () => {
