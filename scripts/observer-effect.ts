@@ -129,10 +129,14 @@ async function observe(c: Condition, spanS: number): Promise<() => Promise<unkno
   if (c === "rates") {
     const r = await fetch(`${admin}/debug/pprof/rates?block=${f["block-rate"]}&mutex=1&seconds=${spanS}`, { method: "POST" });
     if (r.status !== 200) fail(`rates: ${r.status}`, 1);
+    const since = Date.now();
     return async () => {
-      const block = await (await fetch(`${admin}/debug/pprof/block?format=json`)).json();
+      const block = (await (await fetch(`${admin}/debug/pprof/block?format=json`)).json()) as { nowMs: number; stalls: { end: number; delayMs: number }[]; histogramMs: unknown };
       await fetch(`${admin}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" });
-      return { stalls: (block as { stalls: unknown[] }).stalls.length };
+      // Stall times are the server's performance.now(); keep those that ended within this window.
+      const windowMs = Date.now() - since;
+      const mine = block.stalls.filter((s) => s.end >= block.nowMs - windowMs);
+      return { stalls: mine.length, maxStallMs: Math.max(0, ...mine.map((s) => s.delayMs)), loopDelayMs: block.histogramMs };
     };
   }
   return async () => null;

@@ -26,10 +26,25 @@ export interface Rates {
   mutex: number;
 }
 
+export type RateName = keyof Rates;
+const RATE_NAMES: readonly RateName[] = ["block", "mutex"];
+
 export interface RatesState extends Rates {
-  /** When a windowed change reverts (epoch ms), and to what. */
+  /** When the first open window reverts (epoch ms), and what each windowed rate reverts to. */
   revertAt?: number;
-  revertTo?: Rates;
+  revertTo?: Partial<Rates>;
+}
+
+interface RateWindow {
+  /** Epoch ms when the window ends. */
+  at: number;
+  /** The value the rate returns to. */
+  to: number;
+}
+
+export interface SavedRate {
+  value: number;
+  window?: RateWindow;
 }
 
 export type AdminHub = ReturnType<typeof createAdminHub>;
@@ -40,55 +55,66 @@ export function createAdminHub(o: HubOptions) {
   const block = new BlockProfiler();
   const mutex = new MutexProfiler();
   const metrics = createMetrics({ tracker, gc, mutex, block, variant: o.variant, workerId: o.workerId });
-  let revert: { timer: ReturnType<typeof setTimeout>; at: number; to: Rates } | null = null;
+  // Each rate has its own window, so a block window and a mutex window can overlap without undoing each other.
+  const windows: Partial<Record<RateName, RateWindow & { timer: ReturnType<typeof setTimeout> }>> = {};
 
   const current = (): Rates => ({ block: block.rate, mutex: mutex.rate });
+  const applyRate = (k: RateName, v: number) => (k === "block" ? block.setRate(v) : mutex.setFraction(v));
   const apply = (r: Partial<Rates>) => {
-    if (r.block !== undefined) block.setRate(r.block);
-    if (r.mutex !== undefined) mutex.setFraction(r.mutex);
+    for (const k of RATE_NAMES) if (r[k] !== undefined) applyRate(k, r[k]);
   };
 
+  function clearWindow(k: RateName): void {
+    const w = windows[k];
+    if (w) clearTimeout(w.timer);
+    delete windows[k];
+  }
+
+  function arm(k: RateName, to: number, at: number): void {
+    const timer = setTimeout(() => {
+      delete windows[k];
+      applyRate(k, to);
+    }, Math.max(0, at - Date.now()));
+    timer.unref?.();
+    windows[k] = { timer, at, to };
+  }
+
   /**
-   * setRates changes the rates now; with `seconds`, only for that window, after
-   * which the rates in force before the (first) windowed change come back.
+   * setRates changes the given rates now; with `seconds`, only for that
+   * window, after which each comes back to what it was before its first
+   * still-open window.
    */
   function setRates(r: Partial<Rates>, seconds?: number): RatesState {
-    const before = revert?.to ?? current();
-    if (revert) clearTimeout(revert.timer);
-    revert = null;
-    apply(r);
-    if (seconds && seconds > 0) {
-      const timer = setTimeout(() => {
-        revert = null;
-        apply(before);
-      }, seconds * 1000);
-      timer.unref?.();
-      revert = { timer, at: Date.now() + seconds * 1000, to: before };
+    for (const k of RATE_NAMES) {
+      const v = r[k];
+      if (v === undefined) continue;
+      const before = windows[k]?.to ?? current()[k];
+      clearWindow(k);
+      applyRate(k, v);
+      if (seconds && seconds > 0) arm(k, before, Date.now() + seconds * 1000);
     }
     return rates();
   }
 
-  /** restoreRates puts back a state read earlier with rates(), re-arming its pending revert for the time left. */
-  function restoreRates(s: RatesState): RatesState {
-    setRates({ block: s.block, mutex: s.mutex });
-    if (s.revertAt && s.revertTo) {
-      const left = (s.revertAt - Date.now()) / 1000;
-      if (left <= 0) setRates(s.revertTo);
-      else {
-        const to = s.revertTo;
-        const timer = setTimeout(() => {
-          revert = null;
-          apply(to);
-        }, left * 1000);
-        timer.unref?.();
-        revert = { timer, at: s.revertAt, to };
-      }
-    }
-    return rates();
+  /** saveRate captures one rate and its open window, for restoreRate after a temporary change. */
+  function saveRate(k: RateName): SavedRate {
+    const w = windows[k];
+    return { value: current()[k], ...(w ? { window: { at: w.at, to: w.to } } : {}) };
+  }
+
+  /** restoreRate puts one rate back as saved, re-arming its window for the time left (or finishing it). */
+  function restoreRate(k: RateName, saved: SavedRate): void {
+    clearWindow(k);
+    applyRate(k, saved.value);
+    if (!saved.window) return;
+    if (saved.window.at <= Date.now()) applyRate(k, saved.window.to);
+    else arm(k, saved.window.to, saved.window.at);
   }
 
   function rates(): RatesState {
-    return { ...current(), ...(revert ? { revertAt: revert.at, revertTo: revert.to } : {}) };
+    const open = RATE_NAMES.filter((k) => windows[k]);
+    if (open.length === 0) return current();
+    return { ...current(), revertAt: Math.min(...open.map((k) => windows[k]!.at)), revertTo: Object.fromEntries(open.map((k) => [k, windows[k]!.to])) };
   }
 
   apply({ block: o.blockProfileRate, mutex: o.mutexProfileFraction });
@@ -99,7 +125,8 @@ export function createAdminHub(o: HubOptions) {
     mutex,
     metrics,
     setRates,
-    restoreRates,
+    saveRate,
+    restoreRate,
     rates,
     variant: o.variant,
     workerId: o.workerId,

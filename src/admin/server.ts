@@ -43,12 +43,12 @@ export function createAdminApp(hub: AdminHub) {
     const temp = which === "block" ? optionalNum(q, "rate", { min: 0, max: MAX_BLOCK_MS }) : optionalNum(q, "fraction", { min: 0, max: MAX_FRACTION });
     if (seconds === 0) return profiler.profile();
     const base = profiler.counts.snapshot();
-    const before = hub.rates();
+    const saved = hub.saveRate(which);
     // The window's own revert is a safety net (client gone, error); the read below restores first.
     if (temp !== undefined) hub.setRates({ [which]: temp } as Partial<Rates>, seconds + REVERT_GRACE_S);
     await sleep(seconds * 1000, signal);
     const bytes = profiler.profile(base, seconds * 1000);
-    if (temp !== undefined) hub.restoreRates(before);
+    if (temp !== undefined) hub.restoreRate(which, saved);
     return bytes;
   }
 
@@ -79,7 +79,7 @@ export function createAdminApp(hub: AdminHub) {
     })
     .get("/debug/pprof/block", async ({ query, request }) => {
       const q = query as Query;
-      if (q.format === "json") return json({ rateMs: hub.block.rate, histogramMs: hub.block.histogram(), stalls: hub.block.recent.slice(-200) });
+      if (q.format === "json") return json({ rateMs: hub.block.rate, nowMs: performance.now(), histogramMs: hub.block.histogram(), stalls: hub.block.recent.slice(-200) });
       return pprof(await windowed("block", q, request.signal), "block");
     })
     .get("/debug/pprof/mutex", async ({ query, request }) => pprof(await windowed("mutex", query as Query, request.signal), "mutex"))
