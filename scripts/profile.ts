@@ -54,6 +54,8 @@ const SPECS = {
   timeout: { kind: "duration", help: "request timeout, from its intended start", default: formatDuration(CAPTURE_DEFAULTS.timeoutMs) },
   "heap-snapshot": { kind: "boolean", help: "also save a V8 heap snapshot (heap.heapsnapshot; large, never committed)" },
   "no-pin": { kind: "boolean", help: "do not pin the server and the load generator to different cores" },
+  "server-cpu": { kind: "number", help: "core for the service when pinning", default: CAPTURE_DEFAULTS.serverCpu },
+  "load-cpu": { kind: "number", help: "core for the load generator (this process) when pinning", default: CAPTURE_DEFAULTS.loadCpu },
   quiet: { kind: "boolean", help: "no progress on stderr" },
 } as const;
 
@@ -96,7 +98,10 @@ async function main(): Promise<number> {
     timeoutMs: f.timeout,
     heapSnapshot: f["heap-snapshot"],
     pin: !f["no-pin"],
+    serverCpu: f["server-cpu"],
+    loadCpu: f["load-cpu"],
   };
+  if (o.pin && o.serverCpu === o.loadCpu) fail("--server-cpu and --load-cpu must differ (or pass --no-pin)");
   const say = f.quiet ? () => {} : (line: string) => process.stderr.write(`profile: ${line}\n`);
   const { dir, meta } = await capture(o, say);
   process.stdout.write((await summaryText(dir)) + "\n");

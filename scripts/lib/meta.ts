@@ -2,6 +2,7 @@
  * The capture conditions every measurement records next to its numbers
  * (DESIGN.md: "a profile without its capture conditions is unattributable").
  */
+import { readFileSync } from "node:fs";
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { PROJECT_ROOT } from "../../src/service/default-index.ts";
 
@@ -48,10 +49,38 @@ export function summarize(xs: number[]): { median: number; min: number; max: num
 }
 
 /** CPU pinning: server and load on different cores when there are two or more (and taskset exists). */
-export function pinning(): { server: string[]; load: string[]; note: string } {
+export function pinning(serverCpu = 0, loadCpu = 1): { server: string[]; load: string[]; note: string } {
   const has = Bun.spawnSync(["sh", "-c", "command -v taskset"]).success;
   if (!has || cpus().length < 2) return { server: [], load: [], note: "not pinned (taskset missing or one core)" };
-  return { server: ["taskset", "-c", "0"], load: ["taskset", "-c", "1"], note: "server on CPU 0, load generator on CPU 1 (taskset)" };
+  return { server: ["taskset", "-c", String(serverCpu)], load: ["taskset", "-c", String(loadCpu)], note: `server on CPU ${serverCpu}, load generator on CPU ${loadCpu} (taskset)` };
+}
+
+/** Cumulative busy and total jiffies per CPU (/proc/stat); empty where unavailable. */
+export function hostCpuTimes(): { cpu: number; busy: number; total: number }[] {
+  try {
+    const lines = readFileSync("/proc/stat", "latin1").split("\n");
+    return lines
+      .filter((l) => /^cpu\d+ /.test(l))
+      .map((l) => {
+        const [name, ...f] = l.split(/\s+/);
+        const v = f.map(Number);
+        const idle = (v[3] ?? 0) + (v[4] ?? 0);
+        const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+        return { cpu: Number(name!.slice(3)), busy: total - idle, total };
+      });
+  } catch {
+    return [];
+  }
+}
+
+/** Busy share of each CPU between two hostCpuTimes() readings: how loaded the host was (by anything) meanwhile. */
+export function hostBusyBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const y of b) {
+    const x = a.find((c) => c.cpu === y.cpu);
+    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.busy - x.busy) / (y.total - x.total)) * 1000) / 1000;
+  }
+  return out;
 }
 
 /**

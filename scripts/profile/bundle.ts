@@ -62,6 +62,8 @@ export const CAPTURE_DEFAULTS = Object.freeze({
   arrivals: "constant" as "constant" | "poisson",
   timeoutMs: 5_000,
   pin: true,
+  serverCpu: 0,
+  loadCpu: 1,
 });
 
 export interface CaptureOptions {
@@ -97,6 +99,9 @@ export interface CaptureOptions {
   timeoutMs: number;
   heapSnapshot: boolean;
   pin: boolean;
+  /** Cores for the service and the load generator when pinning. */
+  serverCpu: number;
+  loadCpu: number;
   /** The command line recorded in meta.json (default process.argv). */
   argv?: string[];
 }
@@ -134,6 +139,8 @@ export interface Meta extends RunMeta {
   index: { dir: string | null; entries: number | null; seed: number | null; bytes: number | null };
   service: { started: boolean; url: string; adminUrl: string; pid: number | null; command: string | null; env: Record<string, string> | null; pinned: string };
   pinning: string;
+  /** Busy share of each host CPU over the window, by anything (this run, other processes): the noise floor. */
+  hostBusy: Record<string, number>;
   sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; traceMs: number; gc: string; heap: string };
   windows: {
     startedAt: string;

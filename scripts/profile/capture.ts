@@ -13,12 +13,12 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { collectMeta, pinning, pinSelf, type RunMeta } from "../lib/meta.ts";
+import { collectMeta, hostBusyBetween, hostCpuTimes, pinning, pinSelf, type RunMeta } from "../lib/meta.ts";
 import { startLoad, writeHistOut, type LoadResult } from "../../src/load/index.ts";
 import type { WindowStats } from "../../src/load/recorder.ts";
 import { PROJECT_ROOT, ensureDefaultIndex } from "../../src/service/default-index.ts";
 import { adminGet, sleepUntil, type Fetched } from "./admin-client.ts";
-import { BUNDLE, type CaptureOptions, type FileRecord, type Meta } from "./bundle.ts";
+import { BUNDLE, CAPTURE_DEFAULTS, type CaptureOptions, type FileRecord, type Meta } from "./bundle.ts";
 import { toCpuProfile } from "./cpuprofile.ts";
 import { diagnose } from "./doctor.ts";
 import { gcFromMetrics, parseGcLog, summarizeGc, type GcSummary } from "./gc-log.ts";
@@ -41,7 +41,7 @@ export interface CaptureResult {
 export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<CaptureResult> {
   const started = new Date();
   const base: RunMeta = collectMeta(o.argv ?? process.argv);
-  const pins = o.pin ? pinning() : { server: [], load: [], note: "not pinned (--no-pin)" };
+  const pins = o.pin ? pinning(o.serverCpu, o.loadCpu) : { server: [], load: [], note: "not pinned (--no-pin)" };
   const selfPinned = pins.load.length ? pinSelf(pins.load) : null;
 
   // --- the index and corpus -------------------------------------------------
@@ -118,6 +118,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     const snapA = load.snapshot();
     const metricsA = await adminGet(adminUrl, "/metrics", 5_000);
     const cpuA: CpuReading | null = pid ? readCpu(pid) : null;
+    const hostA = hostCpuTimes();
     const secs = Math.max(1, Math.round(W / 1000));
     say(`capture window: ${W / 1000}s (cpu ${o.hz} Hz, block ≥${o.blockRateMs} ms, mutex 1/${o.mutexFraction}, trace ${T / 1000}s)`);
     const cpuP = adminGet(adminUrl, `/debug/pprof/profile?seconds=${secs}&hz=${o.hz}&format=pprof`, timeout(W));
@@ -142,6 +143,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     await sleepUntil(we);
     const snapB = load.snapshot();
     const cpuB: CpuReading | null = pid ? readCpu(pid) : null;
+    const hostBusy = hostBusyBetween(hostA, hostCpuTimes());
     const metricsB = await adminGet(adminUrl, "/metrics", 5_000);
     const windowEnd = performance.now();
     const [cpu, block, mutex, trace, goroutine] = await Promise.all([cpuP, blockP, mutexP, traceP, goroutineP]);
@@ -215,6 +217,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       schema: BUNDLE.schema,
       bundle: o.name ?? bundleName,
       ...base,
+      command: base.command.replaceAll(`${PROJECT_ROOT}/`, ""),
       finishedAt: new Date().toISOString(),
       reproduce: reproduceCommand(o),
       rate: { offeredRps: o.rps, achievedRps: win.achievedRps, throughputRps: win.throughputRps },
@@ -244,6 +247,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         pinned: server ? (pins.server.length ? pins.server.join(" ") : "no") : "unknown (external service)",
       },
       pinning: pins.note,
+      hostBusy,
       sampling: {
         cpuHz: o.hz,
         cpuSampler: "JSC sampling profiler via the admin port; idle time is not sampled",
@@ -354,8 +358,9 @@ function reproduceCommand(o: CaptureOptions): string {
   const f = [`--rps ${o.rps}`, `--duration ${o.durationMs}ms`, `--mix ${o.mix}`, `--variant ${o.variant}`];
   if (o.url) f.push(`--url ${o.url}`, `--admin-url ${o.adminUrl ?? "http://127.0.0.1:6060"}`);
   else if (o.index) f.push(`--index ${o.index}`);
-  f.push(`--warmup ${o.warmupMs}ms`, `--hz ${o.hz}`, `--block-rate ${o.blockRateMs}`, `--mutex-fraction ${o.mutexFraction}`, `--connections ${o.connections}`, `--arrivals ${o.arrivals}`);
+  f.push(`--warmup ${o.warmupMs}ms`, `--settle ${o.settleMs}ms`, `--trace ${o.traceMs}ms`, `--hz ${o.hz}`, `--block-rate ${o.blockRateMs}`, `--mutex-fraction ${o.mutexFraction}`, `--connections ${o.connections}`, `--arrivals ${o.arrivals}`);
   if (!o.pin) f.push("--no-pin");
+  else if (o.serverCpu !== CAPTURE_DEFAULTS.serverCpu || o.loadCpu !== CAPTURE_DEFAULTS.loadCpu) f.push(`--server-cpu ${o.serverCpu}`, `--load-cpu ${o.loadCpu}`);
   return `bun scripts/profile.ts ${f.join(" ")}`;
 }
 

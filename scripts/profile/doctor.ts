@@ -192,6 +192,8 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
   const notes: string[] = [];
   if (meta && !meta.load.held) notes.push(`the load was not held: ${meta.load.reasons.join("; ")}`);
   if (busy === null) notes.push("JS-thread CPU unknown (no pid and no CPU profile)");
+  const hostHot = Object.entries(meta?.hostBusy ?? {}).filter(([, v]) => v >= 0.95);
+  if (hostHot.length) notes.push(`host CPU ${hostHot.map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(", ")} busy over the window (everything on the machine)`);
   if (runq !== null && runq >= 0.1) notes.push(`the JS thread waited ${Math.round(runq * 100)}% of the window for a CPU another process held: the host is oversubscribed, latency includes that wait (pin the server to a quiet core)`);
   if (regime !== "lock" && lockShare !== null && lockShare >= T.lockShare) notes.push(`lock waits are ${Math.round(lockShare * 100)}% of service time, but the JS thread is saturated: they are queueing for the CPU as much as for the lock`);
   if (regime !== "gc" && gcFrac !== null && gcFrac >= T.gcCpuFraction / 2) notes.push(`GC takes ${Math.round(gcFrac * 100)}% of the window: the next bottleneck after this one`);
