@@ -56,6 +56,7 @@ const SPECS = {
   "no-pin": { kind: "boolean", help: "do not pin the server and the load generator to different cores" },
   "server-cpu": { kind: "number", help: "core for the service when pinning", default: CAPTURE_DEFAULTS.serverCpu },
   "load-cpu": { kind: "number", help: "core for the load generator (this process) when pinning", default: CAPTURE_DEFAULTS.loadCpu },
+  "wait-quiet": { kind: "duration", help: "first wait up to this long until every host CPU is < 30% busy for 2 s (shared machines; 0 = no wait)", default: "0s" },
   quiet: { kind: "boolean", help: "no progress on stderr" },
 } as const;
 
@@ -100,6 +101,7 @@ async function main(): Promise<number> {
     pin: !f["no-pin"],
     serverCpu: f["server-cpu"],
     loadCpu: f["load-cpu"],
+    waitQuietMs: f["wait-quiet"],
   };
   if (o.pin && o.serverCpu === o.loadCpu) fail("--server-cpu and --load-cpu must differ (or pass --no-pin)");
   const say = f.quiet ? () => {} : (line: string) => process.stderr.write(`profile: ${line}\n`);

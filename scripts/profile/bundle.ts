@@ -64,6 +64,8 @@ export const CAPTURE_DEFAULTS = Object.freeze({
   pin: true,
   serverCpu: 0,
   loadCpu: 1,
+  /** 0 = start at once. */
+  waitQuietMs: 0,
 });
 
 export interface CaptureOptions {
@@ -102,6 +104,8 @@ export interface CaptureOptions {
   /** Cores for the service and the load generator when pinning. */
   serverCpu: number;
   loadCpu: number;
+  /** Before starting, wait up to this long for every host CPU to be quiet (shared machines). */
+  waitQuietMs: number;
   /** The command line recorded in meta.json (default process.argv). */
   argv?: string[];
 }
@@ -141,6 +145,8 @@ export interface Meta extends RunMeta {
   pinning: string;
   /** Busy share of each host CPU over the window, by anything (this run, other processes): the noise floor. */
   hostBusy: Record<string, number>;
+  /** --wait-quiet: how long the capture waited for the host to calm down, and whether it did. */
+  quietWait: { waitedMs: number; quiet: boolean; lastBusy: Record<string, number> } | null;
   sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; traceMs: number; gc: string; heap: string };
   windows: {
     startedAt: string;

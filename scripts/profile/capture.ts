@@ -44,6 +44,8 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
   const pins = o.pin ? pinning(o.serverCpu, o.loadCpu) : { server: [], load: [], note: "not pinned (--no-pin)" };
   const selfPinned = pins.load.length ? pinSelf(pins.load) : null;
 
+  const quiet = o.waitQuietMs > 0 ? await waitQuiet(o.waitQuietMs, say) : null;
+
   // --- the index and corpus -------------------------------------------------
   const indexDir = o.url ? (o.index ? resolve(o.index) : null) : resolve(o.index ?? ensureDefaultIndex());
   const corpus = o.corpus ? resolve(o.corpus) : indexDir ? join(indexDir, `${o.mix}.ndjson`) : null;
@@ -67,7 +69,16 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
   }
   const timeout = (ms: number) => ms + 30_000;
   const files: Record<string, FileRecord> = {};
-  const bundleName = `${stamp(started)}-${o.variant}-${o.mix}-${o.rps}`;
+  // A running service says which variant it runs (enrich_build_info); trust it over the flag.
+  let variant = o.variant;
+  if (o.url) {
+    const info = /enrich_build_info\{[^}]*variant="([^"]+)"/.exec(new TextDecoder().decode((await adminGet(adminUrl, "/metrics", 5_000)).bytes));
+    if (info && info[1] !== variant) {
+      say(`the service reports variant ${info[1]} (not ${variant}): recording ${info[1]}`);
+      variant = info[1]!;
+    }
+  }
+  const bundleName = `${stamp(started)}-${variant}-${o.mix}-${o.rps}`;
   const dir = resolve(o.out, o.name ?? bundleName);
   mkdirSync(dir, { recursive: true });
   const put = (name: string, data: Uint8Array | string, source: string) => {
@@ -223,7 +234,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       rate: { offeredRps: o.rps, achievedRps: win.achievedRps, throughputRps: win.throughputRps },
       duration: { windowMs: r3(windowEnd - ws), requestedMs: o.durationMs, warmupMs: o.warmupMs, settleMs: r3(settle.waitedMs), traceMs: T },
       mix: o.mix,
-      variant: o.variant,
+      variant,
       workers: server ? 1 : o.workers ?? null,
       loadModel: {
         model: "open",
@@ -248,6 +259,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       },
       pinning: pins.note,
       hostBusy,
+      quietWait: quiet,
       sampling: {
         cpuHz: o.hz,
         cpuSampler: "JSC sampling profiler via the admin port; idle time is not sampled",
@@ -297,6 +309,29 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
   } finally {
     if (server) await server.stop();
   }
+}
+
+/** Host CPUs under this busy share (by anything) count as quiet. */
+const QUIET_BUSY = 0.3;
+
+/**
+ * Waits until every host CPU has been under QUIET_BUSY for two consecutive
+ * seconds (other people's benchmarks on a shared machine), or `maxMs` passes.
+ */
+async function waitQuiet(maxMs: number, say: Say): Promise<{ waitedMs: number; quiet: boolean; lastBusy: Record<string, number> }> {
+  const started = performance.now();
+  let calm = 0;
+  let last: Record<string, number> = {};
+  say(`waiting for a quiet host (every CPU < ${QUIET_BUSY * 100}% busy for 2 s, at most ${Math.round(maxMs / 1000)} s)`);
+  while (performance.now() - started < maxMs) {
+    const a = hostCpuTimes();
+    await Bun.sleep(1000);
+    last = hostBusyBetween(a, hostCpuTimes());
+    calm = Object.values(last).every((v) => v < QUIET_BUSY) ? calm + 1 : 0;
+    if (calm >= 2) return { waitedMs: Math.round(performance.now() - started), quiet: true, lastBusy: last };
+  }
+  say(`host still busy (${JSON.stringify(last)}): capturing anyway`);
+  return { waitedMs: Math.round(performance.now() - started), quiet: false, lastBusy: last };
 }
 
 interface Settle {

@@ -14,8 +14,10 @@ import { BUNDLE, META_FIELDS, REQUIRED_FILES } from "../../scripts/profile/bundl
 import { decodeProfile, flatten } from "../../scripts/profile/pprof.ts";
 import { parseProm } from "../../scripts/profile/prom.ts";
 import { scratch } from "../support/fixtures.ts";
+import { spawnService } from "../../scripts/lib/spawn-service.ts";
+import { capture } from "../../scripts/profile/capture.ts";
 import { render } from "./dom.ts";
-import { ENTRIES, SEED, smallIndexWithCorpus } from "./support.ts";
+import { ENTRIES, SEED, smallIndexWithCorpus, testCapture } from "./support.ts";
 
 let dir = "";
 let stdout = "";
@@ -136,4 +138,21 @@ describe("scripts/profile.ts flags", () => {
       none: 2, noneMsg: "error: --rps is required: profile under load, never at idle", bad: 2, badLines: 1,
     });
   });
+});
+
+describe("--url: a service started elsewhere", () => {
+  test("captures from it, reads its variant, takes CPU from --server-pid and GC from /metrics", async () => {
+    const index = smallIndexWithCorpus();
+    const svc = await spawnService(["--index", index, "--variant", "v0"]);
+    const { dir, meta } = await capture(testCapture({ rps: 100, out: scratch(), variant: "not-this-one", url: svc.url, adminUrl: svc.adminUrl, serverPid: svc.proc.pid, index })).finally(() => svc.stop());
+    const gc = JSON.parse(readFileSync(join(dir, BUNDLE.gc), "utf8"));
+    expect({
+      started: meta.service.started,
+      variant: meta.variant,
+      cpu: meta.serverCpu.source,
+      gc: gc.source,
+      cpuProfile: meta.files[BUNDLE.cpu]?.ok,
+      entries: meta.index.entries,
+    }).toEqual({ started: false, variant: "v0", cpu: "/proc", gc: "metrics", cpuProfile: true, entries: ENTRIES });
+  }, 60_000);
 });
