@@ -11,19 +11,27 @@
  *   rates     block profiling (stalls ≥ --block-rate ms) and mutex profiling (fraction 1)
  *   trace     a /debug/pprof/trace capture (100 Hz samples, GC poll, request spans)
  *
- * it measures saturation throughput (wrk, closed loop) and the p99 at a fixed
- * open-model rate (bun run load; default half the baseline throughput).
- * Conditions rotate order each round so drift spreads evenly. Prints a table
- * (median over rounds, Δ against baseline) and writes DIR/meta.json with every
- * run and its capture conditions. Needs wrk and taskset; bounded: about
- * rounds × conditions × (2 × duration + 2 s).
+ * it measures saturation throughput (wrk, closed loop), the server's CPU time
+ * per request (from its own /metrics: robust to a noisy neighbour) and the p99
+ * at a fixed open-model rate (bun run load; default half the first baseline
+ * throughput). Conditions rotate order each round; each Δ is against the same
+ * round's baseline, median over rounds. Then, in-process and pinned, the
+ * sampler's direct cost on the JS thread: the handler's throughput in adjacent
+ * slices with the sampler off and on (100 Hz, and 1 kHz as block profiling
+ * runs it). Prints a table and writes DIR/meta.json (every run, its capture
+ * conditions) and DIR/summary.txt. Needs wrk and taskset; bounded: about
+ * rounds × conditions × (2 × duration + 3 s) + 20 s.
  */
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { PROJECT_ROOT } from "../src/service/default-index.ts";
-import { collectMeta, pinning, summarize } from "./lib/meta.ts";
+import { DEFAULT_LIMITS } from "../src/config.ts";
+import { getVariant } from "../src/enrich/registry.ts";
+import { openTsIndex } from "../src/index/ts-index.ts";
+import { subscribe } from "../src/admin/sampler.ts";
+import { collectMeta, pinSelf, pinning, summarize } from "./lib/meta.ts";
 import { spawnService } from "./lib/spawn-service.ts";
 
 const CONDITIONS = ["baseline", "cpu100", "rates", "trace"] as const;
@@ -156,6 +164,66 @@ interface Run {
   observer: unknown;
 }
 
+/** The in-process measurement: alternating slices with the sampler off and on, adjacent in time. */
+const SAMPLER_PAIRS = 30;
+const SAMPLER_SLICE_MS = 200;
+const SAMPLER_RATES_HZ = [100, 1000];
+
+/**
+ * Runs the variant's whole handler (minus HTTP) on one batch for `ms`, yielding to the event loop every few
+ * ms so the sampler's drain timer runs as it would in the server; returns batches per second.
+ */
+async function handlerRate(ms: number, respond: () => unknown): Promise<number> {
+  let n = 0;
+  const end = performance.now() + ms;
+  let nextYield = performance.now() + 5;
+  while (performance.now() < end) {
+    await respond();
+    n++;
+    if (performance.now() >= nextYield) {
+      await new Promise((r) => setImmediate(r));
+      nextYield = performance.now() + 5;
+    }
+  }
+  return (n * 1000) / ms;
+}
+
+async function measureSamplerCostAsync(): Promise<{ hz: number; deltaPct: ReturnType<typeof summarize> }[]> {
+  // This process is the one measured here: pin it where the server ran.
+  pinSelf(pin.server);
+  const variant = getVariant(f.variant);
+  const ctx = { index: openTsIndex(indexDir!, { verify: "headers" }), limits: DEFAULT_LIMITS };
+  const req = JSON.parse(bodies[0]!);
+  const respond = () => variant.respond(req, ctx);
+  await handlerRate(1000, respond); // warm the JIT
+  const out = [];
+  for (const hz of SAMPLER_RATES_HZ) {
+    const deltas: number[] = [];
+    const sampled = async () => {
+      const stop = subscribe(1000 / hz, () => {});
+      const rate = await handlerRate(SAMPLER_SLICE_MS, respond);
+      stop();
+      await Bun.sleep(20); // let the sampler stop before an "off" slice
+      return rate;
+    };
+    for (let i = 0; i < SAMPLER_PAIRS; i++) {
+      // Alternate which slice goes first, so warm-up or GC debt does not favour either side.
+      let off: number, on: number;
+      if (i % 2 === 0) {
+        off = await handlerRate(SAMPLER_SLICE_MS, respond);
+        on = await sampled();
+      } else {
+        on = await sampled();
+        off = await handlerRate(SAMPLER_SLICE_MS, respond);
+      }
+      deltas.push((on / off - 1) * 100);
+    }
+    out.push({ hz, deltaPct: summarize(deltas) });
+    process.stderr.write(`sampler cost at ${hz} Hz: ${summarize(deltas).median.toFixed(1)}% throughput (median of ${SAMPLER_PAIRS} pairs)\n`);
+  }
+  return out;
+}
+
 const runs: Run[] = [];
 try {
   wrk(1); // warm the JIT and the connections; not recorded
@@ -184,41 +252,51 @@ try {
   await svc.stop();
 }
 
-const baseRuns = runs.filter((r) => r.condition === "baseline");
-const base = { rps: summarize(baseRuns.map((r) => r.wrkRps)).median, cpu: summarize(baseRuns.map((r) => r.cpuUsPerRequest)).median, p99: summarize(baseRuns.map((r) => r.p99Ms)).median };
+// Deltas are paired: each condition against the baseline of its own round (minutes apart at most), then the
+// median over rounds. On a shared machine this removes the slow drift that dominates unpaired medians.
+const baselineOf = new Map(runs.filter((r) => r.condition === "baseline").map((r) => [r.round, r]));
+const pairedPct = (mine: Run[], pick: (r: Run) => number) => {
+  const ratios = mine.map((r) => pick(r) / pick(baselineOf.get(r.round)!) - 1).map((x) => x * 100);
+  return summarize(ratios);
+};
 const table = conditions.map((c) => {
   const mine = runs.filter((r) => r.condition === c);
-  const rps = summarize(mine.map((r) => r.wrkRps));
-  const cpu = summarize(mine.map((r) => r.cpuUsPerRequest));
-  const p99 = summarize(mine.map((r) => r.p99Ms));
   return {
     condition: c,
-    throughput: rps,
-    throughputDeltaPct: ((rps.median - base.rps) / base.rps) * 100,
-    cpuUsPerRequest: cpu,
-    cpuDeltaPct: ((cpu.median - base.cpu) / base.cpu) * 100,
-    p99Ms: p99,
-    p99DeltaPct: ((p99.median - base.p99) / base.p99) * 100,
+    throughput: summarize(mine.map((r) => r.wrkRps)),
+    throughputDeltaPct: pairedPct(mine, (r) => r.wrkRps),
+    cpuUsPerRequest: summarize(mine.map((r) => r.cpuUsPerRequest)),
+    cpuDeltaPct: pairedPct(mine, (r) => r.cpuUsPerRequest),
+    p99Ms: summarize(mine.map((r) => r.p99Ms)),
+    p99DeltaPct: pairedPct(mine, (r) => r.p99Ms),
     allLoadRunsValid: mine.every((r) => r.loadValid),
   };
 });
 
+const samplerCost = await measureSamplerCostAsync();
+
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}%`;
+const spread = (d: { median: number; min: number; max: number }) => `${pct(d.median)} [${pct(d.min)}, ${pct(d.max)}]`;
 const lines = [
-  `observer effect: ${f.variant}, ${f.mix} mix, ${runs[0]?.fixedRps ?? 0} req/s fixed rate for p99, ${f.rounds} round(s) × ${durationS}s, ${pin.note}`,
-  "condition  throughput req/s (min–max)   Δ        server CPU µs/req (min–max)   Δ        p99 ms at fixed rate (min–max)   Δ",
+  `observer effect: ${f.variant}, ${f.mix} mix, ${f.rounds} round(s) × ${durationS}s per run, ${pin.note}; load average at start ${meta.loadAverage.map((x) => x.toFixed(2)).join(" ")}`,
+  "Δ = median over rounds of (condition ÷ same-round baseline − 1) [min, max]",
+  "",
+  `condition  wrk req/s median         Δ throughput                 server CPU µs/req   Δ CPU/req                    p99 ms at ${runs[0]?.fixedRps ?? 0} req/s   Δ p99`,
   ...table.map((t) => {
-    const d = (x: number) => (t.condition === "baseline" ? "" : pct(x));
+    const d = (x: { median: number; min: number; max: number }) => (t.condition === "baseline" ? "" : spread(x));
     return (
-      `${t.condition.padEnd(10)} ${t.throughput.median.toFixed(0).padStart(6)} (${t.throughput.min.toFixed(0)}–${t.throughput.max.toFixed(0)})`.padEnd(36) +
-      d(t.throughputDeltaPct).padEnd(9) +
-      `${t.cpuUsPerRequest.median.toFixed(0).padStart(6)} (${t.cpuUsPerRequest.min.toFixed(0)}–${t.cpuUsPerRequest.max.toFixed(0)})`.padEnd(30) +
-      d(t.cpuDeltaPct).padEnd(9) +
-      `${t.p99Ms.median.toFixed(2).padStart(8)} (${t.p99Ms.min.toFixed(2)}–${t.p99Ms.max.toFixed(2)})`.padEnd(33) +
+      `${t.condition.padEnd(10)} ${t.throughput.median.toFixed(0).padStart(6)} (${t.throughput.min.toFixed(0)}–${t.throughput.max.toFixed(0)})`.padEnd(34) +
+      d(t.throughputDeltaPct).padEnd(29) +
+      `${t.cpuUsPerRequest.median.toFixed(0).padStart(6)}`.padEnd(20) +
+      d(t.cpuDeltaPct).padEnd(29) +
+      `${t.p99Ms.median.toFixed(2).padStart(8)} (${t.p99Ms.min.toFixed(1)}–${t.p99Ms.max.toFixed(1)})`.padEnd(26) +
       d(t.p99DeltaPct) +
       (t.allLoadRunsValid ? "" : "  (some load runs INVALID: generator fell behind)")
     );
   }),
+  "",
+  `sampler cost on the JS thread (in-process, ${f.variant}.respond on one ${f.mix} batch, ${SAMPLER_PAIRS} adjacent off/on pairs of ${SAMPLER_SLICE_MS} ms, pinned):`,
+  ...samplerCost.map((c) => `  ${String(c.hz).padStart(5)} Hz: throughput ${spread(c.deltaPct)}`),
 ];
 writeFileSync(
   join(out, "meta.json"),
@@ -238,6 +316,7 @@ writeFileSync(
       pinning: pin,
       conditions: { baseline: "no observer", cpu100: "GET /debug/pprof/profile?hz=100 spanning both runs", rates: `POST /debug/pprof/rates?block=${f["block-rate"]}&mutex=1`, trace: "GET /debug/pprof/trace?hz=100 spanning both runs" },
       summary: table,
+      samplerCost: { pairs: SAMPLER_PAIRS, sliceMs: SAMPLER_SLICE_MS, results: samplerCost },
       runs,
     },
     null,
