@@ -3,6 +3,7 @@
  * with their frozen defaults, and the shape of meta.json.
  */
 import type { RunMeta } from "../lib/meta.ts";
+import { DEFAULTS as LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { Counts } from "../../src/load/recorder.ts";
 import type { LatencySummary } from "../../src/load/histograms.ts";
 
@@ -58,7 +59,8 @@ export const CAPTURE_DEFAULTS = Object.freeze({
   blockRateMs: 20,
   /** Mutex profiling: 1 in N contentions carries a stack during the window. */
   mutexFraction: 10,
-  connections: 64,
+  /** The load harness's own default (a pool that rides out a server hiccup). */
+  connections: LOAD_DEFAULTS.connections,
   arrivals: "constant" as "constant" | "poisson",
   timeoutMs: 5_000,
   pin: true,
