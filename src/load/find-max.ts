@@ -99,21 +99,25 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
   let hi: Step | null = null;
   let url = input.url ?? DEFAULTS.url;
 
-  for (let k = 0; k < maxSteps && !hooks.signal?.aborted; k++) {
-    let r: LoadResult;
-    let step: Step;
-    let attempt = 0;
-    do {
+  for (let k = 0; k < maxSteps; k++) {
+    let r: LoadResult | null = null;
+    let step: Step | null = null;
+    for (let attempt = 1; ; attempt++) {
       hooks.onStepStart?.(rate, k);
-      r = await run({ ...input, rps: rate }, hooks);
-      step = toStep(r, input.p99Ms, ++attempt);
+      const res = await run({ ...input, rps: rate }, hooks);
+      if (res.aborted) break; // a run cut short by the caller is no evidence either way
+      r = res;
+      step = toStep(res, input.p99Ms, attempt);
       steps.push(step);
       hooks.onStep?.(step, k);
-    } while (step.verdict === "invalid" && attempt <= (input.retries ?? 0) && !hooks.signal?.aborted);
+      if (step.verdict !== "invalid" || attempt > (input.retries ?? 0) || hooks.signal?.aborted) break;
+    }
+    if (!r || !step) break;
     url = r.url;
     if (step.verdict === "pass") {
       if (!lo || rate > lo.rps) lo = { rps: rate, result: r };
     } else if (!hi || rate < hi.rps) hi = step;
+    if (hooks.signal?.aborted) break;
 
     let next: number;
     if (!hi) {

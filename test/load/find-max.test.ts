@@ -105,3 +105,18 @@ test("--retries re-runs only invalid steps; a valid retry counts, a p99 failure 
   await findMax({ ...base, startRps: 100, retries: 3 }, {}, honest.run);
   expect(new Set(honest.tried).size, "no rate run twice when nothing was invalid").toBe(honest.tried.length);
 });
+
+test("a step the caller aborted is not evidence: the search stops with what it had", async () => {
+  const ctrl = new AbortController();
+  const m = model({ knee: 1e9 });
+  const run = async (input: LoadInput) => {
+    const r = await m.run(input);
+    if (input.rps === 400) {
+      ctrl.abort();
+      return { ...r, aborted: true } as LoadResult;
+    }
+    return r;
+  };
+  const f = await findMax({ ...base, startRps: 100 }, { signal: ctrl.signal }, run);
+  expect({ rates: f.steps.map((s) => s.rps), max: f.maxRps }).toEqual({ rates: [100, 200], max: 200 });
+});
