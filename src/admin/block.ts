@@ -22,6 +22,16 @@ export interface BlockStall extends Stall {
   stacks: number;
 }
 
+/**
+ * blockSampleIntervalMs: the sampler interval block profiling asks for, at
+ * least 4 samples inside a stall of exactly the threshold (longer stalls, the
+ * ones that matter, get more). Each sample costs the JS thread a suspend and
+ * a stack walk, and its frames must be materialised: faster buys little.
+ */
+export function blockSampleIntervalMs(rateMs: number): number {
+  return Math.min(10, Math.max(1, rateMs / 4));
+}
+
 export class BlockProfiler {
   readonly counts = new StackCounts();
   /** The most recent stalls (for ?format=json and the trace). */
@@ -48,8 +58,7 @@ export class BlockProfiler {
     this.ring = [];
     this.thresholdMs = rate;
     if (rate === 0) return;
-    // Aim for ≥10 samples inside a stall of exactly the threshold.
-    this.stopSampling = subscribe(Math.min(10, rate / 10), (batch) => {
+    this.stopSampling = subscribe(blockSampleIntervalMs(rate), (batch) => {
       for (const s of batch) this.ring.push(s);
       const cut = performance.now() - KEEP_SAMPLES_MS;
       let drop = 0;
