@@ -15,7 +15,8 @@
  *   gcCpuFraction = GC cycle time / window (gc.json)
  *
  * Rules, first match wins: GC (GC takes ≥ 25% of the window, or pauses
- * ≥ 10%, or one pause ≥ 100 ms), lock (waits ≥ 30% of the service time while
+ * ≥ 10%, or one pause ≥ 100 ms, or GC cycles take ≥ 10% of the window and
+ * ≥ 40% as much time as the whole process's CPU), lock (waits ≥ 30% of the service time while
  * the JS thread is not saturated), CPU (the JS thread ≥ 75% busy, or loop
  * delay median ≥ 10 ms, or service time < 4× the CPU it used), IO (service
  * time ≥ 4× the CPU and ≥ 1 ms of it is spent waiting elsewhere), else none.
@@ -30,6 +31,9 @@ import { topRows } from "./top.ts";
 
 export const THRESHOLDS = Object.freeze({
   gcCpuFraction: 0.25,
+  /** …or GC at least this share of the whole process's CPU (the collector works as hard as the program), when ≥ gcMinFraction. */
+  gcShareOfProcess: 0.4,
+  gcMinFraction: 0.1,
   gcPauseFraction: 0.1,
   gcMaxPauseMs: 100,
   lockShare: 0.3,
@@ -142,6 +146,8 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
   const gcFrac = gc ? gc.gcCpuFraction : null;
   const pauseFrac = gc ? gc.pauseFraction : null;
   const maxPause = gc && Number.isFinite(gc.maxPauseMs) ? gc.maxPauseMs : null;
+  const processCores = meta?.serverCpu.processCores ?? null;
+  const gcOfProcess = gcFrac !== null && processCores ? gcFrac / processCores : null;
   const T = THRESHOLDS;
 
   const ev = (name: string, value: number | null, unit: string, rule: string, met: boolean): Evidence => ({ name, value: value === null || !Number.isFinite(value) ? null : round(value), unit, rule, met });
@@ -149,6 +155,7 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
     ev("GC CPU fraction", gcFrac, "of the window", `gc: ≥ ${T.gcCpuFraction}`, gcFrac !== null && gcFrac >= T.gcCpuFraction),
     ev("GC pause fraction", pauseFrac, "of the window", `gc: ≥ ${T.gcPauseFraction}`, pauseFrac !== null && pauseFrac >= T.gcPauseFraction),
     ev("longest GC pause", maxPause, "ms", `gc: ≥ ${T.gcMaxPauseMs} ms`, maxPause !== null && maxPause >= T.gcMaxPauseMs),
+    ev("GC cycle time / process CPU", gcOfProcess, "", `gc: ≥ ${T.gcShareOfProcess} with GC CPU fraction ≥ ${T.gcMinFraction}`, gcOfProcess !== null && gcFrac !== null && gcOfProcess >= T.gcShareOfProcess && gcFrac >= T.gcMinFraction),
   ];
   const lockMet = ev("lock wait share of service time", lockShare, "", `lock: ≥ ${T.lockShare} while CPU demand < ${T.cpuBusy}`, lockShare !== null && lockShare >= T.lockShare && !(demand !== null && demand >= T.cpuBusy));
   const cpuMet = [
@@ -205,7 +212,7 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
     evidence: [...gcMet, lockMet, ...cpuMet, ioMet, ...info],
     notes,
     next: NEXT[regime],
-    inputs: { windowMs, requests, busy, runq, demand, cpuPerReq, service, lockPerReq, lockShare, ratio, gcFrac, pauseFrac, loopP50, loopMax },
+    inputs: { windowMs, requests, busy, runq, demand, processCores, gcOfProcess, cpuPerReq, service, lockPerReq, lockShare, ratio, gcFrac, pauseFrac, loopP50, loopMax },
   };
 }
 

@@ -14,7 +14,7 @@
  * (JSC marks concurrently between them); `starting` and `epilogue` also run
  * on the mutator. The log has no timestamps, so each line is stamped when
  * the capturing process reads it (ms, the reader's clock) and a cycle belongs
- * to a window when its START line arrived inside it.
+ * to a window in proportion to the part of it (START + cycle time) inside.
  */
 
 export interface GcLine {
@@ -137,26 +137,41 @@ export function parseGcLog(lines: readonly GcLine[], origin = 0): GcCycle[] {
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Summarises the cycles that started inside [0, windowMs) (times already relative to the window start). */
+/** The share of a cycle [atMs, atMs + cycleMs] inside [0, windowMs). */
+function overlap(c: GcCycle, windowMs: number): number {
+  const len = Number.isFinite(c.cycleMs) ? c.cycleMs : 0;
+  if (len <= 0) return c.atMs >= 0 && c.atMs < windowMs ? 1 : 0;
+  const inside = Math.min(c.atMs + len, windowMs) - Math.max(c.atMs, 0);
+  return Math.max(0, Math.min(1, inside / len));
+}
+
+/**
+ * Summarises the cycles overlapping [0, windowMs) (times already relative to
+ * the window start). A cycle cut by a window edge counts once, with its time,
+ * pauses and allocation in proportion to the part inside: with cycles of
+ * hundreds of ms in a window of seconds, whole-cycle counting would swing
+ * the fractions by a cycle.
+ */
 export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests: number): GcSummary {
-  const cycles = all.filter((c) => c.atMs >= 0 && c.atMs < windowMs);
+  const cycles = all.filter((c) => overlap(c, windowMs) > 0);
   const byKind: Record<string, number> = {};
   let pause = 0, maxPause = 0, cycleMs = 0, alloc = 0, allocKnown = 0;
   for (const c of cycles) {
+    const f = overlap(c, windowMs);
     byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
-    pause += c.pauseMs + c.overheadMs;
+    pause += (c.pauseMs + c.overheadMs) * f;
     maxPause = Math.max(maxPause, c.maxPauseMs);
-    cycleMs += c.cycleMs;
+    cycleMs += (Number.isFinite(c.cycleMs) ? c.cycleMs : 0) * f;
     if (Number.isFinite(c.allocatedBytes)) {
-      alloc += c.allocatedBytes;
+      alloc += c.allocatedBytes * f;
       allocKnown++;
     }
   }
   const notes: string[] = [];
-  if (cycles.length === 0) notes.push("no GC cycle started in the window");
+  if (cycles.length === 0) notes.push("no GC cycle in the window");
   if (allocKnown < cycles.length) notes.push(`${cycles.length - allocKnown} cycle(s) without a previous cycle to measure allocation from`);
   notes.push("bytes allocated = Σ(heap before a cycle − heap after the previous one): allocation after the window's last cycle is not counted");
-  const bytes = allocKnown > 0 ? alloc : null;
+  const bytes = allocKnown > 0 ? Math.round(alloc) : null;
   const last = cycles[cycles.length - 1];
   return {
     source: "BUN_JSC_logGC",

@@ -30,7 +30,7 @@ describe("GC log", () => {
     ]);
   });
 
-  test("the summary counts only cycles that started in the window and divides by it", () => {
+  test("the summary counts the cycles in the window and divides by it", () => {
     const cycles = parseGcLog(lines([0, 0, 0, 0, 0, 100, 100, 105, 110, 110, 110]), 50);
     const s = summarizeGc(cycles, 1000, 10);
     expect({ cycles: s.cycles, byKind: s.byKind, cycleMs: s.cycleMs, gcCpuFraction: s.gcCpuFraction, bytesPerRequest: s.bytesPerRequest, pauseFraction: s.pauseFraction }).toEqual({
@@ -38,7 +38,13 @@ describe("GC log", () => {
     });
   });
 
+  test("a cycle cut by the window's edge counts in proportion to the part inside", () => {
+    const [eden, full] = parseGcLog(lines([0, 0, 0, 0, 0, 100, 100, 105, 110, 110, 110]));
+    const s = summarizeGc([{ ...full!, atMs: -4.410782 }], 100, 1);
+    expect({ cycles: s.cycles, cycleMs: s.cycleMs, before: summarizeGc([{ ...eden!, atMs: -5 }], 100, 1).cycles }).toEqual({ cycles: 1, cycleMs: 4.411, before: 0 });
+  });
+
   test("an empty window says so", () => {
-    expect(summarizeGc([], 1000, 0)).toMatchObject({ cycles: 0, gcCpuFraction: 0, bytesAllocated: null, notes: expect.arrayContaining(["no GC cycle started in the window"]) });
+    expect(summarizeGc([], 1000, 0)).toMatchObject({ cycles: 0, gcCpuFraction: 0, bytesAllocated: null, notes: expect.arrayContaining(["no GC cycle in the window"]) });
   });
 });

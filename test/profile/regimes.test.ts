@@ -16,9 +16,9 @@ import { testCapture } from "./support.ts";
 
 const CORPUS = join(import.meta.dir, "servers/one-event.ndjson");
 
-const CASES: { regime: Exclude<Regime, "none">; rps: number; why: string }[] = [
+const CASES: { regime: Exclude<Regime, "none">; rps: number; why: string; durationMs?: number }[] = [
   { regime: "cpu", rps: 200, why: "4 ms of CPU per request at 200/s: the JS thread wants ~80% of a core and latency is its CPU" },
-  { regime: "gc", rps: 100, why: "each request rewrites 2,500 objects of a 200k-object retained graph: the collector does most of the work" },
+  { regime: "gc", rps: 100, durationMs: 3_000, why: "each request rewrites 4,000 objects of a 50k-object retained graph: the collector does most of the work" },
   { regime: "lock", rps: 200, why: "a lock held across a 6 ms await caps the server near 160/s; at 200/s requests queue on it while the CPU idles" },
   { regime: "io", rps: 200, why: "an 8 ms awaited timer per request with almost no CPU: time goes to waiting elsewhere" },
 ];
@@ -28,7 +28,7 @@ describe("doctor on purpose-made servers", () => {
     test(`${c.regime}: ${c.why}`, async () => {
       const out = scratch();
       const { dir } = await capture(
-        testCapture({ rps: c.rps, out, name: c.regime, variant: `regime-${c.regime}`, corpus: CORPUS, serverCmd: [process.execPath, "test/profile/servers/regime-server.ts", "--regime", c.regime], serverCwd: ROOT }),
+        testCapture({ rps: c.rps, ...(c.durationMs ? { durationMs: c.durationMs } : {}), out, name: c.regime, variant: `regime-${c.regime}`, corpus: CORPUS, serverCmd: [process.execPath, "test/profile/servers/regime-server.ts", "--regime", c.regime], serverCwd: ROOT }),
       );
       const d = await diagnose(dir);
       expect({ regime: d.regime, because: d.because }).toEqual({ regime: c.regime, because: expect.any(String) });

@@ -35,10 +35,11 @@ function burnCpu(ms: number): number {
 
 /** A retained graph the gc regime keeps rewriting, so every cycle has live objects to trace and old ones to free. */
 const retained: { id: number; tags: string[]; next: unknown }[] = [];
-const RETAINED = 200_000;
+const RETAINED = Number(process.env.REGIME_RETAINED ?? 50_000);
+const CHURN = Number(process.env.REGIME_CHURN ?? 4000);
 function churnHeap(): number {
   let n = 0;
-  for (let i = 0; i < 2500; i++) {
+  for (let i = 0; i < CHURN; i++) {
     const slot = (Math.random() * RETAINED) | 0;
     retained[slot] = { id: i, tags: [`t${i}`, `u${slot}`], next: { a: [i, i + 1, i + 2], s: `x${i}` } };
     n += retained.length;
