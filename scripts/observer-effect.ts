@@ -81,7 +81,8 @@ const corpus = join(indexDir, `${f.mix}.ndjson`);
 if (!existsSync(corpus)) fail(`${corpus}: no corpus (generate with bun run gen --out ${indexDir})`, 1);
 
 // wrk cycles through the corpus's first bodies, so its requests look like the harness's.
-const lua = join(out, "post.lua");
+// Kept out of the output directory: it is the corpus's first lines again (hundreds of KB), regenerated on every run.
+const lua = join(mkdtempSync(join(tmpdir(), "observer-effect-wrk-")), "post.lua");
 const bodies = (await Bun.file(corpus).text()).split("\n").filter(Boolean).slice(0, 64);
 writeFileSync(
   lua,
