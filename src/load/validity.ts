@@ -60,13 +60,13 @@ export function judge(input: ValidityInput, rules: ValidityRules): Validity {
     if (w.sent < w.scheduled * rules.minWindowRatio - 1 && (!short || ratio < short.sent / short.scheduled)) short = w;
   }
   if (short) {
-    const pct = (100 * short.sent) / short.scheduled;
+    const share = (100 * short.sent) / short.scheduled;
     const cause =
       input.connectionWaits > 0
         ? `; ${input.connectionWaits} requests waited for one of ${input.connections === Infinity ? "the" : input.connections} busy connections: the load was not offered (raise --connections or lower --rps)`
         : "";
     reasons.push(
-      `achieved rate ${fmt((short.sent * 1000) / short.lengthMs)}/s in second ${short.index + 1} is ${pct.toFixed(1)}% of the ${short.scheduled} scheduled (< ${fmt(rules.minWindowRatio * 100)}%)${cause}`,
+      `achieved rate ${fmt((short.sent * 1000) / short.lengthMs)}/s in second ${short.index + 1} is ${share.toFixed(1)}% of the ${short.scheduled} scheduled (< ${fmt(rules.minWindowRatio * 100)}%)${cause}`,
     );
   } else if (input.connectionWaits > 0) {
     notes.push(`${input.connectionWaits} requests waited for a free connection (counted from their intended start)`);
