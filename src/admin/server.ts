@@ -70,9 +70,11 @@ export function createAdminApp(hub: AdminHub) {
       if (format === "cpuprofile") return new Response(JSON.stringify(cpuToCpuProfile(capture)), { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="cpu.cpuprofile"' } });
       return pprof(cpuToPprof(capture), "cpu");
     })
-    .get("/debug/pprof/heap", ({ query }) => {
+    .get("/debug/pprof/heap", ({ query, request }) => {
       const q = query as Query;
-      const format = choice(q, "format", ["snapshot", "pprof"] as const);
+      // `go tool pprof URL` cannot read a V8 snapshot: when Go's HTTP client asks without a format, answer in pprof.
+      const fromGo = (request.headers.get("user-agent") ?? "").startsWith("Go-http-client");
+      const format = q.format === undefined && fromGo ? "pprof" : choice(q, "format", ["snapshot", "pprof"] as const);
       const snap = heapSnapshot(q.gc === "1");
       if (format === "pprof") return pprof(heapToPprof(snap), "heap");
       return new Response(snap, { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="heap.heapsnapshot"' } });

@@ -68,6 +68,8 @@ describe.skipIf(!go)("go tool pprof", () => {
   });
 
   test("-base on two heap profiles, -top on block (with the injected task) and goroutine", async () => {
+    // As Go users type it: no format, and pprof is what go tool pprof gets.
+    expect(await pprof("-top", `${svc.adminUrl}/debug/pprof/heap`)).toContain("Type: inuse_space");
     const h1 = await save(`${svc.adminUrl}/debug/pprof/heap?format=pprof`, "h1.pb.gz");
     const h2 = await save(`${svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`, "h2.pb.gz");
     expect(await pprof("-top", "-base", h1, h2)).toContain("Type: inuse_space");
