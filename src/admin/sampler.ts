@@ -83,6 +83,24 @@ export function collapseAsyncWrappers(frames: Frame[]): Frame[] {
   return out ?? frames;
 }
 
+/**
+ * pickDue keeps the samples due at the subscriber's interval. Due times sit on
+ * a grid (each one interval after the last), so taking every k-th sample of a
+ * faster sampler neither over- nor under-counts: each kept sample stands for
+ * one subscriber interval of CPU. A quarter of the sampler's own interval of
+ * slack absorbs its jitter; after an idle gap the grid restarts.
+ */
+export function pickDue(samples: StackSample[], s: { intervalMs: number; nextDue: number }, samplerIntervalMs: number): StackSample[] {
+  const due: StackSample[] = [];
+  const slack = samplerIntervalMs / 4;
+  for (const sample of samples) {
+    if (sample.t < s.nextDue - slack) continue;
+    due.push(sample);
+    s.nextDue = sample.t - s.nextDue > s.intervalMs ? sample.t + s.intervalMs : s.nextDue + s.intervalMs;
+  }
+  return due;
+}
+
 /** drain pulls every pending sample from JSC and hands each subscriber the ones due at its rate. */
 export function drain(): void {
   if (!running) return;
@@ -91,12 +109,7 @@ export function drain(): void {
   if (!traces?.length) return;
   const samples = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: collapseAsyncWrappers(tr.frames.map(toFrame)) }));
   for (const s of subscribers) {
-    const due: StackSample[] = [];
-    for (const sample of samples) {
-      if (sample.t + 1e-6 < s.nextDue) continue;
-      due.push(sample);
-      s.nextDue = sample.t + s.intervalMs;
-    }
+    const due = pickDue(samples, s, intervalMs);
     if (due.length) s.onSamples(due);
   }
 }

@@ -5,7 +5,7 @@ import { cpuToCpuProfile, cpuToPprof, type CpuCapture } from "../../src/admin/cp
 import { heapToPprof } from "../../src/admin/heap.ts";
 import { decodePprof, ProfileBuilder, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
 import { parseRequestStart } from "../../src/admin/requests.ts";
-import { collapseAsyncWrappers } from "../../src/admin/sampler.ts";
+import { collapseAsyncWrappers, pickDue } from "../../src/admin/sampler.ts";
 import { FastCounter, FastHistogram, register } from "../../src/admin/request-metrics.ts";
 import { parseStack } from "../../src/admin/stack.ts";
 import { StackCounts } from "../../src/admin/stack-counts.ts";
@@ -161,5 +161,20 @@ describe("request metrics", () => {
     expect([v("t_requests_total", { status: "200" }), v("t_requests_total", { status: "415" })]).toEqual([2, 1]);
     expect(["0.01", "0.1", "1", "+Inf"].map((le) => v("t_duration_seconds_bucket", { le }))).toEqual([2, 3, 3, 4]);
     expect([v("t_duration_seconds_count", {}), v("t_duration_seconds_sum", {})]).toEqual([4, 2.065]);
+  });
+});
+
+describe("sampler downsampling", () => {
+  const at = (times: number[]) => times.map((t) => ({ t, frames: [] }));
+  test("every 10th sample of a 1 ms sampler for a 10 ms subscriber, on a grid (no drift, no bias)", () => {
+    const times = Array.from({ length: 1000 }, (_, i) => i * 1.003 + (i % 3) * 0.05);
+    const sub = { intervalMs: 10, nextDue: 0 };
+    const kept = pickDue(at(times), sub, 1);
+    expect(Math.abs(kept.length - times.at(-1)! / 10)).toBeLessThanOrEqual(1);
+  });
+  test("same rate with jitter keeps every sample; an idle gap restarts the grid", () => {
+    const sub = { intervalMs: 10, nextDue: 0 };
+    expect(pickDue(at([0, 10.1, 19.9, 30.2, 39.95]), sub, 10).length).toBe(5);
+    expect(pickDue(at([500, 510.05]), sub, 10).map((s) => s.t)).toEqual([500, 510.05]);
   });
 });
