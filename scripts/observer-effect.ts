@@ -22,7 +22,7 @@
  * conditions) and DIR/summary.txt. Needs wrk and taskset; bounded: about
  * rounds × conditions × (2 × duration + 3 s) + 20 s.
  */
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
@@ -72,8 +72,11 @@ mkdirSync(out, { recursive: true });
 const meta = collectMeta();
 
 let indexDir = f.index;
+/** Temp directories this run made (a generated index, the wrk script): removed at the end. */
+const temps: string[] = [];
 if (!indexDir) {
   indexDir = mkdtempSync(join(tmpdir(), "observer-effect-"));
+  temps.push(indexDir);
   const gen = Bun.spawnSync([process.execPath, "gen/cli.ts", "--entries", "100000", "--seed", "1", "--out", indexDir], { cwd: PROJECT_ROOT, stdout: "ignore", stderr: "inherit" });
   if (!gen.success) fail("could not generate the index", 1);
 }
@@ -82,7 +85,9 @@ if (!existsSync(corpus)) fail(`${corpus}: no corpus (generate with bun run gen -
 
 // wrk cycles through the corpus's first bodies, so its requests look like the harness's.
 // Kept out of the output directory: it is the corpus's first lines again (hundreds of KB), regenerated on every run.
-const lua = join(mkdtempSync(join(tmpdir(), "observer-effect-wrk-")), "post.lua");
+const wrkDir = mkdtempSync(join(tmpdir(), "observer-effect-wrk-"));
+temps.push(wrkDir);
+const lua = join(wrkDir, "post.lua");
 const bodies = (await Bun.file(corpus).text()).split("\n").filter(Boolean).slice(0, 64);
 writeFileSync(
   lua,
@@ -309,8 +314,8 @@ writeFileSync(
       tool: "observer-effect",
       variant: f.variant,
       mix: f.mix,
-      index: indexDir,
-      corpus,
+      index: f.index ?? { generated: "bun run gen --entries 100000 --seed 1 (into a temp dir, removed after the run)", entries: 100_000, seed: 1 },
+      corpus: f.index ? corpus : `${f.mix}.ndjson of the generated index`,
       durationS,
       rounds: f.rounds,
       wrk: { connections: f.connections, threads: 1, bodies: bodies.length },
@@ -327,5 +332,6 @@ writeFileSync(
   ) + "\n",
 );
 writeFileSync(join(out, "summary.txt"), lines.join("\n") + "\n");
+for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 console.log(lines.join("\n"));
 console.log(out);
