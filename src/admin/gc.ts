@@ -96,3 +96,33 @@ export class GcWatcher {
     this.profiler = null;
   }
 }
+
+/** gcWindow records the cycles of the next `seconds` (polled every 10 ms) and summarises them. */
+export async function gcWindow(watcher: GcWatcher, seconds: number, signal?: AbortSignal): Promise<object> {
+  const cycles: GcEvent[] = [];
+  const start = performance.now();
+  const stop = watcher.onCycle((e) => cycles.push(e), WINDOW_POLL_MS);
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+  stop();
+  const windowMs = performance.now() - start;
+  const byType: Record<string, { count: number; seconds: number }> = {};
+  for (const c of cycles) {
+    const t = (byType[c.type] ??= { count: 0, seconds: 0 });
+    t.count++;
+    t.seconds += c.costMs / 1000;
+  }
+  const cycleMs = cycles.reduce((a, c) => a + c.costMs, 0);
+  return {
+    windowMs: Math.round(windowMs),
+    cycles: cycles.map((c) => ({ type: c.type, atMs: Math.round((c.at - start) * 10) / 10, cycleMs: Math.round(c.costMs * 1000) / 1000, usedBefore: c.usedBefore, usedAfter: c.usedAfter })),
+    byType,
+    /** Sum of cycle wall times over the window: an upper bound on the share of time the collector paused JS. */
+    gcWallFraction: windowMs > 0 ? cycleMs / windowMs : 0,
+    note: `v8.GCProfiler cycle wall times (JSC collects concurrently: pauses are at most these); cycles placed at the ${WINDOW_POLL_MS} ms poll that saw them`,
+  };
+}
+
+const WINDOW_POLL_MS = 10;

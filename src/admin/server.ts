@@ -6,6 +6,7 @@
 import { Elysia } from "elysia";
 import { injectedLongTask } from "./block.ts";
 import { captureCpu, CPU_DEFAULTS, cpuBusy, cpuToCpuProfile, cpuToPprof } from "./cpu-profile.ts";
+import { gcWindow } from "./gc.ts";
 import { heapSnapshot, heapToPprof } from "./heap.ts";
 import type { AdminHub, Rates } from "./hub.ts";
 import { inflightPprof, inflightRows, inflightText } from "./inflight.ts";
@@ -102,6 +103,7 @@ export function createAdminApp(hub: AdminHub) {
       const trace = await captureTrace({ seconds, hz, stallMs, label }, hub.tracker, hub.gc, request.signal);
       return new Response(JSON.stringify(trace), { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="trace.json"' } });
     })
+    .get("/debug/pprof/gc", async ({ query, request }) => json(await gcWindow(hub.gc, num(query as Query, "seconds", { def: 5, min: 0.01, max: MAX_WINDOW_S }), request.signal)))
     .get("/debug/pprof/goroutine", ({ query }) => {
       const q = query as Query;
       const rows = inflightRows(hub.tracker);

@@ -139,6 +139,19 @@ describe("trace", () => {
   });
 });
 
+describe("gc", () => {
+  test("a window of GC cycles as JSON, with a forced full collection in it", async () => {
+    const window = fetch(`${svc.adminUrl}/debug/pprof/gc?seconds=1`);
+    await Bun.sleep(200);
+    await fetch(`${svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`);
+    const g = (await (await window).json()) as { windowMs: number; cycles: { type: string; cycleMs: number }[]; byType: Record<string, { count: number }>; gcWallFraction: number };
+    expect(g.cycles.length).toBeGreaterThan(0);
+    expect(g.cycles.some((c) => c.type === "MarkSweepCompact")).toBe(true);
+    expect(Object.values(g.byType).reduce((a, t) => a + t.count, 0)).toBe(g.cycles.length);
+    expect(g.gcWallFraction).toBeGreaterThan(0);
+  });
+});
+
 describe("heap, goroutine, index, metrics", () => {
   test("heap: a V8 snapshot by default; format=pprof is objects and bytes by type", async () => {
     const snap = (await (await fetch(`${svc.adminUrl}/debug/pprof/heap`)).json()) as { snapshot: { node_count: number }; nodes: number[] };
@@ -158,7 +171,7 @@ describe("heap, goroutine, index, metrics", () => {
 
   test("the index page lists every endpoint", async () => {
     const html = await (await fetch(`${svc.adminUrl}/debug/pprof/`)).text();
-    for (const p of ["profile", "heap", "block", "mutex", "trace", "goroutine", "rates"]) expect(html).toContain(`/debug/pprof/${p}`);
+    for (const p of ["profile", "heap", "block", "mutex", "trace", "goroutine", "rates", "gc"]) expect(html).toContain(`/debug/pprof/${p}`);
     expect(html).toContain("/metrics");
   });
 
