@@ -48,7 +48,7 @@ export async function runAnalysis(cmd: string, argv: string[]): Promise<number> 
   switch (cmd) {
     case "top": {
       const f = cli(argv, "Usage: bun scripts/profile.ts top BUNDLE|FILE [--profile cpu|heap|block|mutex] [-n N] [--cum] [--focus RE]", {
-        profile: PROFILE, n: { kind: "number", help: "rows", default: 20 }, cum: { kind: "boolean", help: "sort by cumulative" }, focus: { kind: "string", help: "only functions matching RE" }, sample: SAMPLE, builtin: BUILTIN,
+        profile: PROFILE, n: { kind: "number", help: "rows", default: 20, short: "n" }, cum: { kind: "boolean", help: "sort by cumulative" }, focus: { kind: "string", help: "only functions matching RE" }, sample: SAMPLE, builtin: BUILTIN,
       }, { positionals: true });
       const file = profilePath(f._[0] ?? fail("top: BUNDLE is required"), f.profile);
       if (!f.builtin && goAvailable()) {
@@ -71,7 +71,7 @@ export async function runAnalysis(cmd: string, argv: string[]): Promise<number> 
     }
     case "diff": {
       const f = cli(argv, "Usage: bun scripts/profile.ts diff A B [--out FILE] [--profile cpu] [-n N] [--cum]\n\nB against base A: frames that grew or shrank per request, and a diff report (HTML) with both latency distributions and the GC and allocation changes.", {
-        profile: PROFILE, out: { kind: "string", help: "diff report path (default: next to B, diff-<A>-vs-<B>.html)" }, n: { kind: "number", help: "rows", default: 20 }, cum: { kind: "boolean", help: "sort by cumulative change" }, builtin: BUILTIN,
+        profile: PROFILE, out: { kind: "string", help: "diff report path (default: next to B, diff-<A>-vs-<B>.html)" }, n: { kind: "number", help: "rows", default: 20, short: "n" }, cum: { kind: "boolean", help: "sort by cumulative change" }, builtin: BUILTIN,
       }, { positionals: true });
       const [a, b] = f._;
       if (!a || !b) fail("diff: two bundles are required: diff A B");

@@ -4,7 +4,7 @@
  * A purpose-made server whose bottleneck is known, for the doctor's tests: the
  * real admin port (src/admin: profiles, /metrics) over a POST /enrich that
  *   cpu   burns --work ms of CPU per request
- *   gc    allocates and churns a retained object graph (the collector's work dominates)
+ *   gc    rewrites a large live graph and forces a full collection every 10th request (the collector's work dominates)
  *   lock  holds an AsyncMutex across an await of --work ms (requests queue on the lock)
  *   io    awaits a --work ms "downstream call" (a timer) and does almost nothing else
  * Prints the same ready line as the service, so scripts/profile.ts can start it.
@@ -33,20 +33,28 @@ function burnCpu(ms: number): number {
   return x;
 }
 
-/** A retained graph the gc regime keeps rewriting, so every cycle has live objects to trace and old ones to free. */
-const retained: { id: number; tags: string[]; next: unknown }[] = [];
-const RETAINED = Number(process.env.REGIME_RETAINED ?? 50_000);
-const CHURN = Number(process.env.REGIME_CHURN ?? 4000);
+/**
+ * The gc regime: a large live graph the collector must trace, rewritten at
+ * random by every request (old objects pointing at new ones: each young
+ * collection has a big remembered set to scan, and promoted garbage piles up
+ * for full collections), and, every FORCE_EVERY requests, an explicit full
+ * collection — the `global.gc()` "memory hygiene" call some services ship.
+ * The JS work per request stays small; the collector's is large.
+ */
+const LIVE = Number(process.env.REGIME_LIVE ?? 100_000);
+const CHURN = Number(process.env.REGIME_CHURN ?? 1_000);
+const FORCE_EVERY = Number(process.env.REGIME_FORCE_EVERY ?? 10);
+const live: { id: number; tags: string[]; next: unknown }[] = [];
+for (let i = 0; i < LIVE; i++) live.push({ id: i, tags: [], next: null });
+let served = 0;
 function churnHeap(): number {
-  let n = 0;
   for (let i = 0; i < CHURN; i++) {
-    const slot = (Math.random() * RETAINED) | 0;
-    retained[slot] = { id: i, tags: [`t${i}`, `u${slot}`], next: { a: [i, i + 1, i + 2], s: `x${i}` } };
-    n += retained.length;
+    const slot = (Math.random() * LIVE) | 0;
+    live[slot] = { id: i, tags: [`t${i}`, `u${slot}`], next: { a: [i, i + 1, i + 2], s: `x${i}` } };
   }
-  return n;
+  if (FORCE_EVERY > 0 && ++served % FORCE_EVERY === 0) Bun.gc(true);
+  return live.length;
 }
-for (let i = 0; i < RETAINED; i++) retained.push({ id: i, tags: [], next: null });
 
 const lock = new AsyncMutex("regime-test-lock");
 
