@@ -5,13 +5,16 @@
  *   cloneRulesPerRequest      JSON deep clone of the rules config, every request
  *   auditCopyOfBatch          JSON deep clone of the whole batch, every request
  *   parseKeyWithBigInt        regex compiled per call + BigInt arithmetic
- *   lookupUnderIndexLock      async mutex held across an await, per event
+ *   lookupUnderIndexLock      async mutex held across an await (a file stat), per event
  *   decodeFieldsByHand        per-byte strings, template-string number formatting,
  *                             linear scans and a re-sort of the rules per event
  *   payloadHex                per-byte hex string of every payload (a memo key)
  *   enrichBatchV0             object spreads per event, results grown by push
  *   serializeByConcatenation  `+=` response building, one stringify per field
  */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { DIR_FILE } from "../../index/format.ts";
 import { fromStages, type EnrichContext, type EnrichRequest, type Scope, type Stages, type Variant } from "../variant.ts";
 import { AsyncMutex } from "../async-mutex.ts";
 import { decodeFieldsByHand, payloadHex } from "./decode.ts";
@@ -23,9 +26,21 @@ import { serializeByConcatenation, turboStringify } from "./serialize.ts";
 export const indexLock = new AsyncMutex("index-reload-lock");
 
 let indexGeneration = 0;
+let indexMtimeMs = -1;
 
-/** checkIndexGeneration: the hot-reload check the lock protects (always current: reload never shipped). */
-async function checkIndexGeneration(): Promise<number> {
+/**
+ * checkIndexGeneration: the hot-reload check the lock protects. It stats the
+ * index's directory file for a new mtime on every key (reload never shipped, so
+ * the answer never changes). The stat is real I/O on Bun's thread pool: while
+ * one request awaits it under the lock, every other request queues on the lock
+ * and the core can sit idle — the lock-bound regime under high request rates.
+ */
+async function checkIndexGeneration(ctx: EnrichContext): Promise<number> {
+  const { mtimeMs } = await stat(join(ctx.index.dir, DIR_FILE));
+  if (mtimeMs !== indexMtimeMs) {
+    if (indexMtimeMs >= 0) indexGeneration++;
+    indexMtimeMs = mtimeMs;
+  }
   return indexGeneration;
 }
 
@@ -67,7 +82,7 @@ async function lookupUnderIndexLock(stages: Stages, key: string, ctx: EnrichCont
   const release = await indexLock.acquire();
   try {
     const { hi, lo } = stages.parseKey(key);
-    await checkIndexGeneration();
+    await checkIndexGeneration(ctx);
     return ctx.index.find(hi, lo);
   } finally {
     release();
