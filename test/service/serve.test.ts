@@ -87,3 +87,18 @@ test("--workers 2: two processes share the port and map the same index files", a
     expect(await svc.stop()).toBe(0);
   }
 });
+
+test("v0's index lock contends over HTTP when requests overlap (the lock regime is real)", async () => {
+  const svc = await startService(["--index", dir, "--mutex-profile-fraction", "1"]);
+  try {
+    const events = Array.from({ length: 100 }, (_, i) => ({ key: ks.keyString(i), attrs: {} }));
+    const body = JSON.stringify({ events });
+    const statuses = await Promise.all(Array.from({ length: 16 }, () => fetch(`${svc.url}/enrich`, { method: "POST", headers: JSON_HEADERS, body }).then((r) => r.status)));
+    expect(statuses).toEqual(Array(16).fill(200));
+    const metrics = await (await fetch(`${svc.adminUrl}/metrics`)).text();
+    const contended = Number(/^enrich_lock_contentions_total\{lock="index-reload-lock"[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+    expect(contended).toBeGreaterThan(0);
+  } finally {
+    await svc.stop();
+  }
+});
