@@ -163,6 +163,7 @@ export interface Meta extends RunMeta {
     held: boolean;
     reasons: string[];
     steady: { held: boolean; checkedWindows: number[]; reasons: string[] };
+    /** Requests the server answered in the window (any status). */
     requests: number;
     counts: Counts;
     latencyMs: Record<string, LatencySummary>;

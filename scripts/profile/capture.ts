@@ -27,7 +27,7 @@ import { coresBetween, readCpu, type CpuReading } from "./proc-stat.ts";
 import { parseProm, series } from "./prom.ts";
 import { writeReport } from "./report.ts";
 import { startServer, type RunningServer } from "./server.ts";
-import { endedCount, windowHolds, windowResult } from "./window.ts";
+import { answeredCount, windowHolds, windowResult } from "./window.ts";
 
 /** Where a capture reports progress (the CLI prints it on stderr). */
 export type Say = (line: string) => void;
@@ -168,7 +168,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
 
     // --- files -----------------------------------------------------------------
     const win = windowResult(snapA, snapB);
-    const requests = endedCount(win.counts);
+    const requests = answeredCount(win.counts);
     if (cpu.ok) {
       put(BUNDLE.cpu, cpu.bytes, "GET /debug/pprof/profile (format=pprof)");
       try {
@@ -215,7 +215,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
 
     // --- held? ------------------------------------------------------------------
     const reasons: string[] = [...(settle.held ? [] : settle.reasons.map((r) => `before the window: ${r}`))];
-    if (requests === 0) reasons.push("no request completed in the window: this would be a profile of an idle process");
+    if (requests === 0) reasons.push("no request was answered in the window: this would be a profile of an idle (or stuck) process");
     if (win.achievedRps < o.rps * 0.99) reasons.push(`sent ${win.achievedRps}/s in the window, < 99% of the ${o.rps}/s offered (generator behind)`);
     if (win.throughputRps < o.rps * 0.95) reasons.push(`answered ${win.throughputRps}/s in the window, < 95% of the ${o.rps}/s offered (server behind)`);
     const errors = win.counts.httpError + win.counts.timeout + win.counts.transport;

@@ -1,6 +1,6 @@
 /**
  * Comparing two bundles, A (base) and B. Values are normalised per request
- * (a CPU profile's nanoseconds ÷ the requests completed in its window), so
+ * (a CPU profile's nanoseconds ÷ the requests answered in its window), so
  * two windows of different length or rate compare as "cost of one request";
  * without meta.json they fall back to shares of each profile's total.
  *
@@ -101,7 +101,7 @@ ${row("allocation per request", A.gc?.bytesPerRequest, B.gc?.bytesPerRequest, "b
     const shrank = rows.filter((r) => r.flatB < r.flatA).sort((x, y) => x.flatB - x.flatA - (y.flatB - y.flatA)).slice(0, 20);
     const tr = (r: DiffRow) => `<tr><td>${fmtU(r.flatB - r.flatA, unit)}</td><td>${fmtU(r.flatA, unit)}</td><td>${fmtU(r.flatB, unit)}</td><td>${fmtU(r.cumB - r.cumA, unit)}</td><td class="l"><code>${esc(r.name)}</code> <span class="muted">${esc(shortPath(r.file))}</span></td></tr>`;
     const head = `<tr><th>Δ flat</th><th>A flat</th><th>B flat</th><th>Δ cum</th><th class="l">function</th></tr>`;
-    frames = `<p class="muted">CPU ${unit === "share" ? "as a share of each profile" : "per request (profile value ÷ requests completed in the window)"}, the <code>-base</code> view: B − A.</p>
+    frames = `<p class="muted">CPU ${unit === "share" ? "as a share of each profile" : "per request (profile value ÷ requests answered in the window)"}, the <code>-base</code> view: B − A.</p>
 <div class="grid"><div><h3>grew</h3><table>${head}${grew.map(tr).join("")}</table></div><div><h3>shrank</h3><table>${head}${shrank.map(tr).join("")}</table></div></div>`;
     const unitNs = unit === "share" ? "share" : "nanoseconds";
     flame = flameBlock({ "cpu (B, coloured by change vs A)": { tree: diffTree(flameTree(pa, i, "cpu", scaleA, 0), flameTree(pb, i, "cpu", scaleB)), unit: unitNs, about: "width = B per request; red grew, blue shrank vs A" } }, true);

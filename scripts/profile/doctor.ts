@@ -9,7 +9,7 @@
  * server below saturation is normal, and the question is what a request's
  * time is made of —
  *
- *   cpuPerRequest = JS-thread CPU over the window / requests completed
+ *   cpuPerRequest = JS-thread CPU over the window / requests answered
  *   service       = mean of completion − send, seen by the load generator
  *   lockPerRequest= async-lock wait over the window (mutex.pprof) / requests
  *   gcCpuFraction = GC cycle time / window (gc.json)

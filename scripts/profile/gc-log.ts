@@ -60,7 +60,7 @@ export interface GcSummary {
   gcCpuFraction: number;
   /** Bytes allocated over the window (sum of per-cycle allocation), null when unknown. */
   bytesAllocated: number | null;
-  /** bytesAllocated / requests completed in the window. */
+  /** bytesAllocated / requests answered in the window. */
   bytesPerRequest: number | null;
   /** Allocation rate over the window, bytes/s. */
   allocRate: number | null;

@@ -25,8 +25,8 @@ const sub = (a: Counts, b: Counts): Counts => {
   };
 };
 
-/** Requests that ended (any outcome). */
-export const endedCount = (c: Counts) => c.ok + c.httpError + c.timeout + c.transport;
+/** Requests the server answered (any status): the work its CPU, GC and lock figures are divided by. Timeouts and transport errors may never have reached it. */
+export const answeredCount = (c: Counts) => c.ok + c.httpError;
 
 /** The window [a, b] of a run, as a LoadResult (complete: true, measuredMs = the window). */
 export function windowResult(a: LoadResult, b: LoadResult): LoadResult {
