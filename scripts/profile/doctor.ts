@@ -226,7 +226,7 @@ export function doctorText(d: Diagnosis, dir: string): string {
   lines.push(`  next: ${d.next}`, "", "evidence:");
   for (const e of d.evidence) {
     const v = e.value === null ? "unknown" : `${e.value}${e.unit ? ` ${e.unit}` : ""}`;
-    lines.push(`  ${e.met ? "✔" : e.rule === "input" || e.rule.startsWith("input") ? " " : "·"} ${e.name.padEnd(44)} ${v.padEnd(22)} ${e.rule === "input" ? "" : e.rule}`);
+    lines.push(`  ${e.met ? "✔" : e.rule === "input" || e.rule.startsWith("input") ? " " : "·"} ${e.name.padEnd(50)} ${v.padEnd(22)} ${e.rule === "input" ? "" : e.rule}`);
   }
   return lines.join("\n");
 }
