@@ -91,6 +91,7 @@ async function main(): Promise<number> {
     settleMs: f.settle,
     checkWindows: CAPTURE_DEFAULTS.checkWindows,
     traceMs: f.trace,
+    armMs: CAPTURE_DEFAULTS.armMs,
     hz: f.hz,
     blockRateMs: f["block-rate"],
     mutexFraction: f["mutex-fraction"],

@@ -54,6 +54,8 @@ export const CAPTURE_DEFAULTS = Object.freeze({
   /** Consecutive one-second load windows that must hold before the capture starts. */
   checkWindows: 2,
   traceMs: 5_000,
+  /** Rates on and the first scrape done this long before the window, so their start-up cost falls outside it. */
+  armMs: 1_000,
   hz: 100,
   /** Block profiling threshold during the window, ms. The admin sampler runs at rate/10 ms (≤10 ms) while it is on. */
   blockRateMs: 20,
@@ -95,6 +97,7 @@ export interface CaptureOptions {
   settleMs: number;
   checkWindows: number;
   traceMs: number;
+  armMs: number;
   hz: number;
   blockRateMs: number;
   mutexFraction: number;
@@ -149,11 +152,12 @@ export interface Meta extends RunMeta {
   hostBusy: Record<string, number>;
   /** --wait-quiet: how long the capture waited for the host to calm down, and whether it did. */
   quietWait: { waitedMs: number; quiet: boolean; lastBusy: Record<string, number> } | null;
-  sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; traceMs: number; gc: string; heap: string };
+  sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; armMs: number; traceMs: number; gc: string; heap: string };
   windows: {
     startedAt: string;
     loadStartedAt: string;
     warmup: { fromMs: number; toMs: number };
+    arm: { fromMs: number; toMs: number };
     capture: { fromMs: number; toMs: number };
     trace: { fromMs: number; toMs: number };
     heapAfterMs: number;

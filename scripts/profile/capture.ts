@@ -7,7 +7,8 @@
  * Timeline (ms on this process's clock):
  *
  *   load warmup ─ settle: until `checkWindows` one-second windows hold ─
- *   ws ─ capture window W: cpu, block, mutex (rates on for W), trace (the last T),
+ *   arm: first /metrics scrape, block/mutex rates on (the sampler starts) ─
+ *   ws ─ capture window W: cpu, block, mutex (delta over W), trace (the last T),
  *        goroutine (mid), server CPU each second, GC log ─ we: load snapshot,
  *        /metrics ─ heap (after we, still under load) ─ stop load, stop server
  */
@@ -123,18 +124,24 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     // --- the window ---------------------------------------------------------
     const W = o.durationMs;
     const T = Math.min(o.traceMs, W);
+    const secs = Math.max(1, Math.round(W / 1000));
+    // Arm: the first /metrics scrape, and the block/mutex rates (which start the shared JSC sampler),
+    // go before the window, so their start-up transient is not measured as the service's latency.
+    const armStart = performance.now();
+    const metricsA = await adminGet(adminUrl, "/metrics", 5_000);
+    const rates = await adminGet(adminUrl, `/debug/pprof/rates?block=${o.blockRateMs}&mutex=${o.mutexFraction}&seconds=${Math.ceil((o.armMs + W) / 1000) + 5}`, 5_000, "POST");
+    if (rates.ok) await sleepUntil(armStart + o.armMs);
+    else say(`  rates: ${rates.error} (block/mutex rates set by the profile reads instead, inside the window)`);
     const ws = performance.now();
     const we = ws + W;
     const windowStartedAt = new Date();
     const snapA = load.snapshot();
-    const metricsA = await adminGet(adminUrl, "/metrics", 5_000);
     const cpuA: CpuReading | null = pid ? readCpu(pid) : null;
     const hostA = hostCpuTimes();
-    const secs = Math.max(1, Math.round(W / 1000));
     say(`capture window: ${W / 1000}s (cpu ${o.hz} Hz, block ≥${o.blockRateMs} ms, mutex 1/${o.mutexFraction}, trace ${T / 1000}s)`);
     const cpuP = adminGet(adminUrl, `/debug/pprof/profile?seconds=${secs}&hz=${o.hz}&format=pprof`, timeout(W));
-    const blockP = adminGet(adminUrl, `/debug/pprof/block?seconds=${secs}&rate=${o.blockRateMs}`, timeout(W));
-    const mutexP = adminGet(adminUrl, `/debug/pprof/mutex?seconds=${secs}&fraction=${o.mutexFraction}`, timeout(W));
+    const blockP = adminGet(adminUrl, `/debug/pprof/block?seconds=${secs}${rates.ok ? "" : `&rate=${o.blockRateMs}`}`, timeout(W));
+    const mutexP = adminGet(adminUrl, `/debug/pprof/mutex?seconds=${secs}${rates.ok ? "" : `&fraction=${o.mutexFraction}`}`, timeout(W));
     // The trace takes the window's last T seconds, so the server's work of encoding it falls after the window, not inside it.
     const traceStart = we - T;
     const traceP = sleepUntil(traceStart).then(() => adminGet(adminUrl, `/debug/pprof/trace?seconds=${Math.max(1, Math.round(T / 1000))}&hz=${o.hz}`, timeout(T)));
@@ -185,8 +192,8 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     if (snapshot?.ok) put(BUNDLE.heapSnapshot, snapshot.bytes, "GET /debug/pprof/heap (V8 heap snapshot; not committed)");
     else if (snapshot) miss(BUNDLE.heapSnapshot, snapshot.error!);
     for (const [name, f, what] of [
-      [BUNDLE.block, block, `GET /debug/pprof/block?seconds=W&rate=${o.blockRateMs} (rate on only for the window)`],
-      [BUNDLE.mutex, mutex, `GET /debug/pprof/mutex?seconds=W&fraction=${o.mutexFraction} (fraction on only for the window)`],
+      [BUNDLE.block, block, `GET /debug/pprof/block?seconds=W, rate ${o.blockRateMs} ms on from ${o.armMs} ms before the window until after it`],
+      [BUNDLE.mutex, mutex, `GET /debug/pprof/mutex?seconds=W, fraction ${o.mutexFraction} on from ${o.armMs} ms before the window until after it`],
       [BUNDLE.trace, trace, "GET /debug/pprof/trace?seconds=T"],
       [BUNDLE.goroutine, goroutine, "GET /debug/pprof/goroutine?debug=1 at mid-window"],
     ] as const) {
@@ -265,7 +272,8 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         cpuSampler: "JSC sampling profiler via the admin port; idle time is not sampled",
         blockRateMs: o.blockRateMs,
         mutexFraction: o.mutexFraction,
-        ratesWindowed: true,
+        ratesWindowed: rates.ok,
+        armMs: o.armMs,
         traceMs: T,
         gc: gc.source,
         heap: "pprof object counts/bytes by type, taken right after the window" + (o.heapSnapshot ? " + V8 heap snapshot" : ""),
@@ -274,6 +282,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         startedAt: windowStartedAt.toISOString(),
         loadStartedAt: full.startedAt,
         warmup: { fromMs: 0, toMs: o.warmupMs },
+        arm: { fromMs: r3(armStart - settle.loadT0), toMs: r3(ws - settle.loadT0) },
         capture: { fromMs: r3(ws - settle.loadT0), toMs: r3(windowEnd - settle.loadT0) },
         trace: { fromMs: r3(traceStart - settle.loadT0), toMs: r3(traceStart - settle.loadT0 + T) },
         heapAfterMs: r3(windowEnd - settle.loadT0),

@@ -166,7 +166,7 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
   const ioMet = ev("time waiting outside the CPU per request", ioWait, "ms", `io: ≥ ${T.ioWaitMs} ms with ratio ≥ ${T.cpuRatio}`, ioWait !== null && ratio !== null && ioWait >= T.ioWaitMs && ratio >= T.cpuRatio && !(demand !== null && demand >= T.cpuBusy));
   const info = [
     ev("JS thread on CPU", busy, "cores", "input", false),
-    ev("JS thread waiting for a CPU (run queue)", runq, "of the window", "input", false),
+    ev("JS thread ready but waiting for its core (run queue)", runq, "of the window", "input", false),
     ev("CPU per request", cpuPerReq, "ms", "input", false),
     ev("service time mean", service, "ms", "input", false),
     ev("lock wait per request", lockPerReq, "ms", "input", false),
@@ -201,7 +201,12 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
   if (busy === null) notes.push("JS-thread CPU unknown (no pid and no CPU profile)");
   const hostHot = Object.entries(meta?.hostBusy ?? {}).filter(([, v]) => v >= 0.95);
   if (hostHot.length) notes.push(`host CPU ${hostHot.map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(", ")} busy over the window (everything on the machine)`);
-  if (runq !== null && runq >= 0.1) notes.push(`the JS thread waited ${Math.round(runq * 100)}% of the window for a CPU another process held: the host is oversubscribed, latency includes that wait (pin the server to a quiet core)`);
+  if (runq !== null && runq >= 0.1) {
+    const own = processCores !== null && busy !== null ? processCores - busy : 0;
+    notes.push(
+      `the JS thread waited ${Math.round(runq * 100)}% of the window for a CPU: ${own >= runq / 2 ? `the service's own other threads (GC, I/O pool: ${Math.round(own * 100)}% of a core) share its pinned core` : "another process held its core (the host is oversubscribed)"}; latency includes that wait`,
+    );
+  }
   if (regime !== "lock" && lockShare !== null && lockShare >= T.lockShare) notes.push(`lock waits are ${Math.round(lockShare * 100)}% of service time, but the JS thread is saturated: they are queueing for the CPU as much as for the lock`);
   if (regime !== "gc" && gcFrac !== null && gcFrac >= T.gcCpuFraction / 2) notes.push(`GC takes ${Math.round(gcFrac * 100)}% of the window: the next bottleneck after this one`);
   if (loopMax !== null && loopMax >= T.loopDelayMaxMs) notes.push(`the event loop was blocked for ${Math.round(loopMax)} ms at least once (block.pprof, trace.json show where)`);

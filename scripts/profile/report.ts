@@ -143,6 +143,23 @@ function summaryHtml(b: Loaded): string {
 </table>`;
 }
 
+/** Second by second through the capture window: what the generator sent, what came back, p99, and the service's CPU. A window that was not steady shows here. */
+function perSecondHtml(b: Loaded): string {
+  const m = b.meta;
+  const load = readJson<{ windows: { startMs: number; lengthMs: number; scheduled: number; sent: number; completed: number; errors: number; p99: number }[] }>(join(b.dir, BUNDLE.load));
+  if (!m || !load) return `<p class="muted">no load.json</p>`;
+  const from = m.windows.capture.fromMs - m.duration.warmupMs, to = m.windows.capture.toMs - m.duration.warmupMs;
+  // Windows at least half inside the capture window (the load's stopped tail and the settle seconds are not part of it).
+  const rows = load.windows.filter((w) => Math.min(w.startMs + w.lengthMs, to) - Math.max(w.startMs, from) >= w.lengthMs / 2);
+  const cpu = m.serverCpu.perSecond;
+  const tr = rows.map((w, i) => {
+    const c = cpu[i];
+    return `<tr><td>${((w.startMs - from) / 1000).toFixed(1)} s</td><td>${w.scheduled}</td><td>${w.sent}</td><td>${w.completed}</td><td class="${w.errors ? "bad" : ""}">${w.errors}</td><td>${w.p99}</td><td>${c ? c.thread : "—"}</td><td>${c ? c.runq ?? "—" : "—"}</td></tr>`;
+  });
+  return `<table><tr><th>from</th><th>scheduled</th><th>sent</th><th>ended</th><th>errors</th><th>p99 ms</th><th>JS thread cores</th><th>waiting for CPU</th></tr>${tr.join("")}</table>
+<p class="muted">Load windows are the harness's one-second windows overlapping the capture window (their edges need not align with it); CPU is read from /proc each second of the window. Host CPUs busy over the window: ${esc(JSON.stringify(m.hostBusy ?? {}))}.</p>`;
+}
+
 /** Writes <dir>/report.html. */
 export async function writeReport(dir: string): Promise<string> {
   const b = await loadBundle(dir);
@@ -158,6 +175,7 @@ ${d ? `<p class="verdict"><b>${esc(d.verdict)}</b> — ${esc(d.because)}${d.note
 <h2>Summary</h2>${summaryHtml(b)}
 <h2>Flame graph</h2>${flameBlock(trees(b))}
 <h2>Latency by percentile</h2>${hists ? percentilePlot([{ name: "corrected", hist: hists.corrected, color: "#1f77b4" }, { name: "service time", hist: hists.service, color: "#d62728" }, { name: "send lag", hist: hists.sendLag, color: "#2ca02c", dashed: true }], `${m?.rate.offeredRps ?? "?"} rps, ${b.hist!.latency.corrected?.count ?? 0} responses in the window`) : "<p>no hist.json</p>"}
+<h2>Second by second</h2>${perSecondHtml(b)}
 <h2>Top CPU frames</h2>${cpu ? topTableHtml(cpu, cpu.defaultIndex) : "<p>no cpu.pprof</p>"}
 <h2>GC</h2>${gcHtml(b.gc)}
 <h2>Event loop</h2>${loopHtml(b)}
