@@ -64,6 +64,7 @@ export const CAPTURE_DEFAULTS = Object.freeze({
   /** The load harness's own default (a pool that rides out a server hiccup). */
   connections: LOAD_DEFAULTS.connections,
   arrivals: "constant" as "constant" | "poisson",
+  transport: LOAD_DEFAULTS.transport as "raw" | "fetch",
   timeoutMs: 5_000,
   pin: true,
   serverCpu: 0,
@@ -103,6 +104,8 @@ export interface CaptureOptions {
   mutexFraction: number;
   connections: number;
   arrivals: "constant" | "poisson";
+  /** The load harness's transport: raw keep-alive sockets or Bun fetch. */
+  transport: "raw" | "fetch";
   timeoutMs: number;
   heapSnapshot: boolean;
   pin: boolean;

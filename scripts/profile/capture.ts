@@ -106,6 +106,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         durationMs: settleBudget + o.durationMs + tailMs,
         connections: o.connections,
         arrivals: o.arrivals,
+        transport: o.transport,
         timeoutMs: o.timeoutMs,
       },
       {
@@ -402,7 +403,7 @@ function reproduceCommand(o: CaptureOptions): string {
   const f = [`--rps ${o.rps}`, `--duration ${o.durationMs}ms`, `--mix ${o.mix}`, `--variant ${o.variant}`];
   if (o.url) f.push(`--url ${o.url}`, `--admin-url ${o.adminUrl ?? "http://127.0.0.1:6060"}`);
   else if (o.index) f.push(`--index ${o.index}`);
-  f.push(`--warmup ${o.warmupMs}ms`, `--settle ${o.settleMs}ms`, `--trace ${o.traceMs}ms`, `--hz ${o.hz}`, `--block-rate ${o.blockRateMs}`, `--mutex-fraction ${o.mutexFraction}`, `--connections ${o.connections}`, `--arrivals ${o.arrivals}`);
+  f.push(`--warmup ${o.warmupMs}ms`, `--settle ${o.settleMs}ms`, `--trace ${o.traceMs}ms`, `--hz ${o.hz}`, `--block-rate ${o.blockRateMs}`, `--mutex-fraction ${o.mutexFraction}`, `--connections ${o.connections}`, `--arrivals ${o.arrivals}`, `--transport ${o.transport}`);
   if (!o.pin) f.push("--no-pin");
   else if (o.serverCpu !== CAPTURE_DEFAULTS.serverCpu || o.loadCpu !== CAPTURE_DEFAULTS.loadCpu) f.push(`--server-cpu ${o.serverCpu}`, `--load-cpu ${o.loadCpu}`);
   return `bun scripts/profile.ts ${f.join(" ")}`;

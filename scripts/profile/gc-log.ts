@@ -58,7 +58,7 @@ export interface GcSummary {
    * take that core's time, so this bounds GC's CPU from above (in cores).
    */
   gcCpuFraction: number;
-  /** Bytes allocated over the window (sum of per-cycle allocation), null when unknown. */
+  /** Bytes allocated over the window (median per-cycle allocation rate × window), null when unknown. */
   bytesAllocated: number | null;
   /** bytesAllocated / requests answered in the window. */
   bytesPerRequest: number | null;
@@ -135,6 +135,13 @@ export function parseGcLog(lines: readonly GcLine[], origin = 0): GcCycle[] {
 }
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The share of a cycle [atMs, atMs + cycleMs] inside [0, windowMs). */
@@ -169,9 +176,25 @@ export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests:
   }
   const notes: string[] = [];
   if (cycles.length === 0) notes.push("no GC cycle in the window");
-  if (allocKnown < cycles.length) notes.push(`${cycles.length - allocKnown} cycle(s) without a previous cycle to measure allocation from`);
-  notes.push("bytes allocated = Σ(heap before a cycle − heap after the previous one): allocation after the window's last cycle is not counted");
-  const bytes = allocKnown > 0 ? Math.round(alloc) : null;
+  // Allocation: each cycle's (heap before − previous heap after) over the time since the previous cycle
+  // gives a rate; the median rate over the window, times its length, is the estimate. A plain sum is
+  // thrown off after a full collection, when JSC's lazily swept heap still counts dead blocks in the
+  // next few "heap before" figures (hundreds of MB that were never allocated).
+  const rates: number[] = [];
+  const sorted = [...all].sort((x, y) => x.atMs - y.atMs);
+  for (let i = 1; i < sorted.length; i++) {
+    const c = sorted[i]!, prev = sorted[i - 1]!;
+    const dt = c.atMs - prev.atMs;
+    if (overlap(c, windowMs) > 0 && dt > 0 && Number.isFinite(c.allocatedBytes)) rates.push((c.allocatedBytes * 1000) / dt);
+  }
+  const rate = median(rates);
+  const bytes = rate === null ? null : Math.round((rate * windowMs) / 1000);
+  notes.push(
+    rate === null
+      ? "allocation unknown: fewer than two cycles to measure it between"
+      : `bytes allocated = median over ${rates.length} cycles of (heap before − previous heap after) / time between them, × the window (Σ of the per-cycle figures: ${Math.round(alloc)})`,
+  );
+  void allocKnown;
   const last = cycles[cycles.length - 1];
   return {
     source: "BUN_JSC_logGC",
@@ -185,7 +208,7 @@ export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests:
     gcCpuFraction: windowMs > 0 ? r4(cycleMs / windowMs) : 0,
     bytesAllocated: bytes,
     bytesPerRequest: bytes !== null && requests > 0 ? Math.round(bytes / requests) : null,
-    allocRate: bytes !== null && windowMs > 0 ? Math.round((bytes * 1000) / windowMs) : null,
+    allocRate: rate === null ? null : Math.round(rate),
     heapAfterBytes: last ? last.heapAfterBytes : null,
     requests,
     notes,

@@ -34,7 +34,8 @@ describe("GC log", () => {
     const cycles = parseGcLog(lines([0, 0, 0, 0, 0, 100, 100, 105, 110, 110, 110]), 50);
     const s = summarizeGc(cycles, 1000, 10);
     expect({ cycles: s.cycles, byKind: s.byKind, cycleMs: s.cycleMs, gcCpuFraction: s.gcCpuFraction, bytesPerRequest: s.bytesPerRequest, pauseFraction: s.pauseFraction }).toEqual({
-      cycles: 1, byKind: { Full: 1 }, cycleMs: 8.822, gcCpuFraction: 0.0088, bytesPerRequest: Math.round(((18745 - 369) * 1024) / 10), pauseFraction: 0.0037,
+      // allocation: (18745 − 369) kB in the 100 ms since the previous cycle, a rate carried over the 1 s window, over 10 requests
+      cycles: 1, byKind: { Full: 1 }, cycleMs: 8.822, gcCpuFraction: 0.0088, bytesPerRequest: Math.round(((18745 - 369) * 1024 * 10) / 10), pauseFraction: 0.0037,
     });
   });
 
@@ -42,6 +43,14 @@ describe("GC log", () => {
     const [eden, full] = parseGcLog(lines([0, 0, 0, 0, 0, 100, 100, 105, 110, 110, 110]));
     const s = summarizeGc([{ ...full!, atMs: -4.410782 }], 100, 1);
     expect({ cycles: s.cycles, cycleMs: s.cycleMs, before: summarizeGc([{ ...eden!, atMs: -5 }], 100, 1).cycles }).toEqual({ cycles: 1, cycleMs: 4.411, before: 0 });
+  });
+
+  test("allocation is the median per-cycle rate, so a swept-late heap after a full collection does not inflate it", () => {
+    const cycle = (atMs: number, before: number, after: number) => ({ atMs, kind: "Eden", heapBeforeBytes: before, heapAfterBytes: after, pauseMs: 1, overheadMs: 0, maxPauseMs: 1, cycleMs: 1, allocatedBytes: NaN });
+    const cycles = [cycle(0, 100, 60), cycle(100, 90, 60), cycle(200, 90, 60), cycle(300, 400, 60), cycle(400, 90, 60)];
+    for (let i = 1; i < cycles.length; i++) cycles[i]!.allocatedBytes = cycles[i]!.heapBeforeBytes - cycles[i - 1]!.heapAfterBytes;
+    // per-cycle 30, 30, 340, 30 bytes per 100 ms: median 300 B/s over a 1 s window
+    expect(summarizeGc(cycles, 1000, 3)).toMatchObject({ bytesAllocated: 300, allocRate: 300, bytesPerRequest: 100 });
   });
 
   test("an empty window says so", () => {
