@@ -172,6 +172,8 @@ export interface Meta extends RunMeta {
     steady: { held: boolean; checkedWindows: number[]; reasons: string[] };
     /** Requests the server answered in the window (any status). */
     requests: number;
+    /** Longest this process went without waking in the window (expected ~1000 ms): a frozen generator shows here. */
+    generatorMaxGapMs: number;
     counts: Counts;
     latencyMs: Record<string, LatencySummary>;
   };

@@ -148,11 +148,14 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     const traceP = sleepUntil(traceStart).then(() => adminGet(adminUrl, `/debug/pprof/trace?seconds=${Math.max(1, Math.round(T / 1000))}&hz=${o.hz}`, timeout(T)));
     const goroutineP = sleepUntil(ws + W / 2).then(() => adminGet(adminUrl, "/debug/pprof/goroutine?debug=1", 5_000));
     const cpuSeries: Meta["serverCpu"]["perSecond"] = [];
+    // This process wakes every second in the window; a much longer gap means it (the load generator) did not run.
+    let maxGapMs = 0;
     if (pid) {
       let prev = cpuA!;
       for (let k = 1; ws + k * 1000 <= we; k++) {
         await sleepUntil(ws + k * 1000);
         const now = readCpu(pid);
+        maxGapMs = Math.max(maxGapMs, now.t - (ws + (k - 1) * 1000));
         if (now.t - prev.t < 200) continue; // this process was descheduled past several ticks: one reading covers them
         const c = coresBetween(prev, now);
         cpuSeries.push({ atMs: Math.round(now.t - ws), process: r3(c.process), thread: r3(c.thread), runq: r3(c.runq) });
@@ -229,6 +232,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     const errors = win.counts.httpError + win.counts.timeout + win.counts.transport;
     if (errors > 0) reasons.push(`${errors} requests failed in the window (${JSON.stringify({ http: win.counts.byStatus, timeout: win.counts.timeout, transport: win.counts.byKind })})`);
     for (const r of win.validity.reasons) reasons.push(`load generator: ${r}`);
+    if (maxGapMs > 2_000) reasons.push(`this process (the load generator) did not run for ${Math.round(maxGapMs)} ms in the window: a host or VM stall, not the service`);
 
     const serverCpu = cpuA && cpuB ? coresBetween(cpuA, cpuB) : null;
     const promCpu = (series(promB, "process_cpu_seconds_total") ?? NaN) - (series(promA, "process_cpu_seconds_total") ?? NaN);
@@ -294,6 +298,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         reasons,
         steady: { held: settle.held, checkedWindows: settle.checked, reasons: settle.reasons },
         requests,
+        generatorMaxGapMs: r3(maxGapMs),
         counts: win.counts,
         latencyMs: win.latency,
       },
