@@ -15,7 +15,7 @@ export interface Rules {
 }
 
 // Sized so that the per-request clone dominates a thin request (calibrated to ~1.5k req/s on one core).
-const ROUTING_RULES = 1700;
+const ROUTING_RULES = 1300;
 
 function buildRules(): Rules {
   const tiers = TIERS.map((name, index) => ({ index, name, weight: (index + 1) * 10, perks: [`perk-${name}-a`, `perk-${name}-b`] }));
