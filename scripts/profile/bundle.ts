@@ -57,7 +57,7 @@ export const CAPTURE_DEFAULTS = Object.freeze({
   /** Rates on and the first scrape done this long before the window, so their start-up cost falls outside it. */
   armMs: 1_000,
   hz: 100,
-  /** Block profiling threshold during the window, ms. The admin sampler runs at rate/10 ms (≤10 ms) while it is on. */
+  /** Block profiling threshold during the window, ms. While it is on the admin runs the shared sampler faster (rate/4 ms at the time of writing). */
   blockRateMs: 20,
   /** Mutex profiling: 1 in N contentions carries a stack during the window. */
   mutexFraction: 10,
