@@ -52,11 +52,13 @@ export class ResponseParser {
             r = this.parseHead(buf, i, headEnd);
             i = headEnd;
           } else {
-            // Slow path: the head spans chunks; gather it, then find where it ends.
+            // Slow path: the head spans chunks; gather it, then find where it ends. Gather no more
+            // than the head may hold: the rest of this chunk can be a large body.
             const before = this.headLen;
-            if (!this.append(buf, i, n)) return this.fail("response head over 64 KiB");
+            const take = Math.min(n - i, MAX_HEAD - before);
+            this.append(buf, i, i + take);
             headEnd = findHeadEnd(this.head, Math.max(0, before - 3), this.headLen);
-            if (headEnd < 0) return MORE;
+            if (headEnd < 0) return this.headLen >= MAX_HEAD ? this.fail("response head over 64 KiB") : MORE;
             i += headEnd - before;
             r = this.parseHead(this.head, 0, headEnd);
             this.headLen = 0;
@@ -150,9 +152,8 @@ export class ResponseParser {
     return ERROR;
   }
 
-  private append(buf: Uint8Array, from: number, to: number): boolean {
+  private append(buf: Uint8Array, from: number, to: number): void {
     const need = this.headLen + (to - from);
-    if (need > MAX_HEAD) return false;
     if (need > this.head.length) {
       const grown = new Uint8Array(Math.min(MAX_HEAD, Math.max(need, this.head.length * 2)));
       grown.set(this.head.subarray(0, this.headLen));
@@ -160,7 +161,6 @@ export class ResponseParser {
     }
     this.head.set(buf.subarray(from, to), this.headLen);
     this.headLen = need;
-    return true;
   }
 
   /** Parses the head in b[start, end) byte by byte (no string decoding: it runs once per response). */

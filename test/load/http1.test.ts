@@ -65,6 +65,21 @@ describe("response parser", () => {
     expect(p.eof()).toBe(false);
   });
 
+  test("a head split across reads, then a body far larger than the head limit in the next read", () => {
+    const body = "x".repeat(300_000);
+    const text = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const p = new ResponseParser();
+    expect(feedSplit(p, text, [20])).toEqual([MORE, DONE]);
+    expect(p.status).toBe(200);
+  });
+
+  test("a head that really is over 64 KiB is an error", () => {
+    const p = new ResponseParser();
+    const text = `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(70_000)}\r\nContent-Length: 0\r\n\r\n`;
+    expect(feedSplit(p, text, [20, 40_000])).toEqual([MORE, MORE, ERROR]);
+    expect(p.error).toBe("response head over 64 KiB");
+  });
+
   test.each([
     ["garbage status line", "SMTP ready\r\n\r\n"],
     ["bad content-length", "HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n"],
