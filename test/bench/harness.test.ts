@@ -70,7 +70,11 @@ describe("bytes per op", () => {
   });
 
   test("a thousand small objects per call are counted on the GC heap", async () => {
-    const b = (await allocPerOp(() => Array.from({ length: 1000 }, (_, i) => ({ i })), false))!;
+    // A young collection the probe cannot see can hide bytes in one measurement (alloc.ts, "blind
+    // spot"); it does not repeat three times running, so the largest of three is the figure to check.
+    const op = () => Array.from({ length: 1000 }, (_, i) => ({ i }));
+    let b = 0;
+    for (let i = 0; i < 3; i++) b = Math.max(b, (await allocPerOp(op, false)) ?? 0);
     // ≥ 16 B per object cell plus an 8 KB array; well under 100 B per element.
     expect(b).toBeGreaterThan(1000 * 16);
     expect(b).toBeLessThan(1000 * 100);
