@@ -92,11 +92,7 @@ export class RequestTracker implements RequestObserver {
     return r;
   }
 
-  stage(token: unknown, stage: string): void {
-    if (token) this.mark(token as RequestRecord, stage);
-  }
-
-  end(token: unknown, _status: number): void {
+  end(token: unknown): void {
     // The wrapper records the final status once the Response exists; here the handler's work is over.
     if (token) this.mark(token as RequestRecord, "respond");
   }

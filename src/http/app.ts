@@ -35,11 +35,10 @@ async function readCapped(request: Request, max: number): Promise<Uint8Array> {
   return Buffer.concat(chunks, total);
 }
 
-/** Hooks for the admin side: called at arrival and completion of each /enrich request. */
+/** Hooks for the admin side: marks where each /enrich request's handler starts and ends (the final status is recorded around the whole app). */
 export interface RequestObserver {
   start(request: Request): unknown;
-  stage(token: unknown, stage: string): void;
-  end(token: unknown, status: number): void;
+  end(token: unknown): void;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -73,12 +72,9 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer }:
         const token = observer?.start(request);
         try {
           checkBeyondSchema(body as EnrichRequest, limits);
-          const text = await variant.respond(body as EnrichRequest, ctx);
-          observer?.end(token, 200);
-          return new Response(text, { headers: JSON_HEADERS });
-        } catch (e) {
-          observer?.end(token, e instanceof ClientError ? e.status : 500);
-          throw e;
+          return new Response(await variant.respond(body as EnrichRequest, ctx), { headers: JSON_HEADERS });
+        } finally {
+          observer?.end(token);
         }
       },
       {
