@@ -4,11 +4,10 @@
  * Writes the index files and the three request corpora (thin.ndjson,
  * default.ndjson, fat.ndjson) into DIR. Same arguments → byte-identical files.
  */
-import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { progressReporter } from "../src/cli/progress.ts";
 import { buildIndex } from "../src/index/build.ts";
-import { MIXES, writeCorpus, type MixName } from "./corpus.ts";
+import { DEFAULT_REQUESTS, writeCorpora } from "./corpus.ts";
 
 const USAGE = `Usage: bun run gen --entries N --seed S --out DIR [options]
 
@@ -21,7 +20,7 @@ const args = cli(process.argv.slice(2), USAGE, {
   entries: { kind: "number", help: "index entries (1 .. 2^31-1)" },
   seed: { kind: "number", help: "seed (non-negative integer)", default: 1 },
   out: { kind: "string", help: "output directory" },
-  requests: { kind: "number", help: "requests in default.ndjson; thin has 10x, fat 1/10x", default: 2000 },
+  requests: { kind: "number", help: "requests in default.ndjson; thin has 10x, fat 1/10x", default: DEFAULT_REQUESTS },
   "no-corpora": { kind: "boolean", help: "write the index only" },
   quiet: { kind: "boolean", help: "no progress on stderr" },
 });
@@ -38,10 +37,7 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
 try {
   buildIndex({ entries: args.entries, seed: args.seed, out: args.out, onProgress: (phase, f) => say(`gen: index ${phase} ${(f * 100).toFixed(0)}% (${elapsed()})`) });
   if (!args["no-corpora"]) {
-    for (const mix of Object.keys(MIXES) as MixName[]) {
-      const requests = Math.max(1, Math.round(args.requests * MIXES[mix].requestsPerUnit));
-      writeCorpus({ path: join(args.out, `${mix}.ndjson`), mix, requests, entries: args.entries, seed: args.seed, onProgress: (f) => say(`gen: corpus ${mix} ${(f * 100).toFixed(0)}% (${elapsed()})`) });
-    }
+    writeCorpora(args.out, args.entries, args.seed, args.requests, (mix, f) => say(`gen: corpus ${mix} ${(f * 100).toFixed(0)}% (${elapsed()})`));
   }
 } catch (e) {
   fail((e as Error).message, 1);

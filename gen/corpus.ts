@@ -6,6 +6,7 @@
  * pool of realistic pairs (some non-ASCII), in a deterministic order.
  */
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { KeySpace } from "../src/domain/keys.ts";
 import { Rng } from "./rng.ts";
 import { ZipfSampler } from "./zipf.ts";
@@ -75,6 +76,17 @@ export function writeCorpus({ path, mix, requests, entries, seed, onProgress = (
   }
   renameSync(tmp, path);
   onProgress(1);
+}
+
+/** Requests in default.ndjson unless asked otherwise; thin has 10x, fat 1/10x. */
+export const DEFAULT_REQUESTS = 2000;
+
+/** Writes all three corpora (thin/default/fat.ndjson) into `dir`, sized from the default mix's request count. */
+export function writeCorpora(dir: string, entries: number, seed: number, requests = DEFAULT_REQUESTS, onProgress: (mix: MixName, fraction: number) => void = () => {}): void {
+  for (const mix of Object.keys(MIXES) as MixName[]) {
+    const n = Math.max(1, Math.round(requests * MIXES[mix].requestsPerUnit));
+    writeCorpus({ path: join(dir, `${mix}.ndjson`), mix, requests: n, entries, seed, onProgress: (f) => onProgress(mix, f) });
+  }
 }
 
 const MIX_SALT: Record<MixName, number> = { thin: 1, default: 2, fat: 3 };

@@ -10,7 +10,7 @@ import { progressReporter } from "../cli/progress.ts";
 import { DEFAULTS } from "../config.ts";
 import { buildIndex } from "../index/build.ts";
 import { DIR_FILE } from "../index/format.ts";
-import { MIXES, writeCorpus, type MixName } from "../../gen/corpus.ts";
+import { writeCorpora } from "../../gen/corpus.ts";
 
 /** The project root (two levels above this file), so the default index does not depend on the cwd. */
 export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
@@ -30,10 +30,7 @@ export function ensureDefaultIndex(): string {
   process.stderr.write(`enrich: no index at ${dir}; building the default (${entries} entries, seed ${seed}) once\n`);
   try {
     buildIndex({ entries, seed, out: tmp, onProgress: (phase, f) => say(`enrich: index ${phase} ${(f * 100).toFixed(0)}%`) });
-    for (const mix of Object.keys(MIXES) as MixName[]) {
-      const requests = Math.max(1, Math.round(2000 * MIXES[mix].requestsPerUnit));
-      writeCorpus({ path: join(tmp, `${mix}.ndjson`), mix, requests, entries, seed, onProgress: (f) => say(`enrich: corpus ${mix} ${(f * 100).toFixed(0)}%`) });
-    }
+    writeCorpora(tmp, entries, seed, undefined, (mix, f) => say(`enrich: corpus ${mix} ${(f * 100).toFixed(0)}%`));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   } catch (e) {
