@@ -1,8 +1,11 @@
 /**
  * Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
  *        bun scripts/profile.ts --url http://HOST:PORT --admin-url http://127.0.0.1:6060 --rps R --duration D --mix M --index DIR
- *        bun scripts/profile.ts top|list|peek|doctor|report BUNDLE [args]
+ *        bun scripts/profile.ts top|list|peek|doctor|report BUNDLE|FILE [args]   (FILE: pprof, .cpuprofile, heap snapshot)
  *        bun scripts/profile.ts diff A B [--out FILE]
+ *        bun scripts/profile.ts convert IN.cpuprofile|IN.heapsnapshot [--out OUT.pb.gz]
+ *        bun scripts/profile.ts perf --pid P --seconds N [--jitdump-dir DIR] --out FILE.pprof
+ *        bun scripts/profile.ts calibrate [--profilers admin,admin+block,perf,bun] [--hog]
  *
  * Captures a profile bundle under load (DESIGN.md "Profile bundle") and reads
  * bundles back. The capture prints a short summary and the bundle's path as
@@ -15,12 +18,17 @@ import { variantNames } from "../src/enrich/registry.ts";
 import { CAPTURE_DEFAULTS, type CaptureOptions } from "./profile/bundle.ts";
 import { capture } from "./profile/capture.ts";
 import { runAnalysis, ANALYSIS_COMMANDS } from "./profile/analysis-cli.ts";
+import { runCalibrateCli } from "./profile/calibrate/cli.ts";
+import { runPerfCli } from "./profile/perf/cli.ts";
 import { summaryText } from "./profile/summary.ts";
 
 const USAGE = `Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
        bun scripts/profile.ts --url URL [--admin-url URL] [--server-pid PID] --rps R --duration D --mix M --index DIR
-       bun scripts/profile.ts top|list|peek|doctor|report BUNDLE [args]   (--help after the command for its flags)
+       bun scripts/profile.ts top|list|peek|doctor|report BUNDLE|FILE [args]   (--help after the command for its flags)
        bun scripts/profile.ts diff A B [--out FILE]
+       bun scripts/profile.ts convert IN [--out OUT]   (bun --cpu-prof / --heap-prof files to pprof)
+       bun scripts/profile.ts perf --pid P --seconds N [--jitdump-dir DIR] --out FILE.pprof   (perf_events profile of any Bun process)
+       bun scripts/profile.ts calibrate [--profilers LIST] [--hog]   (score the CPU profilers against known costs)
 
 Starts the service (pinned to CPU 0, GC log on) or targets a running one
 (--url), drives open-model load (pinned to CPU 1) at --rps, waits until the
@@ -54,6 +62,7 @@ const SPECS = {
   transport: { kind: "string", help: "load generator transport: raw keep-alive sockets or Bun fetch", choices: ["raw", "fetch"], default: CAPTURE_DEFAULTS.transport },
   timeout: { kind: "duration", help: "request timeout, from its intended start", default: formatDuration(CAPTURE_DEFAULTS.timeoutMs) },
   "heap-snapshot": { kind: "boolean", help: "also save a V8 heap snapshot (heap.heapsnapshot; large, never committed)" },
+  "no-perf": { kind: "boolean", help: "no perf.pprof: start the service without the JSC jitdump and do not run perf record" },
   "no-pin": { kind: "boolean", help: "do not pin the server and the load generator to different cores" },
   "server-cpu": { kind: "number", help: "core for the service when pinning", default: CAPTURE_DEFAULTS.serverCpu },
   "load-cpu": { kind: "number", help: "core for the load generator (this process) when pinning", default: CAPTURE_DEFAULTS.loadCpu },
@@ -65,7 +74,9 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const sub = argv[0];
   if (sub && (ANALYSIS_COMMANDS as readonly string[]).includes(sub)) return runAnalysis(sub, argv.slice(1));
-  if (sub && !sub.startsWith("-")) fail(`unknown command '${sub}' (expected a flag or one of ${ANALYSIS_COMMANDS.join(", ")})`);
+  if (sub === "perf") return runPerfCli(argv.slice(1));
+  if (sub === "calibrate") return runCalibrateCli(argv.slice(1));
+  if (sub && !sub.startsWith("-")) fail(`unknown command '${sub}' (expected a flag or one of ${[...ANALYSIS_COMMANDS, "perf", "calibrate"].join(", ")})`);
 
   const f = cli(argv, USAGE, SPECS);
   if (f.rps === undefined) fail("--rps is required: profile under load, never at idle");
@@ -101,6 +112,7 @@ async function main(): Promise<number> {
     transport: f.transport as CaptureOptions["transport"],
     timeoutMs: f.timeout,
     heapSnapshot: f["heap-snapshot"],
+    perf: !f["no-perf"],
     pin: !f["no-pin"],
     serverCpu: f["server-cpu"],
     loadCpu: f["load-cpu"],

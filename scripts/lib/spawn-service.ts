@@ -22,15 +22,18 @@ export interface RunningService {
 
 export interface SpawnOptions {
   prefix?: string[];
+  /** Another server than the service (same ready line), e.g. a purpose-made one: its whole command, run as given. */
+  command?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
 }
 
 const READY = /serving http:\/\/[^:]+:(\d+) .*admin http:\/\/([^:]+):(\d+)/;
 
-export async function spawnService(args: string[], { prefix = [], env, timeoutMs = 60_000 }: SpawnOptions = {}): Promise<RunningService> {
+export async function spawnService(args: string[], { prefix = [], command, env, timeoutMs = 60_000 }: SpawnOptions = {}): Promise<RunningService> {
   const t0 = performance.now();
-  const proc = Bun.spawn([...prefix, process.execPath, "src/server.ts", "--port", "0", "--admin-port", "0", "--host", "127.0.0.1", ...args], {
+  const cmd = command ?? [process.execPath, "src/server.ts", "--port", "0", "--admin-port", "0", "--host", "127.0.0.1", ...args];
+  const proc = Bun.spawn([...prefix, ...cmd], {
     cwd: PROJECT_ROOT,
     stdin: "ignore",
     stdout: "ignore",

@@ -1,37 +1,53 @@
 /**
  * The analysis commands over bundles: top, list, peek, diff (go tool pprof
  * when Go is installed, the built-in views on pprof-format otherwise or with
- * --builtin), doctor and report. A BUNDLE argument is a bundle directory (the
- * profile is picked with --profile) or a .pprof file.
+ * --builtin), doctor, report and convert. A BUNDLE argument is a bundle
+ * directory (the profile is picked with --profile), a directory Bun's
+ * --cpu-prof-dir / --heap-prof-dir filled, or a profile file: pprof, a
+ * .cpuprofile or a V8 heap snapshot, known by content (profile-file.ts).
+ * `go tool pprof` reads only pprof, so it gets a converted copy of the others.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { cli, fail } from "../../src/cli/args.ts";
 import { BUNDLE } from "./bundle.ts";
 import { diffRows, diffText, perRequest, writeDiffReport } from "./diff.ts";
 import { diagnose, doctorText } from "./doctor.ts";
 import { goAvailable, goPprof } from "./go-pprof.ts";
+import { toCpuProfile } from "./cpuprofile.ts";
 import { listText, peekText } from "./list-peek.ts";
-import { readProfile, sampleIndex } from "./pprof.ts";
-import { loadBundle, writeReport } from "./report.ts";
-import { topTable } from "./top.ts";
+import { sampleIndex, total } from "./pprof.ts";
+import { pprofFileFor, profileInDir, readAnyProfile, sniff, toFlat, toPprof } from "./profile-file.ts";
+import { loadBundle, writeProfileReport, writeReport } from "./report.ts";
+import { fmtValue, topTable } from "./top.ts";
 
-export const ANALYSIS_COMMANDS = ["top", "list", "peek", "diff", "doctor", "report"] as const;
+export const ANALYSIS_COMMANDS = ["top", "list", "peek", "diff", "doctor", "report", "convert"] as const;
 
-const PROFILE = { kind: "string", help: "which profile of a bundle", choices: ["cpu", "heap", "block", "mutex"], default: "cpu" } as const;
+const PROFILE = { kind: "string", help: "which profile of a bundle", choices: ["cpu", "perf", "heap", "block", "mutex"], default: "cpu" } as const;
 const BUILTIN = { kind: "boolean", help: "use the built-in view even when `go tool pprof` is installed" } as const;
 const SAMPLE = { kind: "string", help: "sample type (e.g. samples, cpu, delay, contentions); default: the profile's" } as const;
 
-/** The pprof file for a bundle directory or a file path. */
+/** The profile file for a bundle directory (or a directory of Bun's profiles) or a file path. */
 export function profilePath(arg: string, profile: string): string {
   const p = resolve(arg);
   if (!existsSync(p)) fail(`no such bundle or file: ${arg}`, 1);
   if (statSync(p).isDirectory()) {
-    const f = join(p, `${profile}.pprof`);
-    if (!existsSync(f)) fail(`${arg} has no ${profile}.pprof (see its meta.json "files" for why)`, 1);
-    return f;
+    const r = profileInDir(p, profile);
+    if ("error" in r) fail(r.error, 1);
+    if (r.note) process.stderr.write(`profile: ${r.note}\n`);
+    return r.path;
   }
   return p;
+}
+
+/** Runs `go tool pprof` with `args(paths)`, the files given as pprof (converted copies removed after). */
+async function goOn(files: string[], args: (paths: string[]) => string[]): Promise<number> {
+  const copies = await Promise.all(files.map(pprofFileFor));
+  try {
+    return await goPprof(args(copies.map((c) => c.path)));
+  } finally {
+    for (const c of copies) c.done();
+  }
 }
 
 function regex(text: string | undefined, what: string): RegExp {
@@ -47,24 +63,24 @@ export async function runAnalysis(cmd: string, argv: string[]): Promise<number> 
   const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n");
   switch (cmd) {
     case "top": {
-      const f = cli(argv, "Usage: bun scripts/profile.ts top BUNDLE|FILE [--profile cpu|heap|block|mutex] [-n N] [--cum] [--focus RE]", {
+      const f = cli(argv, "Usage: bun scripts/profile.ts top BUNDLE|FILE [--profile cpu|perf|heap|block|mutex] [-n N] [--cum] [--focus RE]", {
         profile: PROFILE, n: { kind: "number", help: "rows", default: 20, short: "n" }, cum: { kind: "boolean", help: "sort by cumulative" }, focus: { kind: "string", help: "only functions matching RE" }, sample: SAMPLE, builtin: BUILTIN,
       }, { positionals: true });
       const file = profilePath(f._[0] ?? fail("top: BUNDLE is required"), f.profile);
       if (!f.builtin && goAvailable()) {
-        return goPprof(["-top", `-nodecount=${f.n}`, ...(f.cum ? ["-cum"] : []), ...(f.focus ? [`-focus=${f.focus}`] : []), ...(f.sample ? [`-sample_index=${f.sample}`] : []), file]);
+        return goOn([file], ([g]) => ["-top", `-nodecount=${f.n}`, ...(f.cum ? ["-cum"] : []), ...(f.focus ? [`-focus=${f.focus}`] : []), ...(f.sample ? [`-sample_index=${f.sample}`] : []), g!]);
       }
-      const p = await readProfile(file);
+      const p = await readAnyProfile(file);
       out(topTable(p, sampleIndex(p, f.sample), { n: f.n, by: f.cum ? "cum" : "flat", focus: f.focus ? regex(f.focus, "--focus") : undefined }));
       return 0;
     }
     case "list":
     case "peek": {
-      const f = cli(argv, `Usage: bun scripts/profile.ts ${cmd} BUNDLE|FILE REGEX [--profile cpu|heap|block|mutex]`, { profile: PROFILE, sample: SAMPLE, builtin: BUILTIN }, { positionals: true });
+      const f = cli(argv, `Usage: bun scripts/profile.ts ${cmd} BUNDLE|FILE REGEX [--profile cpu|perf|heap|block|mutex]`, { profile: PROFILE, sample: SAMPLE, builtin: BUILTIN }, { positionals: true });
       const file = profilePath(f._[0] ?? fail(`${cmd}: BUNDLE is required`), f.profile);
       const re = regex(f._[1], cmd);
-      if (!f.builtin && goAvailable()) return goPprof([`-${cmd}=${re.source}`, ...(f.sample ? [`-sample_index=${f.sample}`] : []), file]);
-      const p = await readProfile(file);
+      if (!f.builtin && goAvailable()) return goOn([file], ([g]) => [`-${cmd}=${re.source}`, ...(f.sample ? [`-sample_index=${f.sample}`] : []), g!]);
+      const p = await readAnyProfile(file);
       const i = sampleIndex(p, f.sample);
       out(cmd === "list" ? listText(p, i, re) : peekText(p, i, re));
       return 0;
@@ -79,11 +95,11 @@ export async function runAnalysis(cmd: string, argv: string[]): Promise<number> 
       const isDir = (x: string) => statSync(resolve(x)).isDirectory();
       if (!f.builtin && goAvailable()) {
         out(`go tool pprof -top -base ${fa} ${fb}   (raw values; the table below is per request)`);
-        await goPprof(["-top", `-nodecount=${f.n}`, ...(f.cum ? ["-cum"] : []), `-base=${fa}`, fb]);
+        await goOn([fa, fb], ([ga, gb]) => ["-top", `-nodecount=${f.n}`, ...(f.cum ? ["-cum"] : []), `-base=${ga}`, gb!]);
       }
       const A = isDir(a) ? await loadBundle(resolve(a)) : null;
       const B = isDir(b) ? await loadBundle(resolve(b)) : null;
-      const pa = await readProfile(fa), pb = await readProfile(fb);
+      const pa = await readAnyProfile(fa), pb = await readAnyProfile(fb);
       const i = pb.defaultIndex;
       const sa = A ? perRequest(A, pa, i) : { scale: 1, unit: pa.sampleTypes[i]!.unit };
       const sb = B ? perRequest(B, pb, i) : { scale: 1, unit: pb.sampleTypes[i]!.unit };
@@ -104,9 +120,39 @@ export async function runAnalysis(cmd: string, argv: string[]): Promise<number> 
       return 0;
     }
     case "report": {
-      const f = cli(argv, "Usage: bun scripts/profile.ts report BUNDLE\n\nRewrites the bundle's report.html (e.g. after the report code changed).", {}, { positionals: true });
-      const dir = resolve(f._[0] ?? fail("report: BUNDLE is required"));
-      out(await writeReport(dir));
+      const f = cli(argv, "Usage: bun scripts/profile.ts report BUNDLE|FILE [--profile cpu|heap] [--out FILE]\n\nRewrites the bundle's report.html (e.g. after the report code changed). For a lone profile file (or a directory of Bun's profiles): a page with its flame graph and top table, FILE.html.", {
+        profile: PROFILE, out: { kind: "string", help: "with a lone profile: the page's path (default: FILE.html)" },
+      }, { positionals: true });
+      const arg = f._[0] ?? fail("report: BUNDLE is required");
+      const dir = resolve(arg);
+      if (existsSync(join(dir, BUNDLE.meta))) {
+        out(await writeReport(dir));
+        return 0;
+      }
+      const file = profilePath(arg, f.profile);
+      out(await writeProfileReport(file, resolve(f.out ?? `${file}.html`)));
+      return 0;
+    }
+    case "convert": {
+      const f = cli(argv, "Usage: bun scripts/profile.ts convert IN [--out OUT]\n\nA .cpuprofile (bun --cpu-prof) or a V8 heap snapshot (bun --heap-prof, /debug/pprof/heap) to gzipped pprof for go tool pprof; the heap as /debug/pprof/heap?format=pprof folds it. A pprof CPU profile to a .cpuprofile when OUT ends in .cpuprofile.", {
+        out: { kind: "string", help: "output path (default: IN with .pb.gz for its extension)" },
+      }, { positionals: true });
+      const inPath = resolve(f._[0] ?? fail("convert: IN is required"));
+      if (!existsSync(inPath) || statSync(inPath).isDirectory()) fail(`convert: no such file: ${f._[0]}`, 1);
+      const s = sniff(await Bun.file(inPath).bytes(), inPath);
+      const outPath = resolve(f.out ?? inPath.replace(/(\.[a-z]+)?$/i, ".pb.gz"));
+      if (outPath === inPath) fail("convert: --out would overwrite IN", 2);
+      if (outPath.endsWith(".cpuprofile")) {
+        if (s.kind !== "pprof") fail(`convert: IN is a ${s.kind}; a .cpuprofile is made from a pprof CPU profile`, 2);
+        const p = toFlat(s, inPath);
+        writeFileSync(outPath, JSON.stringify(toCpuProfile(p, sampleIndex(p, "samples"))));
+      } else {
+        if (s.kind === "pprof") fail("convert: IN is pprof already (pass --out X.cpuprofile for a .cpuprofile)", 2);
+        writeFileSync(outPath, toPprof(s));
+      }
+      const p = toFlat(sniff(await Bun.file(outPath).bytes(), outPath));
+      const t = p.sampleTypes[p.defaultIndex]!;
+      out(`${s.kind} → ${outPath.endsWith(".cpuprofile") ? "cpuprofile" : "pprof"}: ${p.samples.length} stacks, ${t.type} ${fmtValue(total(p, p.defaultIndex), t.unit)}\n${outPath}`);
       return 0;
     }
   }

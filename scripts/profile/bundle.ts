@@ -3,6 +3,7 @@
  * with their frozen defaults, and the shape of meta.json.
  */
 import type { RunMeta } from "../lib/meta.ts";
+import type { CpuFigures } from "./proc-stat.ts";
 import { DEFAULTS as LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { Counts } from "../../src/load/recorder.ts";
 import type { LatencySummary } from "../../src/load/histograms.ts";
@@ -11,6 +12,8 @@ export const BUNDLE = Object.freeze({
   schema: "enrich-profile-bundle/1",
   cpu: "cpu.pprof",
   cpuprofile: "cpu.cpuprofile",
+  /** On-CPU profile from Linux perf_events, JIT frames named from the jitdump (where perf is usable). */
+  perf: "perf.pprof",
   heap: "heap.pprof",
   heapSnapshot: "heap.heapsnapshot",
   block: "block.pprof",
@@ -108,6 +111,8 @@ export interface CaptureOptions {
   transport: "raw" | "fetch";
   timeoutMs: number;
   heapSnapshot: boolean;
+  /** false: no perf.pprof, and the service starts without the jitdump (default: on where perf is usable). */
+  perf?: boolean;
   pin: boolean;
   /** Cores for the service and the load generator when pinning. */
   serverCpu: number;
@@ -155,7 +160,7 @@ export interface Meta extends RunMeta {
   hostBusy: Record<string, number>;
   /** --wait-quiet: how long the capture waited for the host to calm down, and whether it did. */
   quietWait: { waitedMs: number; quiet: boolean; lastBusy: Record<string, number> } | null;
-  sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; armMs: number; traceMs: number; gc: string; heap: string };
+  sampling: { cpuHz: number; cpuSampler: string; blockRateMs: number; mutexFraction: number; ratesWindowed: boolean; armMs: number; traceMs: number; gc: string; heap: string; /** How perf.pprof was recorded, or "perf not usable: …". */ perf?: string };
   windows: {
     startedAt: string;
     loadStartedAt: string;
@@ -177,15 +182,16 @@ export interface Meta extends RunMeta {
     counts: Counts;
     latencyMs: Record<string, LatencySummary>;
   };
+  /** The server's CPU over the window; the CpuFigures fields (ms, µs; proc-stat.ts) when the capture had the pid. */
   serverCpu: {
     source: string;
     processCores: number | null;
-    /** The JS (main) thread's CPU, in cores. */
+    /** The JS (main) thread's on-CPU time / wall time, in cores (run-queue wait excluded). */
     threadCores: number | null;
-    /** Share of the window the JS thread was ready to run but waited for a CPU (another process had its core). */
+    /** Share of the window the JS thread was ready to run but waited for a CPU (another thread or process had its core). */
     threadRunqueue: number | null;
     perSecond: { atMs: number; process: number; thread: number; runq: number }[];
-  };
+  } & Partial<CpuFigures>;
   files: Record<string, FileRecord>;
 }
 

@@ -20,11 +20,12 @@ import type { WindowStats } from "../../src/load/recorder.ts";
 import { PROJECT_ROOT, ensureDefaultIndex } from "../../src/service/default-index.ts";
 import { adminGet, sleepUntil, type Fetched } from "./admin-client.ts";
 import { BUNDLE, CAPTURE_DEFAULTS, type CaptureOptions, type FileRecord, type Meta } from "./bundle.ts";
-import { toCpuProfile } from "./cpuprofile.ts";
+import { sampleTimes, toCpuProfile } from "./cpuprofile.ts";
 import { diagnose } from "./doctor.ts";
 import { gcFromMetrics, parseGcLog, summarizeGc, type GcSummary } from "./gc-log.ts";
+import { capturePerf } from "./perf/capture-perf.ts";
 import { decodeProfile, flatten } from "./pprof.ts";
-import { coresBetween, readCpu, type CpuReading } from "./proc-stat.ts";
+import { coresBetween, cpuFigures, readCpu, type CpuReading } from "./proc-stat.ts";
 import { parseProm, series } from "./prom.ts";
 import { writeReport } from "./report.ts";
 import { startServer, type RunningServer } from "./server.ts";
@@ -53,7 +54,9 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
   if (!corpus || !existsSync(corpus)) throw new Error(`no corpus for mix '${o.mix}': ${corpus ?? "pass --index DIR or --corpus FILE with --url"}`);
 
   // --- the service -------------------------------------------------------------
-  const serverEnv = { BUN_JSC_logGC: "1", ...o.serverEnv };
+  // perf.pprof needs the service started with the jitdump on (capture-perf.ts); decided before it starts.
+  const perf = await capturePerf({ external: Boolean(o.url), off: o.perf === false });
+  const serverEnv = { BUN_JSC_logGC: "1", ...perf.env, ...o.serverEnv };
   let server: RunningServer | null = null;
   let url: string, adminUrl: string, pid: number | null;
   if (o.url) {
@@ -63,7 +66,10 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
   } else {
     const cmd = o.serverCmd ?? [process.execPath, "src/server.ts", "--index", indexDir!, "--variant", o.variant, "--port", "0", "--admin-port", "0", "--host", "127.0.0.1"];
     say(`starting ${cmd.map((a) => a.replace(process.execPath, "bun")).join(" ")}${pins.server.length ? ` (${pins.server.join(" ")})` : ""}`);
-    server = await startServer({ cmd, cwd: o.serverCwd ?? PROJECT_ROOT, pin: pins.server, env: serverEnv, readyTimeoutMs: 60_000 });
+    server = await startServer({ cmd, cwd: o.serverCwd ?? PROJECT_ROOT, pin: pins.server, env: serverEnv, readyTimeoutMs: 60_000 }).catch((e) => {
+      perf.close();
+      throw e;
+    });
     url = server.url;
     adminUrl = server.adminUrl;
     pid = server.pid;
@@ -129,10 +135,12 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     // Arm: the first /metrics scrape, and the block/mutex rates (which start the shared JSC sampler),
     // go before the window, so their start-up transient is not measured as the service's latency.
     const armStart = performance.now();
+    perf.arm(pid);
     const metricsA = await adminGet(adminUrl, "/metrics", 5_000);
     const rates = await adminGet(adminUrl, `/debug/pprof/rates?block=${o.blockRateMs}&mutex=${o.mutexFraction}&seconds=${Math.ceil((o.armMs + W) / 1000) + 5}`, 5_000, "POST");
     if (rates.ok) await sleepUntil(armStart + o.armMs);
     else say(`  rates: ${rates.error} (block/mutex rates set by the profile reads instead, inside the window)`);
+    await perf.start();
     const ws = performance.now();
     const we = ws + W;
     const windowStartedAt = new Date();
@@ -163,6 +171,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       }
     }
     await sleepUntil(we);
+    void perf.stop();
     const snapB = load.snapshot();
     const cpuB: CpuReading | null = pid ? readCpu(pid) : null;
     const hostBusy = hostBusyBetween(hostA, hostCpuTimes());
@@ -183,7 +192,8 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     if (cpu.ok) {
       put(BUNDLE.cpu, cpu.bytes, "GET /debug/pprof/profile (format=pprof)");
       try {
-        put(BUNDLE.cpuprofile, JSON.stringify(toCpuProfile(flatten(decodeProfile(cpu.bytes)))), "converted from cpu.pprof (same samples)");
+        const flat = flatten(decodeProfile(cpu.bytes));
+        put(BUNDLE.cpuprofile, JSON.stringify(toCpuProfile(flat)), `converted from cpu.pprof (same samples, ${sampleTimes(flat) ? "at their real times" : "no sample times in it: one period apart"})`);
       } catch (e) {
         miss(BUNDLE.cpuprofile, `cpu.pprof did not decode: ${(e as Error).message}`);
       }
@@ -193,6 +203,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     }
     if (heap.ok) put(BUNDLE.heap, heap.bytes, "GET /debug/pprof/heap?format=pprof, right after the window");
     else miss(BUNDLE.heap, heap.error!);
+    await perf.write(put, miss, BUNDLE.perf);
     if (snapshot?.ok) put(BUNDLE.heapSnapshot, snapshot.bytes, "GET /debug/pprof/heap (V8 heap snapshot; not committed)");
     else if (snapshot) miss(BUNDLE.heapSnapshot, snapshot.error!);
     for (const [name, f, what] of [
@@ -227,7 +238,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     // --- held? ------------------------------------------------------------------
     const reasons: string[] = [...(settle.held ? [] : settle.reasons.map((r) => `before the window: ${r}`))];
     if (requests === 0) reasons.push("no request was answered in the window: this would be a profile of an idle (or stuck) process");
-    if (win.achievedRps < o.rps * 0.99) reasons.push(`sent ${win.achievedRps}/s in the window, < 99% of the ${o.rps}/s offered (generator behind)`);
+    if (win.achievedRps < o.rps * 0.99) reasons.push(`sent ${win.achievedRps}/s in the window, < 99% of the ${o.rps}/s offered (${win.validity.server ? "the server held every connection" : "generator behind"})`);
     if (win.throughputRps < o.rps * 0.95) reasons.push(`answered ${win.throughputRps}/s in the window, < 95% of the ${o.rps}/s offered (server behind)`);
     const errors = win.counts.httpError + win.counts.timeout + win.counts.transport;
     if (errors > 0) reasons.push(`${errors} requests failed in the window (${JSON.stringify({ http: win.counts.byStatus, timeout: win.counts.timeout, transport: win.counts.byKind })})`);
@@ -282,6 +293,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         traceMs: T,
         gc: gc.source,
         heap: "pprof object counts/bytes by type, taken right after the window" + (o.heapSnapshot ? " + V8 heap snapshot" : ""),
+        perf: perf.sampling(),
       },
       windows: {
         startedAt: windowStartedAt.toISOString(),
@@ -308,6 +320,8 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
         threadCores: serverCpu ? r3(serverCpu.thread) : null,
         threadRunqueue: serverCpu && Number.isFinite(serverCpu.runq) ? r3(serverCpu.runq) : null,
         perSecond: cpuSeries,
+        // jsThreadOnCpuMs, jsThreadRunQueueWaitMs, processCpuMs, windowMs, jsThreadOnCpuPerRequestUs, GC threads' on-CPU.
+        ...(cpuA && cpuB ? cpuFigures(cpuA, cpuB, requests) : {}),
       },
       files,
     };
@@ -323,6 +337,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     return { dir, meta };
   } finally {
     if (server) await server.stop();
+    perf.close();
   }
 }
 
@@ -409,6 +424,7 @@ function reproduceCommand(o: CaptureOptions): string {
   if (o.url) f.push(`--url ${o.url}`, `--admin-url ${o.adminUrl ?? "http://127.0.0.1:6060"}`);
   else if (o.index) f.push(`--index ${o.index}`);
   f.push(`--warmup ${o.warmupMs}ms`, `--settle ${o.settleMs}ms`, `--trace ${o.traceMs}ms`, `--hz ${o.hz}`, `--block-rate ${o.blockRateMs}`, `--mutex-fraction ${o.mutexFraction}`, `--connections ${o.connections}`, `--arrivals ${o.arrivals}`, `--transport ${o.transport}`);
+  if (o.perf === false) f.push("--no-perf");
   if (!o.pin) f.push("--no-pin");
   else if (o.serverCpu !== CAPTURE_DEFAULTS.serverCpu || o.loadCpu !== CAPTURE_DEFAULTS.loadCpu) f.push(`--server-cpu ${o.serverCpu}`, `--load-cpu ${o.loadCpu}`);
   return `bun scripts/profile.ts ${f.join(" ")}`;

@@ -7,44 +7,58 @@
  * ms or max ≥ 100 ms; CPU p90 under 90% points away from the CPU) and are
  * adapted to a fixed-rate open-model run on Bun: the rate is chosen, so a
  * server below saturation is normal, and the question is what a request's
- * time is made of —
+ * time is made of. Every figure says what it is, in which unit, and what a
+ * fraction is of; a fraction's numerator is a part of its denominator:
  *
- *   cpuPerRequest = JS-thread CPU over the window / requests answered
- *   service       = mean of completion − send, seen by the load generator
- *   lockPerRequest= async-lock wait over the window (mutex.pprof) / requests
- *   gcCpuFraction = GC cycle time / window (gc.json)
+ *   JS thread on CPU / window      schedstat field 1 of the JS thread (tid = pid), ms / window ms (≤ 1 core)
+ *   run-queue wait                 schedstat field 2: ready to run, core held by another thread or process.
+ *                                  Beside the CPU figures, never inside them
+ *   on CPU per request             JS-thread on-CPU ms / requests answered in the window
+ *   service                        mean of completion − send, seen by the load generator
+ *   lock wait per request          async-lock wait over the window (mutex.pprof, scaled from 1-in-N) / requests
+ *   GC wall time / window          time with a GC cycle in progress (gc.json; wall, not CPU)
+ *   GC pause / window              time the JS thread was stopped by GC (⊂ GC wall time)
+ *   GC threads' share of on-CPU    JSC's GC threads' on-CPU / all the process's threads' on-CPU (both schedstat)
  *
- * Rules, first match wins: GC (GC takes ≥ 25% of the window, or pauses
- * ≥ 10%, or one pause ≥ 100 ms, or GC cycles take ≥ 10% of the window and
- * ≥ 40% as much time as the whole process's CPU), lock (waits ≥ 30% of the service time while
- * the JS thread is not saturated), CPU (the JS thread ≥ 75% busy, or loop
- * delay median ≥ 10 ms, or service time < 4× the CPU it used), IO (service
- * time ≥ 4× the CPU and ≥ 1 ms of it is spent waiting elsewhere), else none.
+ * Rules, first match wins: GC (GC wall time ≥ 25% of the window, or pauses
+ * ≥ 10%, or one pause ≥ 100 ms, or the GC threads use ≥ 40% of the process's
+ * on-CPU time while GC runs ≥ 10% of the window), lock (waits ≥ 30% of the
+ * service time while the JS thread is on CPU < 75% of the window), CPU (JS
+ * thread on CPU ≥ 75% of the window, or loop delay median ≥ 10 ms, or
+ * service time < 4× the time on or waiting for the CPU per request), IO
+ * (service time ≥ 4× that and ≥ 1 ms of it neither on nor waiting for the
+ * CPU), else none.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUNDLE, type Meta } from "./bundle.ts";
-import type { GcSummary } from "./gc-log.ts";
-import { readProfile, sampleIndex, total } from "./pprof.ts";
+import { type CrossCheck, crossCheck } from "./cross-check.ts";
+import { type GcSummary, gcWallFractionOf } from "./gc-log.ts";
+import { type FlatProfile, readProfile, sampleIndex, total } from "./pprof.ts";
 import { parseProm, series } from "./prom.ts";
 import { topRows } from "./top.ts";
 
 export const THRESHOLDS = Object.freeze({
-  gcCpuFraction: 0.25,
-  /** …or GC at least this share of the whole process's CPU (the collector works as hard as the program), when ≥ gcMinFraction. */
-  gcShareOfProcess: 0.4,
-  gcMinFraction: 0.1,
+  /** GC wall time / window. */
+  gcWallFraction: 0.25,
+  /** …or the GC threads' share of the process's on-CPU time at least this (the collector works as hard as the program), when GC wall time / window ≥ gcMinWallFraction. */
+  gcThreadsShare: 0.4,
+  gcMinWallFraction: 0.1,
   gcPauseFraction: 0.1,
   gcMaxPauseMs: 100,
   lockShare: 0.3,
   cpuBusy: 0.75,
   loopDelayP50Ms: 10,
   loopDelayMaxMs: 100,
-  /** service / cpuPerRequest below this: a request's time is mostly its CPU (plus queueing for that CPU). */
+  /** service / (on CPU + run-queue wait) per request below this: a request's time is mostly CPU (and waiting for it). */
   cpuRatio: 4,
   ioWaitMs: 1,
-  /** Below this busy share and ratio, nothing is close to a limit. */
+  /** Below this on-CPU share and ratio, nothing is close to a limit. */
   minBusyForCpu: 0.3,
+  /** Run-queue wait / window from which a note says the core was shared. */
+  runQueueNote: 0.05,
+  /** cpu.pprof's total against the JS thread's on-CPU time: outside [1/x, x] a note says its times are not CPU time. */
+  profileMismatch: 1.25,
 });
 
 export type Regime = "cpu" | "gc" | "lock" | "io" | "none";
@@ -75,6 +89,8 @@ export interface Diagnosis {
   notes: string[];
   next: string;
   inputs: Record<string, number | null>;
+  /** cpu.pprof against perf.pprof, when the bundle has both. */
+  crossCheck: CrossCheck | null;
 }
 
 const NEXT: Record<Regime, string> = {
@@ -84,6 +100,78 @@ const NEXT: Record<Regime, string> = {
   io: "requests wait on something outside the JS thread: the trace's request spans show where the time goes; check downstream calls and timers",
   none: "raise the rate (bun run load --find-max) to find the bottleneck, or profile a heavier mix",
 };
+
+/** The server's CPU over the window, in ms, from whatever the bundle has. */
+export interface CpuInputs {
+  /** Where the figures come from, in words. */
+  source: string;
+  /** What the figures cover, ms. */
+  windowMs: number;
+  /** The JS thread's time on a CPU (run-queue wait excluded). */
+  jsOnCpuMs: number | null;
+  /** The JS thread's time ready to run but waiting for its core. */
+  runQueueWaitMs: number | null;
+  /** utime + stime of the whole process (/proc/PID/stat). */
+  processCpuMs: number | null;
+  /** Σ on-CPU of the process's live threads, and the part on JSC's GC threads (schedstat). */
+  threadsOnCpuMs: number | null;
+  gcThreadsOnCpuMs: number | null;
+}
+
+/**
+ * cpuInputs reads meta.json's serverCpu: the on-CPU figures when the capture
+ * recorded them, cores × window for older bundles, else the CPU profile's
+ * total when the profile says it is on-CPU time (its comments).
+ */
+export function cpuInputs(meta: Meta | null, cpuProfile: FlatProfile | null): CpuInputs {
+  const c = meta?.serverCpu;
+  if (c?.jsThreadOnCpuMs != null && c.windowMs) {
+    return { source: "/proc schedstat (JS thread, every thread) and /proc/PID/stat (process)", windowMs: c.windowMs, jsOnCpuMs: c.jsThreadOnCpuMs, runQueueWaitMs: c.jsThreadRunQueueWaitMs ?? null, processCpuMs: c.processCpuMs ?? null, threadsOnCpuMs: c.threadsOnCpuMs ?? null, gcThreadsOnCpuMs: c.gcThreadsOnCpuMs ?? null };
+  }
+  const w = meta?.duration.windowMs ?? NaN;
+  const ms = (cores: number | null | undefined) => (cores == null || !(w > 0) ? null : cores * w);
+  if (c?.threadCores != null) return { source: "meta.json serverCpu cores × window (older bundle)", windowMs: w, jsOnCpuMs: ms(c.threadCores), runQueueWaitMs: ms(c.threadRunqueue), processCpuMs: ms(c.processCores), threadsOnCpuMs: null, gcThreadsOnCpuMs: null };
+  const fromProfile = cpuProfile ? profileOnCpu(cpuProfile) : null;
+  if (fromProfile) return { source: "cpu.pprof (its cpu column is the JS thread's on-CPU time)", windowMs: w, jsOnCpuMs: fromProfile.onCpuMs, runQueueWaitMs: fromProfile.runQueueMs, processCpuMs: ms(c?.processCores), threadsOnCpuMs: null, gcThreadsOnCpuMs: null };
+  return { source: "unknown", windowMs: w, jsOnCpuMs: null, runQueueWaitMs: null, processCpuMs: ms(c?.processCores), threadsOnCpuMs: null, gcThreadsOnCpuMs: null };
+}
+
+/** A CPU profile whose comments say its cpu column is on-CPU time gives that time (and the run-queue wait it names). */
+function profileOnCpu(p: FlatProfile): { onCpuMs: number; runQueueMs: number | null } | null {
+  const text = p.comments.join("\n");
+  if (!/cpu\/nanoseconds is the JS thread's on-CPU time/.test(text)) return null;
+  const i = p.sampleTypes.findIndex((t) => t.type === "cpu");
+  if (i < 0) return null;
+  const wait = /run-queue wait[^\n]*?: ([\d.]+) ms/.exec(text);
+  return { onCpuMs: total(p, i) / 1e6, runQueueMs: wait ? Number(wait[1]) : null };
+}
+
+/** Everything the rules read, as plain numbers: diagnoseInputs is a pure function of it. */
+export interface DoctorInputs {
+  windowMs: number;
+  requests: number;
+  cpu: CpuInputs;
+  /** cpu.pprof's cpu total, ms (samples × period in older profiles; on-CPU in weighted ones). */
+  profileMs: number | null;
+  profileIsOnCpu: boolean;
+  profileTop: string | null;
+  serviceMs: number | null;
+  lockWaitMs: number | null;
+  lockName: string | null;
+  lockTop: string | null;
+  mutexFraction: number | null;
+  gcWallFraction: number | null;
+  pauseFraction: number | null;
+  maxPauseMs: number | null;
+  bytesPerRequest: number | null;
+  loopP50Ms: number | null;
+  loopMaxMs: number | null;
+  blockMs: number | null;
+  loadHeld: boolean | null;
+  loadReasons: string[];
+  hostBusy: Record<string, number>;
+  crossCheck: CrossCheck | null;
+}
 
 function readJson<T>(dir: string, name: string): T | null {
   const p = join(dir, name);
@@ -95,121 +183,192 @@ function readJson<T>(dir: string, name: string): T | null {
   }
 }
 
-async function profileTotal(dir: string, name: string, type: string): Promise<{ total: number; samples: number; top: string | null; lock: string | null } | null> {
+async function readProfileIn(dir: string, name: string): Promise<FlatProfile | null> {
   const p = join(dir, name);
   if (!existsSync(p)) return null;
   try {
-    const prof = await readProfile(p);
-    const i = sampleIndex(prof, prof.sampleTypes.some((t) => t.type === type) ? type : undefined);
-    const t = total(prof, i);
-    const top = topRows(prof, i, "flat").find((r) => !r.name.startsWith("lock ")) ?? null;
-    const counts = prof.sampleTypes.findIndex((t) => t.unit === "count");
-    const lock = topRows(prof, i, "flat").find((r) => r.name.startsWith("lock ")) ?? null;
-    return { total: t, samples: counts >= 0 ? total(prof, counts) : prof.samples.length, top: top ? top.name : null, lock: lock ? lock.name.slice(5) : null };
+    return await readProfile(p);
   } catch {
     return null;
   }
 }
 
-/** Diagnoses the bundle in `dir`. Works with missing files: the evidence then says "unknown". */
-export async function diagnose(dir: string): Promise<Diagnosis> {
+function profileTotal(prof: FlatProfile | null, type: string): { total: number; top: string | null; lock: string | null } | null {
+  if (!prof) return null;
+  const i = sampleIndex(prof, prof.sampleTypes.some((t) => t.type === type) ? type : undefined);
+  const rows = topRows(prof, i, "flat");
+  const top = rows.find((r) => !r.name.startsWith("lock ")) ?? null;
+  const lock = rows.find((r) => r.name.startsWith("lock ")) ?? null;
+  return { total: total(prof, i), top: top ? top.name : null, lock: lock ? lock.name.slice(5) : null };
+}
+
+/**
+ * The timer resolution inside the nodejs_eventloop_lag_* gauges, seconds: 0
+ * when they are delays (prom-client on Bun), the resolution when their HELP
+ * says they are whole timer intervals ("10 ms resolution plus lag").
+ */
+export function loopTimerResolutionS(metricsText: string): number {
+  const m = /^# HELP nodejs_eventloop_lag_p50_seconds .*?\(([\d.]+) ms resolution plus lag\)/m.exec(metricsText);
+  return m ? Number(m[1]) / 1000 : 0;
+}
+
+/** perf.pprof (perf_events) when the bundle has one. */
+const PERF_FILE = BUNDLE.perf;
+
+/** readInputs gathers a bundle's figures; files that are missing leave theirs null. */
+export async function readInputs(dir: string): Promise<DoctorInputs> {
   const meta = readJson<Meta>(dir, BUNDLE.meta);
   const gc = readJson<GcSummary>(dir, BUNDLE.gc);
   const hist = readJson<{ latency?: Record<string, { mean: number; p50: number; p99: number }> }>(dir, BUNDLE.hist);
   let prom = new Map<string, number>();
+  let loopResolutionS = 0;
   try {
-    if (existsSync(join(dir, BUNDLE.metrics))) prom = parseProm(readFileSync(join(dir, BUNDLE.metrics), "utf8"));
+    if (existsSync(join(dir, BUNDLE.metrics))) {
+      const text = readFileSync(join(dir, BUNDLE.metrics), "utf8");
+      prom = parseProm(text);
+      loopResolutionS = loopTimerResolutionS(text);
+    }
   } catch {}
-  const windowMs = meta?.duration.windowMs ?? gc?.windowMs ?? NaN;
-  const requests = meta?.load.requests ?? gc?.requests ?? NaN;
+  // Delay is the timer's lateness: a gauge of whole intervals has the resolution taken off.
+  const loopDelayMs = (name: string) => secToMs((series(prom, name) ?? NaN) - loopResolutionS);
+  const cpuProfile = await readProfileIn(dir, BUNDLE.cpu);
+  const perfProfile = await readProfileIn(dir, PERF_FILE);
+  const cpuProf = profileTotal(cpuProfile, "cpu");
+  const mutex = profileTotal(await readProfileIn(dir, BUNDLE.mutex), "delay");
+  const block = profileTotal(await readProfileIn(dir, BUNDLE.block), "delay");
+  let cross: CrossCheck | null = null;
+  try {
+    if (cpuProfile && perfProfile) cross = crossCheck(cpuProfile, perfProfile);
+  } catch {}
+  return {
+    windowMs: meta?.duration.windowMs ?? gc?.windowMs ?? NaN,
+    requests: meta?.load.requests ?? gc?.requests ?? NaN,
+    cpu: cpuInputs(meta, cpuProfile),
+    profileMs: cpuProf ? cpuProf.total / 1e6 : null,
+    profileIsOnCpu: cpuProfile ? profileOnCpu(cpuProfile) !== null : false,
+    profileTop: cpuProf?.top ?? null,
+    serviceMs: hist?.latency?.service?.mean ?? meta?.load.latencyMs?.service?.mean ?? null,
+    lockWaitMs: mutex ? mutex.total / 1e6 : null,
+    lockName: mutex?.lock ?? null,
+    lockTop: mutex?.top ?? null,
+    mutexFraction: meta?.sampling.mutexFraction ?? null,
+    gcWallFraction: gcWallFractionOf(gc),
+    pauseFraction: gc?.pauseFraction ?? null,
+    maxPauseMs: gc?.maxPauseMs != null && Number.isFinite(gc.maxPauseMs) ? gc.maxPauseMs : null,
+    bytesPerRequest: gc?.bytesPerRequest ?? null,
+    loopP50Ms: loopDelayMs("nodejs_eventloop_lag_p50_seconds"),
+    loopMaxMs: loopDelayMs("nodejs_eventloop_lag_max_seconds"),
+    blockMs: block ? block.total / 1e6 : null,
+    loadHeld: meta ? meta.load.held : null,
+    loadReasons: meta?.load.reasons ?? [],
+    hostBusy: meta?.hostBusy ?? {},
+    crossCheck: cross,
+  };
+}
 
-  const cpuProf = await profileTotal(dir, BUNDLE.cpu, "cpu");
-  const mutex = await profileTotal(dir, BUNDLE.mutex, "delay");
-  const block = await profileTotal(dir, BUNDLE.block, "delay");
+/** Diagnoses the bundle in `dir`. Works with missing files: the evidence then says "unknown". */
+export async function diagnose(dir: string): Promise<Diagnosis> {
+  return diagnoseInputs(await readInputs(dir));
+}
 
-  // The JS thread's busy share: /proc when the capture had the pid, else the CPU profile's coverage (idle is not sampled).
-  const sampledBusy = cpuProf && windowMs > 0 ? cpuProf.total / 1e6 / windowMs : null;
-  const busy = meta?.serverCpu.threadCores ?? sampledBusy;
-  // Time the JS thread was ready but another process held its core: it wanted the CPU all the same.
-  const runq = meta?.serverCpu.threadRunqueue ?? null;
-  const demand = busy !== null ? busy + (runq ?? 0) : null;
-  const cpuPerReq = busy !== null && requests > 0 ? (busy * windowMs) / requests : null;
-  const cpuWantPerReq = demand !== null && requests > 0 ? (demand * windowMs) / requests : null;
-  const service = hist?.latency?.service?.mean ?? meta?.load.latencyMs?.service?.mean ?? null;
-  const lockWaitMs = mutex ? mutex.total / 1e6 : null;
-  const lockPerReq = lockWaitMs !== null && requests > 0 ? lockWaitMs / requests : null;
-  const lockShare = lockPerReq !== null && service ? lockPerReq / service : null;
-  const ratio = service !== null && cpuWantPerReq ? service / cpuWantPerReq : null;
-  const ioWait = service !== null && cpuWantPerReq !== null ? service - cpuWantPerReq : null;
-  const loopP50 = secToMs(series(prom, "nodejs_eventloop_lag_p50_seconds"));
-  const loopMax = secToMs(series(prom, "nodejs_eventloop_lag_max_seconds"));
-  const gcFrac = gc ? gc.gcCpuFraction : null;
-  const pauseFrac = gc ? gc.pauseFraction : null;
-  const maxPause = gc && Number.isFinite(gc.maxPauseMs) ? gc.maxPauseMs : null;
-  const processCores = meta?.serverCpu.processCores ?? null;
-  const gcOfProcess = gcFrac !== null && processCores ? gcFrac / processCores : null;
+const div = (a: number | null, b: number | null) => (a === null || b === null || !(b > 0) ? null : a / b);
+
+/** diagnoseInputs applies the rules to a bundle's figures. */
+export function diagnoseInputs(x: DoctorInputs): Diagnosis {
   const T = THRESHOLDS;
+  const c = x.cpu;
+  const requests = x.requests > 0 ? x.requests : null;
+  // The JS thread's busy share: its on-CPU time over the window its readings cover. Never its run-queue wait.
+  const busy = div(c.jsOnCpuMs, c.windowMs);
+  const runq = div(c.runQueueWaitMs, c.windowMs);
+  const onCpuPerReqMs = div(c.jsOnCpuMs, requests);
+  const runqPerReqMs = div(c.runQueueWaitMs ?? (c.jsOnCpuMs !== null ? 0 : null), requests);
+  // Time on the CPU or waiting for it, per request: what a request's service time is compared with.
+  const cpuTimePerReq = onCpuPerReqMs !== null && runqPerReqMs !== null ? onCpuPerReqMs + runqPerReqMs : null;
+  const service = x.serviceMs;
+  const lockPerReq = div(x.lockWaitMs, requests);
+  const lockShare = lockPerReq !== null && service ? lockPerReq / service : null;
+  const ratio = service !== null && cpuTimePerReq ? service / cpuTimePerReq : null;
+  const ioWait = service !== null && cpuTimePerReq !== null ? service - cpuTimePerReq : null;
+  const gcWall = x.gcWallFraction;
+  const pauseFrac = x.pauseFraction;
+  const maxPause = x.maxPauseMs;
+  const gcThreadsShare = div(c.gcThreadsOnCpuMs, c.threadsOnCpuMs);
+  const processCores = div(c.processCpuMs, c.windowMs);
+  const gcThreadsCores = div(c.gcThreadsOnCpuMs, c.windowMs);
+  const profileOverOnCpu = div(x.profileMs, c.jsOnCpuMs);
+  const notBusy = !(busy !== null && busy >= T.cpuBusy);
 
   const ev = (name: string, value: number | null, unit: string, rule: string, met: boolean): Evidence => ({ name, value: value === null || !Number.isFinite(value) ? null : round(value), unit, rule, met });
   const gcMet = [
-    ev("GC CPU fraction", gcFrac, "of the window", `gc: ≥ ${T.gcCpuFraction}`, gcFrac !== null && gcFrac >= T.gcCpuFraction),
-    ev("GC pause fraction", pauseFrac, "of the window", `gc: ≥ ${T.gcPauseFraction}`, pauseFrac !== null && pauseFrac >= T.gcPauseFraction),
+    ev("GC wall time / window", gcWall, "of the window", `gc: ≥ ${T.gcWallFraction}`, gcWall !== null && gcWall >= T.gcWallFraction),
+    ev("GC pause (JS thread stopped) / window", pauseFrac, "of the window", `gc: ≥ ${T.gcPauseFraction}`, pauseFrac !== null && pauseFrac >= T.gcPauseFraction),
     ev("longest GC pause", maxPause, "ms", `gc: ≥ ${T.gcMaxPauseMs} ms`, maxPause !== null && maxPause >= T.gcMaxPauseMs),
-    ev("GC cycle time / process CPU", gcOfProcess, "", `gc: ≥ ${T.gcShareOfProcess} with GC CPU fraction ≥ ${T.gcMinFraction}`, gcOfProcess !== null && gcFrac !== null && gcOfProcess >= T.gcShareOfProcess && gcFrac >= T.gcMinFraction),
+    ev("GC threads' on-CPU / all the process's threads' on-CPU", gcThreadsShare, "of the process's on-CPU time", `gc: ≥ ${T.gcThreadsShare} with GC wall time / window ≥ ${T.gcMinWallFraction}`, gcThreadsShare !== null && gcWall !== null && gcThreadsShare >= T.gcThreadsShare && gcWall >= T.gcMinWallFraction),
   ];
-  const lockMet = ev("lock wait share of service time", lockShare, "", `lock: ≥ ${T.lockShare} while CPU demand < ${T.cpuBusy}`, lockShare !== null && lockShare >= T.lockShare && !(demand !== null && demand >= T.cpuBusy));
+  const lockMet = ev("lock wait per request / service time mean", lockShare, "×", `lock: ≥ ${T.lockShare} while the JS thread is on CPU < ${T.cpuBusy} of the window`, lockShare !== null && lockShare >= T.lockShare && notBusy);
   const cpuMet = [
-    ev("JS thread CPU demand (on CPU + waiting for one)", demand, "cores", `cpu: ≥ ${T.cpuBusy}`, demand !== null && demand >= T.cpuBusy),
-    ev("event-loop delay p50", loopP50, "ms", `cpu: ≥ ${T.loopDelayP50Ms} ms`, loopP50 !== null && loopP50 >= T.loopDelayP50Ms),
-    ev("service time / CPU demand per request", ratio, "×", `cpu: < ${T.cpuRatio} with demand ≥ ${T.minBusyForCpu}; io: ≥ ${T.cpuRatio}`, ratio !== null && ratio < T.cpuRatio && demand !== null && demand >= T.minBusyForCpu),
+    ev("JS thread on CPU / window", busy, "cores", `cpu: ≥ ${T.cpuBusy}`, busy !== null && busy >= T.cpuBusy),
+    ev("event-loop delay p50 (timer lateness)", x.loopP50Ms, "ms", `cpu: ≥ ${T.loopDelayP50Ms} ms`, x.loopP50Ms !== null && x.loopP50Ms >= T.loopDelayP50Ms),
+    ev("service time / (on CPU + waiting to run) per request", ratio, "×", `cpu: < ${T.cpuRatio} with on CPU ≥ ${T.minBusyForCpu}; io: ≥ ${T.cpuRatio}`, ratio !== null && ratio < T.cpuRatio && busy !== null && busy >= T.minBusyForCpu),
   ];
-  const ioMet = ev("time waiting outside the CPU per request", ioWait, "ms", `io: ≥ ${T.ioWaitMs} ms with ratio ≥ ${T.cpuRatio}`, ioWait !== null && ratio !== null && ioWait >= T.ioWaitMs && ratio >= T.cpuRatio && !(demand !== null && demand >= T.cpuBusy));
+  const ioMet = ev("service time neither on CPU nor waiting to run, per request", ioWait, "ms", `io: ≥ ${T.ioWaitMs} ms with ratio ≥ ${T.cpuRatio}`, ioWait !== null && ratio !== null && ioWait >= T.ioWaitMs && ratio >= T.cpuRatio && notBusy);
   const info = [
-    ev("JS thread on CPU", busy, "cores", "input", false),
-    ev("JS thread ready but waiting for its core (run queue)", runq, "of the window", "input", false),
-    ev("CPU per request", cpuPerReq, "ms", "input", false),
+    ev("JS thread on CPU", c.jsOnCpuMs, "ms", "input", false),
+    ev("JS thread waiting to run (run queue; not CPU time)", c.runQueueWaitMs, "ms", "input", false),
+    ev("JS thread waiting to run / window", runq, "of the window", `notes: ≥ ${T.runQueueNote}`, runq !== null && runq >= T.runQueueNote),
+    ev("JS thread on CPU per request", onCpuPerReqMs === null ? null : onCpuPerReqMs * 1000, "µs", "input", false),
     ev("service time mean", service, "ms", "input", false),
-    ev("lock wait per request", lockPerReq, "ms", "input", false),
-    ev("event-loop delay max", loopMax, "ms", `notes: ≥ ${T.loopDelayMaxMs} ms`, loopMax !== null && loopMax >= T.loopDelayMaxMs),
-    ev("allocation per request", gc?.bytesPerRequest ?? null, "bytes", "input", false),
-    ev("process CPU (all threads)", meta?.serverCpu.processCores ?? null, "cores", "input", false),
-    ev("CPU profile coverage", sampledBusy, "of the window", "input (idle is not sampled)", false),
-    ev("event-loop stall time ≥ rate (block.pprof)", block ? block.total / 1e6 : null, "ms", "input", false),
+    ev("lock wait per request", lockPerReq, "ms", `input (mutex.pprof${x.mutexFraction ? `, 1 in ${x.mutexFraction} sampled and scaled` : ""})`, false),
+    ev("event-loop delay max (timer lateness)", x.loopMaxMs, "ms", `notes: ≥ ${T.loopDelayMaxMs} ms`, x.loopMaxMs !== null && x.loopMaxMs >= T.loopDelayMaxMs),
+    ev("allocation per request", x.bytesPerRequest, "bytes", "input", false),
+    ev("process CPU (all threads) / window", processCores, "cores", "input", false),
+    ev("GC threads (HeapHelper, collector) on CPU / window", gcThreadsCores, "cores", "input (GC work on the JS thread itself is not in it)", false),
+    ev("cpu.pprof cpu total / JS thread on CPU", profileOverOnCpu, "×", x.profileIsOnCpu ? "input (weighted with on-CPU time: 1 by construction)" : "input (samples × period: not CPU time)", false),
+    ev("event-loop stall time ≥ rate (block.pprof)", x.blockMs, "ms", "input", false),
   ];
 
   let regime: Regime;
   let because: string;
   const fmt = (e: Evidence) => `${e.name} ${e.value}${e.unit && !e.unit.startsWith("of") ? ` ${e.unit}` : ""}`;
+  const cross = x.crossCheck;
+  const widest = cross?.disagree.length || cross?.widestDiffer ? `; widest leaf: ${x.profileTop} by cpu.pprof, ${cross.widest.perf?.name} by perf.pprof (trust perf)` : x.profileTop ? `; widest leaf: ${x.profileTop}` : "";
   if (gcMet.some((e) => e.met)) {
     regime = "gc";
     because = gcMet.filter((e) => e.met).map(fmt).join("; ");
   } else if (lockMet.met) {
     regime = "lock";
-    because = `${fmt(lockMet)}: requests spend ${round(lockPerReq!)} ms of ${round(service!)} ms queued on ${mutex?.lock ? `lock '${mutex.lock}'` : "a lock"}${mutex?.top ? ` (acquired in ${mutex.top})` : ""} while the JS thread wants only ${round(demand ?? NaN)} of a core`;
+    because = `${fmt(lockMet)}: ${r(lockPerReq)} ms of lock wait per request (mutex.pprof, scaled) on ${x.lockName ? `lock '${x.lockName}'` : "a lock"}${x.lockTop ? ` (acquired in ${x.lockTop})` : ""} against a mean service time of ${r(service)} ms, while the JS thread was on CPU only ${r(busy)} of the window`;
   } else if (cpuMet.some((e) => e.met)) {
     regime = "cpu";
-    because = cpuMet.filter((e) => e.met).map(fmt).join("; ") + (cpuProf?.top ? `; widest leaf: ${cpuProf.top}` : "");
+    because = cpuMet.filter((e) => e.met).map(fmt).join("; ") + widest;
   } else if (ioMet.met) {
     regime = "io";
-    because = `${fmt(ioMet)} (service ${round(service!)} ms vs ${round(cpuWantPerReq!)} ms of CPU demand, JS thread ${round(busy ?? NaN)} busy, no lock waits to explain it)`;
+    because = `${fmt(ioMet)} (service ${r(service)} ms vs ${r(onCpuPerReqMs)} ms on CPU + ${r(runqPerReqMs)} ms waiting to run, JS thread on CPU ${r(busy)} of the window, no lock waits to explain it)`;
   } else {
     regime = "none";
-    because = `nothing near a limit: JS thread ${round(busy ?? NaN)} busy, service ${round(service ?? NaN)} ms for ${round(cpuPerReq ?? NaN)} ms of CPU`;
+    because = `nothing near a limit: JS thread on CPU ${r(busy)} of the window, service ${r(service)} ms for ${r(onCpuPerReqMs)} ms on CPU per request`;
   }
+
   const notes: string[] = [];
-  if (meta && !meta.load.held) notes.push(`the load was not held: ${meta.load.reasons.join("; ")}`);
-  if (busy === null) notes.push("JS-thread CPU unknown (no pid and no CPU profile)");
-  const hostHot = Object.entries(meta?.hostBusy ?? {}).filter(([, v]) => v >= 0.95);
+  if (x.loadHeld === false) notes.push(`the load was not held: ${x.loadReasons.join("; ")}`);
+  if (c.jsOnCpuMs === null) notes.push("JS-thread on-CPU time unknown (no pid for /proc, and the CPU profile's total is not on-CPU time): the CPU rules could not run");
+  else if (!c.source.startsWith("/proc")) notes.push(`JS-thread CPU from ${c.source}`);
+  if (c.jsOnCpuMs !== null && c.runQueueWaitMs === null) notes.push("run-queue wait unknown (no schedstat): the service-time ratio counts on-CPU time only");
+  const hostHot = Object.entries(x.hostBusy).filter(([, v]) => v >= 0.95);
   if (hostHot.length) notes.push(`host CPU ${hostHot.map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(", ")} busy over the window (everything on the machine)`);
-  if (runq !== null && runq >= 0.1) {
-    const own = processCores !== null && busy !== null ? processCores - busy : 0;
-    notes.push(
-      `the JS thread waited ${Math.round(runq * 100)}% of the window for a CPU: ${own >= runq / 2 ? `the service's own other threads (GC, I/O pool: ${Math.round(own * 100)}% of a core) share its pinned core` : "another process held its core (the host is oversubscribed)"}; latency includes that wait`,
-    );
+  if (runq !== null && runq >= T.runQueueNote) {
+    const own = c.threadsOnCpuMs !== null && c.jsOnCpuMs !== null ? c.threadsOnCpuMs - c.jsOnCpuMs : c.processCpuMs !== null && c.jsOnCpuMs !== null ? c.processCpuMs - c.jsOnCpuMs : null;
+    const who = own !== null && own >= c.runQueueWaitMs! / 2 ? `likely the service's own other threads (GC, JIT, I/O pool: ${Math.round(own)} ms on CPU) on the same core` : "another process held its core (the host is oversubscribed)";
+    notes.push(`the server's core was shared: the JS thread spent ${Math.round(c.runQueueWaitMs!)} ms (${Math.round(runq * 100)}% of the window) waiting to run — ${who}; latency includes that wait, the CPU figures do not`);
   }
-  if (regime !== "lock" && lockShare !== null && lockShare >= T.lockShare) notes.push(`lock waits are ${Math.round(lockShare * 100)}% of service time, but the JS thread is saturated: they are queueing for the CPU as much as for the lock`);
-  if (regime !== "gc" && gcFrac !== null && gcFrac >= T.gcCpuFraction / 2) notes.push(`GC takes ${Math.round(gcFrac * 100)}% of the window: the next bottleneck after this one`);
-  if (loopMax !== null && loopMax >= T.loopDelayMaxMs) notes.push(`the event loop was blocked for ${Math.round(loopMax)} ms at least once (block.pprof, trace.json show where)`);
+  if (profileOverOnCpu !== null && !x.profileIsOnCpu && (profileOverOnCpu > T.profileMismatch || profileOverOnCpu < 1 / T.profileMismatch)) {
+    notes.push(`cpu.pprof's total (samples × period) is ${round(profileOverOnCpu)}× the JS thread's on-CPU time: its times are not CPU time (read its shares)`);
+  }
+  if (cross?.warning) notes.push(cross.warning);
+  if (regime !== "lock" && lockShare !== null && lockShare >= T.lockShare) notes.push(`lock wait per request is ${Math.round(lockShare * 100)}% of the mean service time, but the JS thread is saturated: requests queue for the CPU as much as for the lock`);
+  if (regime !== "gc" && gcWall !== null && gcWall >= T.gcWallFraction / 2) notes.push(`a GC cycle was in progress ${Math.round(gcWall * 100)}% of the window (wall time): the next bottleneck after this one`);
+  if (x.loopMaxMs !== null && x.loopMaxMs >= T.loopDelayMaxMs) notes.push(`the event loop was blocked for ${Math.round(x.loopMaxMs)} ms at least once (block.pprof, trace.json show where)`);
   return {
     regime,
     verdict: REGIME_NAMES[regime],
@@ -217,12 +376,37 @@ export async function diagnose(dir: string): Promise<Diagnosis> {
     evidence: [...gcMet, lockMet, ...cpuMet, ioMet, ...info],
     notes,
     next: NEXT[regime],
-    inputs: { windowMs, requests, busy, runq, demand, processCores, gcOfProcess, cpuPerReq, service, lockPerReq, lockShare, ratio, gcFrac, pauseFrac, loopP50, loopMax },
+    inputs: {
+      windowMs: x.windowMs,
+      requests: x.requests,
+      cpuWindowMs: c.windowMs,
+      jsOnCpuMs: c.jsOnCpuMs,
+      runQueueWaitMs: c.runQueueWaitMs,
+      processCpuMs: c.processCpuMs,
+      threadsOnCpuMs: c.threadsOnCpuMs,
+      gcThreadsOnCpuMs: c.gcThreadsOnCpuMs,
+      busy,
+      runq,
+      onCpuPerReqMs,
+      runqPerReqMs,
+      service,
+      lockPerReq,
+      lockShare,
+      ratio,
+      ioWait,
+      gcWall,
+      pauseFrac,
+      gcThreadsShare,
+      loopP50: x.loopP50Ms,
+      loopMax: x.loopMaxMs,
+    },
+    crossCheck: cross,
   };
 }
 
 const secToMs = (s: number | undefined) => (s === undefined || !Number.isFinite(s) ? null : s * 1000);
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : NaN);
+const r = (x: number | null) => round(x ?? NaN);
 
 /** The text doctor prints. */
 export function doctorText(d: Diagnosis, dir: string): string {
@@ -231,7 +415,11 @@ export function doctorText(d: Diagnosis, dir: string): string {
   lines.push(`  next: ${d.next}`, "", "evidence:");
   for (const e of d.evidence) {
     const v = e.value === null ? "unknown" : `${e.value}${e.unit ? ` ${e.unit}` : ""}`;
-    lines.push(`  ${e.met ? "✔" : e.rule === "input" || e.rule.startsWith("input") ? " " : "·"} ${e.name.padEnd(50)} ${v.padEnd(22)} ${e.rule === "input" ? "" : e.rule}`);
+    lines.push(`  ${e.met ? "✔" : e.rule.startsWith("input") ? " " : "·"} ${e.name.padEnd(62)} ${v.padEnd(34)} ${e.rule === "input" ? "" : e.rule}`);
+  }
+  if (d.crossCheck) {
+    lines.push("", "cpu.pprof vs perf.pprof (share of on-CPU time by JS function, native code folded into its caller):");
+    for (const f of d.crossCheck.compared) lines.push(`  ${`${(f.perf * 100).toFixed(1)}%`.padStart(7)} perf  ${`${(f.cpu * 100).toFixed(1)}%`.padStart(7)} cpu  ${f.name}`);
   }
   return lines.join("\n");
 }

@@ -14,7 +14,12 @@
  * (JSC marks concurrently between them); `starting` and `epilogue` also run
  * on the mutator. The log has no timestamps, so each line is stamped when
  * the capturing process reads it (ms, the reader's clock) and a cycle belongs
- * to a window in proportion to the part of it (START + cycle time) inside.
+ * to a window in proportion to the part of it inside.
+ *
+ * Every figure is wall time. JSC collects partly on its own threads
+ * (HeapHelper, the collector thread) while JS runs, so a cycle's wall time
+ * is neither its CPU time nor time the JS thread lost; the GC threads' CPU
+ * comes from /proc (proc-stat.ts), not from this log.
  */
 
 export interface GcLine {
@@ -45,19 +50,20 @@ export interface GcSummary {
   windowMs: number;
   cycles: number;
   byKind: Record<string, number>;
-  /** Mutator stopped for GC: pauses + starting/epilogue, ms. */
-  pauseMs: number;
-  maxPauseMs: number;
-  /** Sum of cycle wall times (concurrent marking included), ms. */
-  cycleMs: number;
-  /** pauseMs / window: share of the JS thread's wall time stopped by GC. */
-  pauseFraction: number;
+  /** Wall time inside the window with a GC cycle in progress (its starting, START…END, epilogue), ms. ≤ windowMs. */
+  gcWallMs: number | null;
+  /** gcWallMs / windowMs: "GC wall time / window". ≤ 1. Not CPU time. */
+  gcWallFraction: number | null;
+  /** JS thread stopped for GC: the stop-the-world increments (p=) + starting/epilogue, ms. ≤ gcWallMs. Null when the source has no pauses. */
+  pauseMs: number | null;
+  /** pauseMs / windowMs: "GC pause (JS thread stopped) / window". ≤ gcWallFraction. */
+  pauseFraction: number | null;
+  maxPauseMs: number | null;
   /**
-   * GC CPU fraction estimate: cycle wall time / window. JSC marks on helper
-   * threads while JS runs, and with the server pinned to one core those threads
-   * take that core's time, so this bounds GC's CPU from above (in cores).
+   * @deprecated Older bundles only: cycle wall time / window, mislabelled as CPU and not bounded
+   * by the window. New gc.json files do not have it; read gcWallFraction (or gcWallFractionOf).
    */
-  gcCpuFraction: number;
+  gcCpuFraction?: number;
   /** Bytes allocated over the window (median per-cycle allocation rate × window), null when unknown. */
   bytesAllocated: number | null;
   /** bytesAllocated / requests answered in the window. */
@@ -67,8 +73,29 @@ export interface GcSummary {
   /** Live heap after the last cycle of the window. */
   heapAfterBytes: number | null;
   requests: number;
+  /** What each figure is, with its unit (written into gc.json for whoever reads it without this file). */
+  figures: Record<string, string>;
   notes: string[];
   cycleList: GcCycle[];
+}
+
+/** The words gc.json carries for its figures. */
+export const GC_FIGURES: Readonly<Record<string, string>> = Object.freeze({
+  gcWallMs: "ms of the window with a GC cycle in progress (wall time; JSC marks on helper threads while JS runs, so not CPU time)",
+  gcWallFraction: "GC wall time / window (≤ 1)",
+  pauseMs: "ms the JS thread was stopped by GC: stop-the-world increments + starting/epilogue (a synchronous collection such as Bun.gc(true) also blocks it between increments, which is not in this figure)",
+  pauseFraction: "GC pause (JS thread stopped) / window (≤ gcWallFraction)",
+  maxPauseMs: "longest single stop-the-world increment, ms",
+  bytesAllocated: "bytes allocated over the window (median per-cycle rate × window)",
+  bytesPerRequest: "bytesAllocated / requests answered in the window",
+});
+
+/** GC wall time / window from any gc.json: the new field, or an older bundle's gcCpuFraction (the same quantity) when it is a possible fraction. */
+export function gcWallFractionOf(g: Pick<GcSummary, "gcWallFraction" | "gcCpuFraction"> | null | undefined): number | null {
+  if (!g) return null;
+  if (g.gcWallFraction !== undefined) return g.gcWallFraction;
+  const legacy = g.gcCpuFraction;
+  return legacy !== undefined && legacy >= 0 && legacy <= 1 ? legacy : null;
 }
 
 const KB = 1024;
@@ -144,12 +171,29 @@ function median(xs: number[]): number | null {
 }
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** The share of a cycle [atMs, atMs + cycleMs] inside [0, windowMs). */
-function overlap(c: GcCycle, windowMs: number): number {
-  const len = Number.isFinite(c.cycleMs) ? c.cycleMs : 0;
-  if (len <= 0) return c.atMs >= 0 && c.atMs < windowMs ? 1 : 0;
-  const inside = Math.min(c.atMs + len, windowMs) - Math.max(c.atMs, 0);
-  return Math.max(0, Math.min(1, inside / len));
+/** A cycle's wall span: START…END (or its pauses, when the log's cycle time is shorter than them) plus starting/epilogue. */
+const wallOf = (c: GcCycle) => Math.max(Number.isFinite(c.cycleMs) ? c.cycleMs : 0, c.pauseMs) + c.overheadMs;
+
+/**
+ * Places the cycles end to end in time order: a heap collects one cycle at a
+ * time, so a cycle starts at its stamp or when the previous one ended,
+ * whichever is later (lines read in a burst carry one stamp). The spans are
+ * disjoint, so their sum inside a window cannot exceed it.
+ */
+function layOut(all: readonly GcCycle[]): { c: GcCycle; from: number; to: number }[] {
+  let end = -Infinity;
+  return [...all].sort((x, y) => x.atMs - y.atMs).map((c) => {
+    const from = Math.max(c.atMs, end);
+    end = from + wallOf(c);
+    return { c, from, to: end };
+  });
+}
+
+/** The share of [from, to] inside [0, windowMs): 1 or 0 for a zero-length span. */
+function overlap(from: number, to: number, windowMs: number): number {
+  if (to <= from) return from >= 0 && from < windowMs ? 1 : 0;
+  const inside = Math.min(to, windowMs) - Math.max(from, 0);
+  return Math.max(0, Math.min(1, inside / (to - from)));
 }
 
 /**
@@ -157,22 +201,18 @@ function overlap(c: GcCycle, windowMs: number): number {
  * the window start). A cycle cut by a window edge counts once, with its time,
  * pauses and allocation in proportion to the part inside: with cycles of
  * hundreds of ms in a window of seconds, whole-cycle counting would swing
- * the fractions by a cycle.
+ * the fractions by a cycle. By construction pauseMs ≤ gcWallMs ≤ windowMs.
  */
 export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests: number): GcSummary {
-  const cycles = all.filter((c) => overlap(c, windowMs) > 0);
+  const spans = layOut(all).map((s) => ({ ...s, f: overlap(s.from, s.to, windowMs) })).filter((s) => s.f > 0);
+  const cycles = spans.map((s) => s.c);
   const byKind: Record<string, number> = {};
-  let pause = 0, maxPause = 0, cycleMs = 0, alloc = 0, allocKnown = 0;
-  for (const c of cycles) {
-    const f = overlap(c, windowMs);
+  let pause = 0, maxPause = 0, wall = 0;
+  for (const { c, from, to, f } of spans) {
     byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
     pause += (c.pauseMs + c.overheadMs) * f;
     maxPause = Math.max(maxPause, c.maxPauseMs);
-    cycleMs += (Number.isFinite(c.cycleMs) ? c.cycleMs : 0) * f;
-    if (Number.isFinite(c.allocatedBytes)) {
-      alloc += c.allocatedBytes * f;
-      allocKnown++;
-    }
+    wall += to > from ? Math.min(to, windowMs) - Math.max(from, 0) : 0;
   }
   const notes: string[] = [];
   if (cycles.length === 0) notes.push("no GC cycle in the window");
@@ -180,12 +220,15 @@ export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests:
   // gives a rate; the median rate over the window, times its length, is the estimate. A plain sum is
   // thrown off after a full collection, when JSC's lazily swept heap still counts dead blocks in the
   // next few "heap before" figures (hundreds of MB that were never allocated).
+  let alloc = 0;
+  for (const s of spans) if (Number.isFinite(s.c.allocatedBytes)) alloc += s.c.allocatedBytes * s.f;
   const rates: number[] = [];
+  const inWindow = new Set(cycles);
   const sorted = [...all].sort((x, y) => x.atMs - y.atMs);
   for (let i = 1; i < sorted.length; i++) {
     const c = sorted[i]!, prev = sorted[i - 1]!;
     const dt = c.atMs - prev.atMs;
-    if (overlap(c, windowMs) > 0 && dt > 0 && Number.isFinite(c.allocatedBytes)) rates.push((c.allocatedBytes * 1000) / dt);
+    if (inWindow.has(c) && dt > 0 && Number.isFinite(c.allocatedBytes)) rates.push((c.allocatedBytes * 1000) / dt);
   }
   const rate = median(rates);
   const bytes = rate === null ? null : Math.round((rate * windowMs) / 1000);
@@ -194,23 +237,24 @@ export function summarizeGc(all: readonly GcCycle[], windowMs: number, requests:
       ? "allocation unknown: fewer than two cycles to measure it between"
       : `bytes allocated = median over ${rates.length} cycles of (heap before − previous heap after) / time between them, × the window (Σ of the per-cycle figures: ${Math.round(alloc)})`,
   );
-  void allocKnown;
+  notes.push("wall time, not CPU time: the GC threads' CPU is meta.json serverCpu.gcThreadsOnCpuMs (from /proc)");
   const last = cycles[cycles.length - 1];
   return {
     source: "BUN_JSC_logGC",
     windowMs: r3(windowMs),
     cycles: cycles.length,
     byKind,
+    gcWallMs: r3(wall),
+    gcWallFraction: windowMs > 0 ? r4(wall / windowMs) : null,
     pauseMs: r3(pause),
+    pauseFraction: windowMs > 0 ? r4(pause / windowMs) : null,
     maxPauseMs: r3(maxPause),
-    cycleMs: r3(cycleMs),
-    pauseFraction: windowMs > 0 ? r4(pause / windowMs) : 0,
-    gcCpuFraction: windowMs > 0 ? r4(cycleMs / windowMs) : 0,
     bytesAllocated: bytes,
     bytesPerRequest: bytes !== null && requests > 0 ? Math.round(bytes / requests) : null,
     allocRate: rate === null ? null : Math.round(rate),
     heapAfterBytes: last ? last.heapAfterBytes : null,
     requests,
+    figures: { ...GC_FIGURES },
     notes,
     cycleList: cycles.map((c) => ({ ...c, atMs: r3(c.atMs), pauseMs: r3(c.pauseMs), overheadMs: r3(c.overheadMs), maxPauseMs: r3(c.maxPauseMs), cycleMs: r3(c.cycleMs) })),
   };
@@ -234,22 +278,28 @@ export function gcFromMetrics(start: Map<string, number>, end: Map<string, numbe
     if (m) byKind[m[1]!] = (byKind[m[1]!] ?? 0) + v - (start.get(k) ?? 0);
   }
   const known = end.size > 0 && [...end.keys()].some((k) => k.startsWith("enrich_gc_duration_seconds"));
+  const wallMs = seconds * 1000;
+  const notes = [known ? "from /metrics (enrich_gc_duration_seconds): cycle wall time only; pauses and allocation need the GC log (start the service from profile.ts)" : "no GC data: no GC log and no enrich_gc_duration_seconds in /metrics"];
+  // Cycles are counted when they end: one that began before the window counts whole, so the sum can pass the window. Then there is no fraction to give.
+  const fits = windowMs > 0 && wallMs <= windowMs;
+  if (known && !fits) notes.push(`Σ cycle wall times (${r3(wallMs)} ms) exceeds the window (${r3(windowMs)} ms): a cycle that began before it counted whole; no GC wall fraction`);
   return {
     source: known ? "metrics" : "none",
     windowMs: r3(windowMs),
     cycles: count,
     byKind,
-    pauseMs: r3(seconds * 1000),
-    maxPauseMs: NaN,
-    cycleMs: r3(seconds * 1000),
-    pauseFraction: windowMs > 0 ? r4((seconds * 1000) / windowMs) : 0,
-    gcCpuFraction: windowMs > 0 ? r4((seconds * 1000) / windowMs) : 0,
+    gcWallMs: known && fits ? r3(wallMs) : null,
+    gcWallFraction: known && fits ? r4(wallMs / windowMs) : null,
+    pauseMs: null,
+    pauseFraction: null,
+    maxPauseMs: null,
     bytesAllocated: null,
     bytesPerRequest: null,
     allocRate: null,
     heapAfterBytes: end.get("nodejs_heap_size_used_bytes") ?? null,
     requests,
-    notes: [known ? "from /metrics (enrich_gc_duration_seconds): cycle wall time only; pause and allocation need the GC log (start the service from profile.ts)" : "no GC data: no GC log and no enrich_gc_duration_seconds in /metrics"],
+    figures: { ...GC_FIGURES },
+    notes,
     cycleList: [],
   };
 }

@@ -4,7 +4,7 @@
  * peek, diff, the doctor and the report all work from one simple shape.
  */
 import { gzipSync } from "node:zlib";
-import { Function as PFunction, Line, Location, Profile, Sample, StringTable, ValueType } from "pprof-format";
+import { Function as PFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from "pprof-format";
 
 /** One resolved frame. line 0 = unknown. */
 export interface Frame {
@@ -95,7 +95,7 @@ export function total(p: FlatProfile, index: number): number {
 /** Function key: what top/diff aggregate by (name and file, as pprof's default granularity). */
 export const fnKey = (f: Frame) => (f.file ? `${f.name} ${f.file}` : f.name);
 
-/** Builds a pprof Profile from flat samples (used for the built-in diff's output and for tests). */
+/** Builds a pprof Profile from flat samples (the built-in diff's output, `convert`, and tests). */
 export function encodeProfile(p: Omit<FlatProfile, "defaultIndex"> & { defaultIndex?: number }): Uint8Array {
   const strings = new StringTable();
   const functions = new Map<string, PFunction>();
@@ -109,14 +109,17 @@ export function encodeProfile(p: Omit<FlatProfile, "defaultIndex"> & { defaultIn
   const locId = (f: Frame) => {
     const k = `${f.name}\0${f.file}\0${f.line}`;
     let loc = locations.get(k);
-    if (!loc) locations.set(k, (loc = new Location({ id: locations.size + 1, line: [new Line({ functionId: fnId(f), line: f.line })] })));
+    if (!loc) locations.set(k, (loc = new Location({ id: locations.size + 1, mappingId: 1, line: [new Line({ functionId: fnId(f), line: f.line })] })));
     return loc.id;
   };
   const vt = (t: { type: string; unit: string }) => new ValueType({ type: strings.dedup(t.type), unit: strings.dedup(t.unit) });
   const sampleType = p.sampleTypes.map(vt);
   const sample = p.samples.map((s) => new Sample({ locationId: s.stack.map(locId), value: s.values.map((v) => Math.round(v)) }));
+  // One mapping, already symbolized (as src/admin/pprof.ts writes): go tool pprof neither warns nor tries to symbolize.
+  const mapping = [new Mapping({ id: 1, filename: strings.dedup("bun"), hasFunctions: true, hasFilenames: true, hasLineNumbers: true })];
   const profile = new Profile({
     sampleType,
+    mapping,
     sample,
     location: [...locations.values()],
     function: [...functions.values()],

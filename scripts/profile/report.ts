@@ -5,7 +5,7 @@
  * summaries and the whole meta.json. Opens offline: everything is inlined.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { decodeHistograms } from "../../src/load/index.ts";
 import type { EncodedHistograms } from "../../src/load/result.ts";
 import { BUNDLE, type Meta } from "./bundle.ts";
@@ -13,6 +13,8 @@ import { type Diagnosis, diagnose } from "./doctor.ts";
 import type { GcSummary } from "./gc-log.ts";
 import { esc, flameBlock, flameTree, page, percentilePlot, shortPath, type FlameNode } from "./html.ts";
 import { type FlatProfile, readProfile, sampleIndex, total } from "./pprof.ts";
+import { readAnyProfile } from "./profile-file.ts";
+import { compareTop } from "./perf/compare.ts";
 import { parseProm, series } from "./prom.ts";
 import { fmtValue, topRows } from "./top.ts";
 
@@ -23,7 +25,7 @@ export interface Loaded {
   gc: GcSummary | null;
   hist: { latency: Record<string, { mean: number; p50: number; p90: number; p99: number; p99_9: number; max: number; count: number }>; histograms: EncodedHistograms } | null;
   doctor: Diagnosis | null;
-  profiles: Partial<Record<"cpu" | "block" | "mutex" | "heap", FlatProfile>>;
+  profiles: Partial<Record<"cpu" | "perf" | "block" | "mutex" | "heap", FlatProfile>>;
   metrics: Map<string, number>;
 }
 
@@ -37,7 +39,7 @@ const readJson = <T>(p: string): T | null => {
 
 export async function loadBundle(dir: string): Promise<Loaded> {
   const profiles: Loaded["profiles"] = {};
-  for (const [k, f] of [["cpu", BUNDLE.cpu], ["block", BUNDLE.block], ["mutex", BUNDLE.mutex], ["heap", BUNDLE.heap]] as const) {
+  for (const [k, f] of [["cpu", BUNDLE.cpu], ["perf", BUNDLE.perf], ["block", BUNDLE.block], ["mutex", BUNDLE.mutex], ["heap", BUNDLE.heap]] as const) {
     if (existsSync(join(dir, f))) {
       try {
         profiles[k] = await readProfile(join(dir, f));
@@ -61,6 +63,7 @@ export async function loadBundle(dir: string): Promise<Loaded> {
 
 const ABOUT = {
   cpu: "JS CPU samples over the window (idle not sampled)",
+  perf: "on-CPU time of the JS thread from Linux perf_events (JIT frames from the jitdump; native code as one frame)",
   block: "event-loop stalls ≥ the block rate, by the stacks sampled during them",
   mutex: "async-lock wait time by acquirer stack",
   heap: "live heap by object type, right after the window",
@@ -69,7 +72,7 @@ const ABOUT = {
 /** Flame trees of every profile that has samples. */
 export function trees(b: Loaded): Record<string, { tree: FlameNode; unit: string; about: string }> {
   const out: Record<string, { tree: FlameNode; unit: string; about: string }> = {};
-  for (const k of ["cpu", "block", "mutex", "heap"] as const) {
+  for (const k of ["cpu", "perf", "block", "mutex", "heap"] as const) {
     const p = b.profiles[k];
     if (!p) continue;
     const i = k === "heap" ? sampleIndex(p, p.sampleTypes.find((t) => t.unit === "bytes")?.type) : p.defaultIndex;
@@ -87,6 +90,16 @@ export function topTableHtml(p: FlatProfile, index: number, n = 25): string {
     `<tr><td>${fmtValue(r.flat, unit)}</td><td>${(r.flatShare * 100).toFixed(1)}%</td><td>${fmtValue(r.cum, unit)}</td><td>${(r.cumShare * 100).toFixed(1)}%</td><td class="l"><code>${esc(r.name)}</code> <span class="muted">${esc(shortPath(r.file))}</span></td></tr>`;
   const head = `<tr><th>flat</th><th>flat%</th><th>cum</th><th>cum%</th><th class="l">function</th></tr>`;
   return `<div class="grid"><div><h3>by flat (self)</h3><table>${head}${rows.map(tr).join("")}</table></div><div><h3>by cum (inclusive)</h3><table>${head}${cum.map(tr).join("")}</table></div></div>`;
+}
+
+/** JSC's sampler beside perf, flat share by function (perf/compare.ts). */
+function perfCompareHtml(b: Loaded, n = 20): string {
+  const jsc = b.profiles.cpu, perf = b.profiles.perf;
+  if (!perf) return `<p class="muted">no perf.pprof${b.meta?.files[BUNDLE.perf]?.error ? `: ${esc(b.meta.files[BUNDLE.perf]!.error)}` : ""}</p>`;
+  const pc = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
+  const rows = compareTop(jsc, perf, n).map((r) => `<tr><td class="l"><code>${esc(r.name)}</code></td><td>${pc(r.jsc)}</td><td>${pc(r.perf)}</td><td>${pc(r.perfByJs)}</td></tr>`);
+  return `<table><tr><th class="l">function</th><th>JSC sampler (cpu.pprof) flat</th><th>perf flat</th><th>perf, native and kernel charged to the nearest JS frame</th></tr>${rows.join("")}</table>
+<p class="muted">Shares of each profile's own total, by function name. JSC's sampler charges native and kernel time to the JS frame that called it and counts wall time while JS runs; perf counts CPU time only and sees native code (one frame: the npm Bun binary has no symbols) and the kernel. ${esc(b.meta?.files[BUNDLE.perf]?.source ?? "")}</p>`;
 }
 
 const n2 = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : Number(x).toFixed(d));
@@ -177,6 +190,7 @@ ${d ? `<p class="verdict"><b>${esc(d.verdict)}</b> — ${esc(d.because)}${d.note
 <h2>Latency by percentile</h2>${hists ? percentilePlot([{ name: "corrected", hist: hists.corrected, color: "#1f77b4" }, { name: "service time", hist: hists.service, color: "#d62728" }, { name: "send lag", hist: hists.sendLag, color: "#2ca02c", dashed: true }], `${m?.rate.offeredRps ?? "?"} rps, ${b.hist!.latency.corrected?.count ?? 0} responses in the window`) : "<p>no hist.json</p>"}
 <h2>Second by second</h2>${perSecondHtml(b)}
 <h2>Top CPU frames</h2>${cpu ? topTableHtml(cpu, cpu.defaultIndex) : "<p>no cpu.pprof</p>"}
+<h2>JSC sampler vs perf</h2>${perfCompareHtml(b)}
 <h2>GC</h2>${gcHtml(b.gc)}
 <h2>Event loop</h2>${loopHtml(b)}
 <h2>Locks</h2>${mutexHtml(b)}
@@ -184,6 +198,29 @@ ${d ? `<h2>Doctor's evidence</h2><table><tr><th class="l">measure</th><th>value<
 <h2>Files</h2><table>${Object.entries(m?.files ?? {}).map(([f, r]) => `<tr><td class="l"><code>${esc(f)}</code></td><td>${r.ok ? r.bytes : `<span class="bad">missing</span>`}</td><td class="l muted">${esc(r.ok ? r.source : r.error ?? "")}</td></tr>`).join("")}</table>
 <h2>meta.json</h2><details><summary>capture conditions</summary><pre>${esc(JSON.stringify(m, null, 2))}</pre></details>`;
   const out = join(dir, BUNDLE.report);
+  writeFileSync(out, page(title, body));
+  return out;
+}
+
+/**
+ * writeProfileReport: the page for one profile file with no bundle around it
+ * (a `bun --cpu-prof` .cpuprofile, a heap snapshot, a lone .pprof) — its flame
+ * graph, its top table and its comments; no latency, GC or verdict, which
+ * need the bundle's other files. Returns the page's path.
+ */
+export async function writeProfileReport(file: string, out: string): Promise<string> {
+  const p = await readAnyProfile(file);
+  const bytes = p.sampleTypes.findIndex((t) => t.unit === "bytes");
+  const i = bytes >= 0 ? bytes : p.defaultIndex;
+  const t = p.sampleTypes[i]!;
+  const kind = bytes >= 0 ? "heap" : "cpu";
+  const title = basename(file);
+  const trees = total(p, i) > 0 ? { [kind]: { tree: flameTree(p, i, kind), unit: t.unit, about: `${t.type}/${t.unit} of ${title}` } } : {};
+  const body = `<h1>${esc(title)}</h1>
+<p class="muted"><code>${esc(file)}</code> · ${esc(t.type)} total ${esc(fmtValue(total(p, i), t.unit))} in ${p.samples.length} stacks${p.durationNanos ? ` · ${(p.durationNanos / 1e9).toFixed(2)} s` : ""}</p>
+${p.comments.length ? `<pre>${esc(p.comments.join("\n"))}</pre>` : ""}
+<h2>Flame graph</h2>${flameBlock(trees)}
+<h2>Top frames</h2>${topTableHtml(p, i)}`;
   writeFileSync(out, page(title, body));
   return out;
 }

@@ -1,5 +1,6 @@
 /** The short summary a capture prints: rate, latency, GC, top CPU frames, the verdict. */
 import { BUNDLE } from "./bundle.ts";
+import { gcWallFractionOf } from "./gc-log.ts";
 import { loadBundle } from "./report.ts";
 import { topRows } from "./top.ts";
 import { join } from "node:path";
@@ -16,8 +17,18 @@ export async function summaryText(dir: string, n = 5): Promise<string> {
     if (!m.load.held) for (const r of m.load.reasons) lines.push(`  ! ${r}`);
   }
   if (c) lines.push(`latency (corrected): p50 ${c.p50} ms  p99 ${c.p99} ms  p99.9 ${c.p99_9} ms  max ${c.max} ms`);
-  if (b.gc) lines.push(`GC: ${pct(b.gc.gcCpuFraction)} of the window in cycles, ${pct(b.gc.pauseFraction)} paused, ${b.gc.cycles} cycles${b.gc.bytesPerRequest !== null ? `, ${Math.round(b.gc.bytesPerRequest / 1024)} kB allocated per request` : ""}`);
-  if (m?.serverCpu.threadCores != null) lines.push(`server CPU: JS thread ${m.serverCpu.threadCores} cores, process ${m.serverCpu.processCores} cores`);
+  if (b.gc) {
+    const wall = gcWallFractionOf(b.gc);
+    const pause = b.gc.pauseFraction;
+    lines.push(`GC (wall time): a cycle in progress ${wall === null ? "?" : pct(wall)} of the window, JS thread stopped ${pause === null ? "?" : pct(pause)}, ${b.gc.cycles} cycles${b.gc.bytesPerRequest !== null ? `, ${Math.round(b.gc.bytesPerRequest / 1024)} kB allocated per request` : ""}`);
+  }
+  const sc = m?.serverCpu;
+  if (sc?.jsThreadOnCpuMs != null && sc.windowMs) {
+    const cores = (ms: number | null | undefined) => (ms == null ? "?" : (ms / sc.windowMs!).toFixed(3));
+    lines.push(
+      `server CPU (on-CPU time): JS thread ${cores(sc.jsThreadOnCpuMs)} cores, ${sc.jsThreadOnCpuPerRequestUs ?? "?"} µs per request; waiting to run ${sc.jsThreadRunQueueWaitMs == null ? "?" : Math.round(sc.jsThreadRunQueueWaitMs)} ms (not CPU); process ${cores(sc.processCpuMs)} cores (all threads), GC threads ${cores(sc.gcThreadsOnCpuMs)} cores`,
+    );
+  } else if (sc?.threadCores != null) lines.push(`server CPU (on-CPU time): JS thread ${sc.threadCores} cores, process ${sc.processCores} cores`);
   const cpu = b.profiles.cpu;
   if (cpu) {
     const i = cpu.defaultIndex;

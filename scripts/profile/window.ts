@@ -8,7 +8,7 @@
 import { DEFAULTS, decodeHistograms, type LoadResult, summarize } from "../../src/load/index.ts";
 import { encode } from "../../src/load/histograms.ts";
 import type { Counts, WindowStats } from "../../src/load/recorder.ts";
-import { judge } from "../../src/load/validity.ts";
+import { judge, shortfallCause } from "../../src/load/validity.ts";
 
 const sub = (a: Counts, b: Counts): Counts => {
   const diff = (x: Record<string, number>, y: Record<string, number>) =>
@@ -62,7 +62,7 @@ export function windowResult(a: LoadResult, b: LoadResult): LoadResult {
 /** Whether one load window shows the rate held: the generator sent on time, the server answered it, nothing failed. */
 export function windowHolds(w: WindowStats, maxCpu = DEFAULTS.maxCpu): string | null {
   if (w.scheduled === 0) return `second ${w.index + 1}: nothing scheduled`;
-  if (w.sent < w.scheduled * 0.99 - 1) return `second ${w.index + 1}: sent ${w.sent} of ${w.scheduled} scheduled (generator behind)`;
+  if (w.sent < w.scheduled * 0.99 - 1) return `second ${w.index + 1}: sent ${w.sent} of ${w.scheduled} scheduled (${shortfallCause(w) === "generator" ? "generator behind" : "the server held it back"})`;
   if (w.completed < w.scheduled * 0.95 - 1) return `second ${w.index + 1}: ${w.completed} of ${w.scheduled} completed (server behind)`;
   if (w.errors > 0) return `second ${w.index + 1}: ${w.errors} errors`;
   if (w.cpuThread >= maxCpu) return `second ${w.index + 1}: generator at ${(w.cpuThread * 100).toFixed(0)}% of a core`;

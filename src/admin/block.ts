@@ -6,7 +6,7 @@
  * caught while it lasted (the delay is split across them), plus the
  * loop-delay histogram over the same period.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { type LoopDelayReader, LOOP_DELAY_RESOLUTION_MS, openLoopDelayReader } from "./loop-delay.ts";
 import type { Frame } from "./pprof.ts";
 import { drain, type StackSample, subscribe } from "./sampler.ts";
 import { StackCounts } from "./stack-counts.ts";
@@ -40,7 +40,7 @@ export class BlockProfiler {
   private ring: StackSample[] = [];
   private stopWatch: (() => void) | null = null;
   private stopSampling: (() => void) | null = null;
-  private hist: ReturnType<typeof monitorEventLoopDelay> | null = null;
+  private hist: LoopDelayReader | null = null;
   private since = 0;
 
   get rate(): number {
@@ -53,7 +53,7 @@ export class BlockProfiler {
     if (rate === this.thresholdMs) return;
     this.stopWatch?.();
     this.stopSampling?.();
-    this.hist?.disable();
+    this.hist?.close();
     this.stopWatch = this.stopSampling = this.hist = null;
     this.ring = [];
     this.thresholdMs = rate;
@@ -66,8 +66,7 @@ export class BlockProfiler {
       if (drop) this.ring.splice(0, drop);
     });
     this.stopWatch = watchStalls(rate, (s) => this.record(s));
-    this.hist = monitorEventLoopDelay({ resolution: 10 });
-    this.hist.enable();
+    this.hist = openLoopDelayReader();
     this.since = performance.now();
   }
 
@@ -90,10 +89,11 @@ export class BlockProfiler {
 
   /** histogram summarises loop delay (ms) since block profiling was turned on. */
   histogram(): Record<string, number> | null {
-    const h = this.hist;
-    if (!h || h.count === 0) return null;
+    const h = this.hist?.histogram;
+    if (!h || h.totalCount === 0) return null;
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-    return { count: h.count, min: ms(h.min), p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), p999: ms(h.percentile(99.9)), max: ms(h.max), mean: ms(h.mean), windowMs: Math.round(performance.now() - this.since) };
+    const p = (q: number) => ms(h.getValueAtPercentile(q));
+    return { count: h.totalCount, min: ms(h.minNonZeroValue), p50: p(50), p90: p(90), p99: p(99), p999: p(99.9), max: ms(h.maxValue), mean: ms(h.mean), windowMs: Math.round(performance.now() - this.since) };
   }
 
   profile(base?: ReturnType<StackCounts["snapshot"]>, durationMs = 0): Uint8Array {
@@ -101,7 +101,7 @@ export class BlockProfiler {
     if (this.thresholdMs === 0) comments.push("block profiling is off: start with --block-profile-rate N or POST /debug/pprof/rates?block=N");
     else comments.push(`stalls ≥ ${this.thresholdMs} ms; delay is split across the stacks sampled during each stall`);
     const h = this.histogram();
-    if (h) comments.push(`event-loop delay ms (resolution 10 ms): ${Object.entries(h).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    if (h) comments.push(`event-loop delay ms (resolution ${LOOP_DELAY_RESOLUTION_MS} ms): ${Object.entries(h).map(([k, v]) => `${k}=${v}`).join(" ")}`);
     return this.counts.toPprof({ ...BLOCK_SPEC, periodType: ["delay", "nanoseconds"], period: Math.round(this.thresholdMs * 1e6), durationNanos: durationMs * 1e6, comments }, base);
   }
 }

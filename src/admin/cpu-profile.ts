@@ -3,17 +3,23 @@
  * sampler, as gzipped pprof (samples/count, cpu/nanoseconds) or as a Chrome
  * .cpuprofile (DevTools, speedscope). One capture at a time.
  */
+import { gzipSync } from "node:zlib";
+import { Label, type Profile, Sample } from "pprof-format";
 import { epochMs } from "./clock.ts";
 import { type Frame, ProfileBuilder } from "./pprof.ts";
-import { type StackSample, subscribe } from "./sampler.ts";
+import { capWeights, type CpuWindow, OUTSIDE_JS, type StackSample, samplerState, subscribe } from "./sampler.ts";
+import { threadCpuSource } from "./thread-cpu.ts";
 
 export const CPU_DEFAULTS = Object.freeze({ seconds: 30, maxSeconds: 60, hz: 100, maxHz: 2000 });
 
 export interface CpuCapture {
+  /** Samples weighted with on-CPU time (cpuNs), plus one "(bun native …)" sample for what they leave. */
   samples: StackSample[];
   startMs: number;
   endMs: number;
   hz: number;
+  /** The kernel's account of the JS thread over the capture (sums of the drain windows). */
+  thread: { onCpuNs: number; runQueueNs: number; jsNs: number; source: string; samplePeriodMs: number };
 }
 
 let busy = false;
@@ -28,17 +34,27 @@ export async function captureCpu(seconds: number, hz: number, signal?: AbortSign
   if (busy) throw new Error("a CPU profile is already being captured");
   busy = true;
   const samples: StackSample[] = [];
+  const thread = { onCpuNs: 0, runQueueNs: 0, jsNs: 0, source: threadCpuSource(), samplePeriodMs: 0 };
   const startMs = performance.now();
-  const stop = subscribe(1000 / hz, (batch) => {
-    for (const s of batch) if (s.t >= startMs) samples.push(s);
-  });
+  const stop = subscribe(
+    1000 / hz,
+    (batch, w?: CpuWindow) => {
+      for (const s of batch) samples.push(s);
+      if (w) (thread.onCpuNs += w.onCpuNs), (thread.runQueueNs += w.runQueueNs);
+    },
+    { weighted: true },
+  );
   try {
     await abortableSleep(seconds * 1000, signal);
   } finally {
+    thread.samplePeriodMs = samplerState().periodMs;
     stop();
     busy = false;
   }
-  return { samples, startMs, endMs: performance.now(), hz };
+  const endMs = performance.now();
+  const capped = capWeights(samples, thread.onCpuNs, endMs);
+  thread.jsNs = capped.jsNs;
+  return { samples: capped.samples, startMs, endMs, hz, thread };
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -48,7 +64,22 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** toPprof: each sample is worth one sampling period of CPU; identical stacks merge. */
+/** cpuComments states what the figures are, for the pprof comments and the .cpuprofile's metadata. */
+export function cpuComments(c: CpuCapture): string[] {
+  const ms = (ns: number) => (ns / 1e6).toFixed(1);
+  const t = c.thread;
+  return [
+    `bun ${Bun.version}; JSC sampling profiler at ${c.hz} Hz (real period ${t.samplePeriodMs.toFixed(2)} ms); non-leaf frame lines are call sites`,
+    `cpu/nanoseconds is the JS thread's on-CPU time from ${t.source}: ${ms(t.onCpuNs)} ms in this window, each sample weighted by its window's on-CPU time; idle and run-queue time are in no sample`,
+    `run-queue wait (runnable, not running: another process had the core): ${ms(t.runQueueNs)} ms, not included`,
+    `on-CPU time with no JS frame on the stack (Bun's native HTTP, event loop, I/O): ${ms(t.onCpuNs - t.jsNs)} ms, as the frame "(bun native: outside JS …)"`,
+  ];
+}
+
+/** The label on every CPU sample in the pprof: its time, ns after the profile's time_nanos (scripts/profile/cpuprofile.ts reads it). */
+export const SAMPLE_TIME_LABEL = "elapsed";
+
+/** toPprof: samples/count is JSC's samples; cpu/nanoseconds is each sample's on-CPU weight; one pprof sample per CPU sample, labelled with its time (timeline). */
 export function cpuToPprof(c: CpuCapture): Uint8Array {
   const periodNs = Math.round(1e9 / c.hz);
   const b = new ProfileBuilder({
@@ -58,10 +89,41 @@ export function cpuToPprof(c: CpuCapture): Uint8Array {
     defaultSampleType: 1,
     timeNanos: Math.round(epochMs(c.startMs) * 1e6),
     durationNanos: Math.round((c.endMs - c.startMs) * 1e6),
-    comments: [`bun ${Bun.version}; JSC sampling profiler at ${c.hz} Hz; idle time is not sampled; non-leaf frame lines are call sites`],
+    comments: cpuComments(c),
   });
-  for (const s of c.samples) b.add(s.frames.length ? s.frames : [{ name: "(unknown)", file: "", line: 0 }], [1, periodNs]);
-  return b.encode();
+  // The OUTSIDE_JS sample of each window is time, not a JSC sample: it counts 0 in samples/count.
+  const values = (s: StackSample) => [s.frames[0] === OUTSIDE_JS ? 0 : 1, Math.round(s.cpuNs ?? periodNs)];
+  for (const s of c.samples) b.add(s.frames, values(s));
+  return gzipSync(timeline(b.build(), c, values).encode());
+}
+
+/**
+ * timeline swaps the builder's merged samples for one per CPU sample, in
+ * capture order, each labelled with its time (SAMPLE_TIME_LABEL): the
+ * .cpuprofile made from this pprof (a bundle's cpu.cpuprofile) then has the
+ * real gaps between samples, and `go tool pprof -tagfocus=elapsed=2s:3s`
+ * picks a stretch of the window. The builder still interns the strings,
+ * functions and locations; pprof tools aggregate equal stacks themselves.
+ */
+function timeline(p: Profile, c: CpuCapture, values: (s: StackSample) => number[]): Profile {
+  const str = p.stringTable.strings;
+  const fns = new Map(p.function.map((f) => [Number(f.id), f]));
+  const locOf = new Map<string, number>();
+  for (const l of p.location) {
+    const ln = l.line[0]!;
+    const f = fns.get(Number(ln.functionId))!;
+    locOf.set(`${str[Number(f.name)]}\u0000${str[Number(f.filename)]}\u0000${Number(ln.line)}`, Number(l.id));
+  }
+  const key = p.stringTable.dedup(SAMPLE_TIME_LABEL), unit = p.stringTable.dedup("nanoseconds");
+  p.sample = c.samples.map(
+    (s) =>
+      new Sample({
+        locationId: s.frames.map((f) => locOf.get(`${f.name}\u0000${f.file}\u0000${f.line}`)!),
+        value: values(s),
+        label: [new Label({ key, num: Math.max(0, Math.round((s.t - c.startMs) * 1e6)), numUnit: unit })],
+      }),
+  );
+  return p;
 }
 
 interface CpuProfileNode {

@@ -114,15 +114,36 @@ export async function gcWindow(watcher: GcWatcher, seconds: number, signal?: Abo
     t.count++;
     t.seconds += c.costMs / 1000;
   }
-  const cycleMs = cycles.reduce((a, c) => a + c.costMs, 0);
+  const wallMs = wallInWindow(cycles, start, start + windowMs);
   return {
     windowMs: Math.round(windowMs),
     cycles: cycles.map((c) => ({ type: c.type, atMs: Math.round((c.at - start) * 10) / 10, cycleMs: Math.round(c.costMs * 1000) / 1000, usedBefore: c.usedBefore, usedAfter: c.usedAfter })),
     byType,
-    /** Sum of cycle wall times over the window: an upper bound on the share of time the collector paused JS. */
-    gcWallFraction: windowMs > 0 ? cycleMs / windowMs : 0,
-    note: `v8.GCProfiler cycle wall times (JSC collects concurrently: pauses are at most these); cycles placed at the ${WINDOW_POLL_MS} ms poll that saw them`,
+    /** Wall time inside the window with a GC cycle in progress, ms (≤ windowMs). */
+    gcWallMs: Math.round(wallMs * 1000) / 1000,
+    /** gcWallMs / window: GC wall time / window (≤ 1). Wall, not CPU: JSC marks on helper threads while JS runs. An upper bound on the share of time GC paused JS. */
+    gcWallFraction: windowMs > 0 ? wallMs / windowMs : 0,
+    note: `v8.GCProfiler cycle wall times (JSC collects concurrently: pauses are at most these; they are not CPU time); each cycle ends by the ${WINDOW_POLL_MS} ms poll that saw it and cycles are laid end to end, so the wall time is within the window`,
   };
+}
+
+/**
+ * wallInWindow is the wall time in [from, to] covered by the cycles, each
+ * ending no later than the poll that saw it and before the next one began
+ * (a heap runs one cycle at a time): the spans are disjoint, so the sum
+ * cannot exceed the window, and a cycle that began before it counts only
+ * its part inside.
+ */
+export function wallInWindow(cycles: readonly Pick<GcEvent, "at" | "costMs">[], from: number, to: number): number {
+  let next = Infinity, wall = 0;
+  for (let i = cycles.length - 1; i >= 0; i--) {
+    const c = cycles[i]!;
+    const end = Math.min(c.at, next);
+    const begin = end - Math.max(0, c.costMs);
+    next = begin;
+    wall += Math.max(0, Math.min(end, to) - Math.max(begin, from));
+  }
+  return wall;
 }
 
 const WINDOW_POLL_MS = 10;

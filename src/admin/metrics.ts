@@ -15,6 +15,7 @@
  *   event-loop delay (nodejs_eventloop_lag_*_seconds)
  */
 import * as hdr from "hdr-histogram-js";
+import { LOOP_DELAY_RESOLUTION_MS, openLoopDelayReader } from "./loop-delay.ts";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { GcWatcher } from "./gc.ts";
 import type { MutexProfiler } from "./mutex.ts";
@@ -74,6 +75,46 @@ export interface MetricsSources {
   workerId: number;
 }
 
+/**
+ * The nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds gauges,
+ * read from the process's one loop-delay monitor (loop-delay.ts) instead of
+ * prom-client's own monitorEventLoopDelay, which the block profiler's windows
+ * used to switch off. Same names and meaning as prom-client's: the intervals
+ * since the last scrape.
+ */
+function registerLoopDelay(registry: Registry): void {
+  const reader = openLoopDelayReader();
+  const stats: [string, (h: typeof reader.histogram) => number][] = [
+    ["min", (h) => h.minNonZeroValue],
+    ["max", (h) => h.maxValue],
+    ["mean", (h) => h.mean],
+    ["stddev", (h) => h.stdDeviation],
+    ["p50", (h) => h.getValueAtPercentile(50)],
+    ["p90", (h) => h.getValueAtPercentile(90)],
+    ["p99", (h) => h.getValueAtPercentile(99)],
+  ];
+  let values = new Map<string, number>();
+  for (const [stat, read] of stats) {
+    const name = `nodejs_eventloop_lag_${stat}_seconds`;
+    registry.removeSingleMetric(name);
+    new Gauge({
+      name,
+      help: `The ${stat} of event-loop timer intervals (${LOOP_DELAY_RESOLUTION_MS} ms resolution plus lag) since the last scrape, in seconds.`,
+      registers: [registry],
+      collect() {
+        // The first gauge collected takes the reading for all seven, then the window restarts.
+        if (stat === "min") {
+          const h = reader.histogram;
+          values = new Map(h.totalCount ? stats.map(([s, r]) => [s, r(h) / 1e9]) : []);
+          reader.reset();
+        }
+        const v = values.get(stat);
+        if (v !== undefined) this.set(v);
+      },
+    });
+  }
+}
+
 /** createMetrics builds the registry and wires it to the request tracker and GC watcher. */
 export function createMetrics(src: MetricsSources): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
@@ -81,6 +122,7 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // Bun has no "gc" PerformanceObserver entries: prom-client's GC histogram would read zero forever.
   registry.removeSingleMetric("nodejs_gc_duration_seconds");
+  registerLoopDelay(registry);
 
   const requests = new FastCounter("enrich_http_requests_total", "Hot-path requests by route and response status.");
   const errors = new FastCounter("enrich_http_request_errors_total", "Hot-path requests answered with status >= 400.");

@@ -10,17 +10,45 @@
  * that touches it, and fans the samples out to subscribers (CPU profile,
  * trace, block profiler), each at its own rate. Idle time is never sampled:
  * a profile of an idle process is empty, not an "(idle)" node.
+ *
+ * A sample's count is not CPU time. JSC's sampler ticks on wall time while the
+ * VM is entered — also while the thread waits in the run queue behind another
+ * process — and never while Bun's native code runs outside the VM (the HTTP
+ * server, the event loop, I/O completions). So every drain reads the JS
+ * thread's on-CPU and run-queue nanoseconds from the kernel (thread-cpu.ts)
+ * and weighs the window's samples with them (weighWindow): JS samples share
+ * the on-CPU time the sampler can account for, and the rest of the window's
+ * on-CPU time is one explicit native frame. Weighted subscribers (the CPU
+ * profile) see those weights; their totals are on-CPU time by construction.
  */
 import * as jsc from "bun:jsc";
 import { Session } from "node:inspector";
 import { monotonicToPerfMs } from "./clock.ts";
 import type { Frame } from "./pprof.ts";
+import { helperCpus, setCpus, threads } from "./affinity.ts";
+import { runClockReadings, startRunClock, stopRunClock, wasRunning } from "./run-clock.ts";
+import { threadCpu, type ThreadCpu } from "./thread-cpu.ts";
 
 /** A sample: its time (performance.now ms) and its frames, leaf first. */
 export interface StackSample {
   t: number;
   frames: Frame[];
+  /** On-CPU nanoseconds this sample stands for (weighWindow); set on samples handed to weighted subscribers. */
+  cpuNs?: number;
 }
+
+/** What the kernel says of the JS thread over one drain window, handed to weighted subscribers beside the samples. */
+export interface CpuWindow {
+  fromMs: number;
+  toMs: number;
+  onCpuNs: number;
+  runQueueNs: number;
+  /** What the window's JS samples weigh before the capture's cap (capWeights). */
+  jsNs: number;
+}
+
+/** The on-CPU time JSC's sampler cannot see: Bun's native code with no JS on the stack. */
+export const OUTSIDE_JS: Frame = Object.freeze({ name: "(bun native: outside JS — HTTP, event loop, I/O)", file: "", line: 0 });
 
 interface JscFrame {
   name?: string;
@@ -32,7 +60,9 @@ interface JscFrame {
 interface Subscriber {
   intervalMs: number;
   nextDue: number;
-  onSamples(samples: StackSample[]): void;
+  /** Weighted subscribers get every JS sample with its cpuNs, and the window's kernel figures. */
+  weighted: boolean;
+  onSamples(samples: StackSample[], window?: CpuWindow): void;
 }
 
 // Present at runtime in Bun 1.4 but missing from bun-types: the draining read of the running sampler.
@@ -50,6 +80,12 @@ const frameCache = new Map<string, Frame>();
 let running = false;
 let intervalMs = 0;
 let timer: ReturnType<typeof setInterval> | null = null;
+let lastDrain: { t: number; cpu: ThreadCpu } | null = null;
+/** JSC's sampler thread (created by the first start, kept for the process's life), and the CPUs it was moved to. */
+let samplerTids: number[] | null = null;
+let samplerCpus: number[] | null = null;
+/** The sampler's real period at the current interval (set by retime). */
+let period: { add(samples: StackSample[]): void; readonly ms: number } = { add() {}, ms: 0 };
 
 function toFrame(f: JscFrame): Frame {
   const key = `${f.name}\u0000${f.sourceURL}\u0000${f.line}`;
@@ -101,14 +137,113 @@ export function pickDue(samples: StackSample[], s: { intervalMs: number; nextDue
   return due;
 }
 
-/** drain pulls every pending sample from JSC and hands each subscriber the ones due at its rate. */
+/**
+ * weighWindow gives each JS sample of a drain window the on-CPU time it
+ * stands for: one sampler period if the thread was running when it was
+ * taken, nothing if it was not (runningShareOf gives 1 or 0, from
+ * run-clock.ts; without it, every sample gets the window's on-CPU over
+ * on-CPU plus preempted time). A sample taken while the thread slept in the
+ * event loop or sat in the run queue weighs nothing, whatever stack JSC gave
+ * it.
+ *
+ * The weights are estimates with Poisson noise (a 100 ms window holds a few
+ * samples at 100 Hz), so they are not capped here: a capture caps its total
+ * once, at its end (capWeights), where the noise has averaged out. What the
+ * samples do not account for is on-CPU time in Bun's native code outside JS,
+ * which JSC never samples: the OUTSIDE_JS frame.
+ */
+export function weighWindow(
+  samples: StackSample[],
+  onCpuNs: number,
+  preemptedNs: number,
+  samplePeriodMs: number,
+  runningShareOf: (s: StackSample) => number | null = () => null,
+): { samples: StackSample[]; jsNs: number } {
+  const busy = onCpuNs + preemptedNs;
+  const onCpuShare = busy > 0 ? onCpuNs / busy : 1;
+  let jsNs = 0;
+  const out: StackSample[] = [];
+  for (const s of samples) {
+    if (s.frames.length === 0) continue;
+    const cpuNs = (runningShareOf(s) ?? onCpuShare) * samplePeriodMs * 1e6;
+    jsNs += cpuNs;
+    out.push({ t: s.t, frames: s.frames, cpuNs });
+  }
+  return { samples: out, jsNs };
+}
+
+/**
+ * capWeights ends a capture: JS samples never weigh more than the on-CPU
+ * time measured (scaled down together if they do), and the on-CPU time they
+ * leave is one OUTSIDE_JS sample at `t`. The result's weights add up to
+ * onCpuNs exactly.
+ */
+export function capWeights(samples: StackSample[], onCpuNs: number, t: number): { samples: StackSample[]; jsNs: number } {
+  const js = samples.filter((s) => s.frames[0] !== OUTSIDE_JS);
+  const raw = js.reduce((a, s) => a + (s.cpuNs ?? 0), 0);
+  const scale = raw > onCpuNs && raw > 0 ? onCpuNs / raw : 1;
+  const out = js.map((s) => ({ ...s, cpuNs: (s.cpuNs ?? 0) * scale }));
+  const jsNs = raw * scale;
+  if (onCpuNs - jsNs > 0) out.push({ t, frames: [OUTSIDE_JS], cpuNs: onCpuNs - jsNs });
+  return { samples: out, jsNs };
+}
+
+/**
+ * PeriodEstimate: the sampler's real period, the mean gap between
+ * consecutive samples one wake-up apart (under 1.5 intervals: JSC sleeps the
+ * interval ±20%, then walks the stack, so the real period is a little
+ * longer — 2.7% at 10 ms, 5% at 2.5 ms here). Accumulated over a whole run
+ * at one interval: a 100 ms window at 100 Hz holds too few such gaps.
+ */
+export class PeriodEstimate {
+  private sum = 0;
+  private n = 0;
+  private last = -Infinity;
+  constructor(readonly intervalMs: number) {}
+  add(samples: StackSample[]): void {
+    for (const s of samples) {
+      const gap = s.t - this.last;
+      if (gap > 0 && gap < 1.5 * this.intervalMs) (this.sum += gap), this.n++;
+      this.last = s.t;
+    }
+  }
+  get ms(): number {
+    return this.n >= 8 ? this.sum / this.n : this.intervalMs;
+  }
+}
+
+/** drain pulls every pending sample from JSC and hands each subscriber the ones due at its rate (weighted ones: all, weighed). */
 export function drain(): void {
   if (!running) return;
   const raw = samplingProfilerStackTraces() as unknown as { traces?: { timestamp: number; frames: JscFrame[] }[] };
-  const traces = raw?.traces;
-  if (!traces?.length) return;
+  const traces = raw?.traces ?? [];
+  const now = performance.now();
+  const cpu = threadCpu();
   const samples = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: collapseAsyncWrappers(tr.frames.map(toFrame)) }));
+  const since = lastDrain;
+  lastDrain = { t: now, cpu };
+  if (!since) return; // the first drain after a start only opens the window
+  period.add(samples);
+  const periodMs = period.ms;
+  const onCpuNs = cpu.onCpuNs - since.cpu.onCpuNs;
+  const runQueueNs = cpu.runQueueNs - since.cpu.runQueueNs;
+  const forced = cpu.involuntarySwitches - since.cpu.involuntarySwitches;
+  const switches = forced + cpu.voluntarySwitches - since.cpu.voluntarySwitches;
+  const preemptedNs = switches > 0 ? (runQueueNs * forced) / switches : 0;
+  let weighed: { samples: StackSample[]; window: CpuWindow } | null = null;
   for (const s of subscribers) {
+    if (s.weighted) {
+      if (!weighed) {
+        const readings = runClockReadings(since.t - 50);
+        const w = weighWindow(samples, onCpuNs, preemptedNs, periodMs, (x) => {
+          const running = wasRunning(readings, x.t);
+          return running === null ? null : running ? 1 : 0;
+        });
+        weighed = { samples: w.samples, window: { fromMs: since.t, toMs: now, onCpuNs, runQueueNs, jsNs: w.jsNs } };
+      }
+      s.onSamples(weighed.samples, weighed.window);
+      continue;
+    }
     const due = pickDue(samples, s, intervalMs);
     if (due.length) s.onSamples(due);
   }
@@ -118,8 +253,21 @@ function retime(): void {
   const wanted = Math.min(...[...subscribers].map((s) => s.intervalMs));
   if (running && wanted === intervalMs) return;
   drain();
+  if (intervalMs !== wanted) period = new PeriodEstimate(wanted);
   intervalMs = wanted;
-  startSamplingProfiler(undefined, Math.round(wanted * 1000));
+  if (samplerTids === null) {
+    const before = new Set(threads().map((t) => t.tid));
+    startSamplingProfiler(undefined, Math.round(wanted * 1000));
+    samplerTids = threads().filter((t) => !before.has(t.tid)).map((t) => t.tid);
+  } else startSamplingProfiler(undefined, Math.round(wanted * 1000));
+  // Off the JS thread's core, or it samples the JS thread's idle moments (affinity.ts).
+  samplerCpus = helperCpus();
+  if (samplerCpus) for (const tid of samplerTids) setCpus(tid, samplerCpus);
+  if (!running) {
+    // Drop what JSC buffered while nobody listened, and open the first CPU window now.
+    samplingProfilerStackTraces();
+    lastDrain = { t: performance.now(), cpu: threadCpu() };
+  }
   running = true;
   timer ??= setInterval(drain, DRAIN_EVERY_MS);
   timer.unref?.();
@@ -129,6 +277,7 @@ function retime(): void {
 async function stopSampler(): Promise<void> {
   drain();
   running = false;
+  lastDrain = null;
   intervalMs = 0;
   if (timer) clearInterval(timer);
   timer = null;
@@ -147,14 +296,17 @@ async function stopSampler(): Promise<void> {
  * until the returned function is called. The sampler runs at the fastest rate
  * any subscriber wants and stops when the last one leaves.
  */
-export function subscribe(intervalMs: number, onSamples: (samples: StackSample[]) => void): () => void {
-  const s: Subscriber = { intervalMs: Math.max(MIN_INTERVAL_MS, intervalMs), nextDue: 0, onSamples };
+export function subscribe(intervalMs: number, onSamples: (samples: StackSample[], window?: CpuWindow) => void, o: { weighted?: boolean } = {}): () => void {
+  const s: Subscriber = { intervalMs: Math.max(MIN_INTERVAL_MS, intervalMs), nextDue: 0, weighted: o.weighted ?? false, onSamples };
+  // Close the running window first, so a weighted subscriber's first window starts now, not before it came.
+  if (s.weighted) drain(), startRunClock();
   subscribers.add(s);
   retime();
   return () => {
     if (!subscribers.has(s)) return;
     drain();
     subscribers.delete(s);
+    if (s.weighted) stopRunClock();
     if (subscribers.size === 0) {
       // Another subscriber may arrive while the stop is in flight: retime() restarts it.
       void stopSampler().then(() => {
@@ -167,6 +319,6 @@ export function subscribe(intervalMs: number, onSamples: (samples: StackSample[]
 }
 
 /** samplerState reports whether the sampler runs and at what interval (index page, meta). */
-export function samplerState(): { running: boolean; intervalMs: number; subscribers: number } {
-  return { running, intervalMs, subscribers: subscribers.size };
+export function samplerState(): { running: boolean; intervalMs: number; periodMs: number; subscribers: number; samplerCpus: number[] | null } {
+  return { running, intervalMs, periodMs: period.ms, subscribers: subscribers.size, samplerCpus };
 }

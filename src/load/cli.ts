@@ -4,9 +4,10 @@
  *
  * Open-model load at a fixed arrival rate, latency measured from each
  * request's intended start. Progress on stderr, a percentile table (or
- * --json) on stdout. Exit 0 on a valid run, 3 on an INVALID one (the
- * generator could not keep its schedule), 1 when the run cannot start,
- * 2 on a bad flag. Details: docs/load.md.
+ * --json) on stdout. Exit 0 on a valid run (also one the server held back:
+ * labelled server-limited), 3 on an INVALID one (the generator could not
+ * keep its schedule), 1 when the run cannot start, 2 on a bad flag.
+ * Details: docs/load.md.
  */
 import { writeFileSync } from "node:fs";
 import { cli, fail } from "../cli/args.ts";
@@ -26,7 +27,9 @@ Open-model load: request i is due at t0 + i/rate (or Poisson arrivals), sent
 on time whether or not earlier ones have answered; latency counts from the
 intended start. Three histograms: corrected (completion − intended), service
 time (completion − actual send), send lag (actual send − intended). A run the
-generator could not keep on schedule is reported INVALID (exit 3).
+generator could not keep on schedule is reported INVALID (exit 3); one whose
+server held every connection is VALID, labelled SERVER-LIMITED (stalled or
+saturated), with what that means and what (not) to do.
 Exit codes: 0 valid run, 3 invalid run (or find-max found no rate), 1 cannot run, 2 bad flag.`;
 
 const SPECS = {

@@ -24,6 +24,14 @@ export const DEFAULTS = Object.freeze({
   minWindowRatio: 0.99,
   /** Validity: the generator process at or above this share of one core in any window means saturated. */
   maxCpu: 0.95,
+  /**
+   * Server-limited labels. Saturated: requests waited for the server (every
+   * connection occupied) for at least this share of the measured period (or
+   * it was still holding sends back in the last window, and did not stall).
+   */
+  saturatedShare: 0.8,
+  /** Otherwise stalled: while they waited, no answer at all for this long (and for 4× the mean gap between answers then), ms. */
+  stallMs: 100,
   windowMs: 1_000,
   progressMs: 1_000,
   /** --find-max */

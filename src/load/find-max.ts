@@ -31,7 +31,12 @@ export interface FindMaxInput extends Omit<LoadInput, "rps"> {
   retries?: number;
 }
 
-export type Verdict = "pass" | "p99" | "errors" | "invalid";
+/**
+ * `saturated`: valid, p99 and errors within bounds, but the server held every
+ * connection and did not take the offered rate (it never caught up): a rate
+ * it does not sustain, however short the step.
+ */
+export type Verdict = "pass" | "p99" | "errors" | "saturated" | "invalid";
 
 /** One point of the curve. */
 export interface Step {
@@ -50,6 +55,10 @@ export interface Step {
   scheduled: number;
   /** 1 for the first run of this rate, 2+ for retries of an invalid one. */
   attempt: number;
+  /** Which side held the offered load back in this step (validity.limitedBy); absent in older results. */
+  limitedBy?: "generator" | "server" | null;
+  /** How the server held it back, when it did (validity.server.state). */
+  server?: "saturated" | "stalled" | "behind" | null;
 }
 
 export interface FindMaxResult {
@@ -60,11 +69,14 @@ export interface FindMaxResult {
   /** Highest passing rate, or null when even the lowest step failed. */
   maxRps: number | null;
   /**
-   * What stopped the search: the server (its p99 or its errors), the
-   * generator (the failing step was invalid: the server may hold more than
-   * this instrument can offer), the --max-rps cap, or the step budget.
+   * What stopped the search: the server (its p99, its errors, or its not
+   * taking the offered rate while holding every connection), the generator
+   * (the failing step was invalid: its own lag or CPU; the server may hold
+   * more than this instrument can offer), the --max-rps cap, or the step
+   * budget. A step whose sends the server held back is valid, so it never
+   * reads as "generator".
    */
-  limitedBy: "server-p99" | "server-errors" | "generator" | "max-rps" | "steps";
+  limitedBy: "server-p99" | "server-errors" | "server-saturated" | "generator" | "max-rps" | "steps";
   /** Every step in the order run. */
   steps: Step[];
   /** The full result of the highest passing step. */
@@ -78,10 +90,13 @@ export interface FindMaxHooks extends LoadHooks {
 
 /** Judges one step's result against the threshold. */
 export function verdictOf(r: LoadResult, p99Ms: number): Verdict {
-  if (!r.validity.valid) return "invalid";
   const c = r.counts;
-  if (c.httpError + c.timeout + c.transport > 0) return "errors";
-  return r.latency.corrected.p99 <= p99Ms ? "pass" : "p99";
+  const errors = c.httpError + c.timeout + c.transport > 0;
+  // An invalid run is the generator's unless the server caused it (an error storm: connections refused).
+  if (!r.validity.valid && !(errors && r.validity.limitedBy === "server")) return "invalid";
+  if (errors) return "errors";
+  if (r.latency.corrected.p99 > p99Ms) return "p99";
+  return r.validity.server?.state === "saturated" ? "saturated" : "pass";
 }
 
 /**
@@ -142,7 +157,9 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
       ? "generator"
       : hi.verdict === "errors"
         ? "server-errors"
-        : "server-p99";
+        : hi.verdict === "saturated"
+          ? "server-saturated"
+          : "server-p99";
   return { tool: "enrich-load", mode: "find-max", url, p99ThresholdMs: input.p99Ms, maxRps: lo?.rps ?? null, limitedBy, steps, best: lo?.result ?? null };
 }
 
@@ -162,5 +179,7 @@ function toStep(r: LoadResult, p99Ms: number, attempt: number): Step {
     errors: r.counts.httpError + r.counts.timeout + r.counts.transport,
     scheduled: r.counts.scheduled,
     attempt,
+    limitedBy: r.validity.limitedBy ?? null,
+    server: r.validity.server?.state ?? null,
   };
 }

@@ -17,4 +17,4 @@ export { writeHistOut } from "./hist-out.ts";
 export { percentileSvg, curveSvg } from "./plot.ts";
 export { table, curveTable, progressLine } from "./report.ts";
 export type { Counts, WindowStats } from "./recorder.ts";
-export type { Validity } from "./validity.ts";
+export type { ServerLimit, Validity } from "./validity.ts";

@@ -41,7 +41,24 @@ export interface WindowStats {
   cpuThread: number;
   /** CPU of the whole process over the window, in cores. */
   cpuProcess: number;
+  /**
+   * Time in the window, ms, during which a due request waited because every
+   * connection was occupied by a request the server had not answered (from
+   * the waiting request's intended start): the server held the pool.
+   */
+  poolFullMs: number;
+  /** Time in the window, ms, during which a due request waited for a connection the server had not accepted yet (no pool wait). */
+  connectWaitMs: number;
+  /** Responses that arrived during those waits (how fast the server answered while it held the connections). */
+  heldAnswers: number;
+  /** Longest time, ms, with no response at all while requests waited for the server (a wait that ends in this window). */
+  longestSilenceMs: number;
+  /** Measured requests that failed below HTTP (refused, reset) before any byte of them was written, by failure time. */
+  unsentErrors: number;
 }
+
+/** Why due requests were waiting: every connection held by an unanswered request, or a connect not yet accepted. */
+export type HoldKind = "pool" | "connect";
 
 const emptyCounts = (): Counts => ({ scheduled: 0, ok: 0, httpError: 0, byStatus: {}, timeout: 0, timeoutUnsent: 0, transport: 0, byKind: {} });
 
@@ -71,6 +88,11 @@ export class Recorder {
   private readonly sentW: Float64Array;
   private readonly completedW: Float64Array;
   private readonly errorsW: Float64Array;
+  private readonly poolFullW: Float64Array;
+  private readonly connectWaitW: Float64Array;
+  private readonly heldAnswersW: Float64Array;
+  private readonly silenceW: Float64Array;
+  private readonly unsentErrorsW: Float64Array;
   private readonly windowHist = newHistogram();
 
   constructor(
@@ -85,6 +107,11 @@ export class Recorder {
     this.sentW = new Float64Array(this.windowCount);
     this.completedW = new Float64Array(this.windowCount);
     this.errorsW = new Float64Array(this.windowCount);
+    this.poolFullW = new Float64Array(this.windowCount);
+    this.connectWaitW = new Float64Array(this.windowCount);
+    this.heldAnswersW = new Float64Array(this.windowCount);
+    this.silenceW = new Float64Array(this.windowCount);
+    this.unsentErrorsW = new Float64Array(this.windowCount);
   }
 
   /** True when a request with this intended start belongs to the measured period. */
@@ -151,13 +178,55 @@ export class Recorder {
     this.ended(at, true);
   }
 
-  /** The request failed below HTTP (refused, reset, closed, unparseable); no latency is recorded. */
-  transportError(intended: number, at: number, kind: string): void {
+  /**
+   * The request failed below HTTP (refused, reset, closed, unparseable); no
+   * latency is recorded. `unsent`: not a byte of it had been written.
+   */
+  transportError(intended: number, at: number, kind: string, unsent = false): void {
     const c = this.measured(intended) ? this.counts : this.warmup;
     c.transport++;
     c.byKind[kind] = (c.byKind[kind] ?? 0) + 1;
     if (c === this.warmup) return;
     this.ended(at, true);
+    const w = this.windowOf(at);
+    if (unsent && w >= 0) this.unsentErrorsW[w]!++;
+  }
+
+  /**
+   * Due requests waited from `from` to `to` for the server (`kind` says how).
+   * The span is clipped to the measured period and split across windows;
+   * record a span before closing the windows it covers.
+   */
+  held(kind: HoldKind, from: number, to: number): void {
+    const into = kind === "pool" ? this.poolFullW : this.connectWaitW;
+    let a = Math.max(from, this.measureStart);
+    const b = Math.min(to, this.measureEnd);
+    while (a < b) {
+      const w = this.windowOf(a);
+      const end = Math.min(b, this.measureStart + (w + 1) * this.windowMs);
+      into[w]! += end - a;
+      a = end;
+    }
+  }
+
+  /** A response arrived at `at` while requests waited for the server. */
+  heldAnswer(at: number): void {
+    const w = this.windowOf(at);
+    if (w >= 0) this.heldAnswersW[w]!++;
+  }
+
+  /**
+   * No response arrived from `from` to `at` while requests waited for the
+   * server. Counted in the window where it ends; one that outlasts the
+   * measured period counts in its last window (even if already closed).
+   */
+  silence(from: number, at: number): void {
+    if (from >= this.measureEnd || at < this.measureStart) return;
+    const w = at >= this.measureEnd ? this.windowCount - 1 : this.windowOf(at);
+    const ms = at - Math.max(from, this.measureStart);
+    if (ms > this.silenceW[w]!) this.silenceW[w] = ms;
+    const closed = this.windows[w];
+    if (closed && closed.index === w && ms > closed.longestSilenceMs) closed.longestSilenceMs = round2(ms);
   }
 
   /**
@@ -177,6 +246,11 @@ export class Recorder {
       p99: this.windowHist.totalCount ? Math.round(this.windowHist.getValueAtPercentile(99)) / 1000 : 0,
       cpuThread,
       cpuProcess,
+      poolFullMs: round2(this.poolFullW[index]!),
+      connectWaitMs: round2(this.connectWaitW[index]!),
+      heldAnswers: this.heldAnswersW[index]!,
+      longestSilenceMs: round2(this.silenceW[index]!),
+      unsentErrors: this.unsentErrorsW[index]!,
     };
     this.windowHist.reset();
     this.windows.push(w);
@@ -204,3 +278,5 @@ export class Recorder {
     if (recordMs(this.hist[name], ms)) this.clamped++;
   }
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

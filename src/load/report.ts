@@ -48,14 +48,27 @@ export function table(r: LoadResult): string {
   return out.join("\n") + "\n";
 }
 
-/** VALID with the evidence, or INVALID with every reason, loudly. */
+/**
+ * VALID with the evidence; VALID, SERVER-LIMITED when the server held the
+ * sends back (what it did, what the figures mean, what not to do); or
+ * INVALID with every reason, loudly.
+ */
 export function validityText(r: LoadResult): string {
   const v = r.validity;
   const k = v.checks;
   const lines: string[] = [];
-  if (v.valid) {
+  const kept = `schedule lag p99 ${ms(k.scheduleLagP99Ms)} ≤ ${ms(k.maxLagMs)}; process peak ${pct(k.peakCpuProcess)} of a core, JS thread ${pct(k.peakCpuThread)}`;
+  if (v.valid && v.server) {
+    lines.push(`VALID, SERVER-LIMITED: the generator kept its schedule (${kept}); the server did not take the offered load:`);
+    lines.push(`  - ${v.server.summary}`);
+    lines.push(`  - ${v.server.meaning}`);
+    lines.push(`  - advice: ${v.server.advice}`);
+  } else if (v.valid) {
     const ww = k.worstWindow ? `worst window sent ${(k.worstWindow.ratio * 100).toFixed(2)}% of its schedule; ` : "";
     lines.push(`VALID: the generator kept its schedule (schedule lag p99 ${ms(k.scheduleLagP99Ms)} ≤ ${ms(k.maxLagMs)}; ${ww}process peak ${pct(k.peakCpuProcess)} of a core, JS thread ${pct(k.peakCpuThread)})`);
+  } else if (v.limitedBy === "server") {
+    lines.push("INVALID RUN: the server refused or dropped requests before they were sent; no latency was measured for them:");
+    for (const reason of v.reasons) lines.push(`  - ${reason}`);
   } else {
     lines.push("INVALID RUN: the generator could not keep its schedule; these figures describe the generator, not the server:");
     for (const reason of v.reasons) lines.push(`  - ${reason}`);
@@ -76,22 +89,41 @@ export function curveTable(f: FindMaxResult): string {
 
 function stepRow(s: Step): string {
   const verdict =
-    s.verdict === "pass" ? "pass" : s.verdict === "invalid" ? `INVALID: ${s.reasons[0] ?? ""}` : s.verdict === "p99" ? "p99 over threshold" : "errors";
+    s.verdict === "pass"
+      ? "pass"
+      : s.verdict === "invalid"
+        ? `INVALID: ${s.reasons[0] ?? ""}`
+        : s.verdict === "p99"
+          ? "p99 over threshold"
+          : s.verdict === "saturated"
+            ? "server saturated"
+            : "errors";
+  const server = s.server && s.verdict !== "saturated" ? ` (server ${s.server === "behind" ? "fell behind" : s.server})` : "";
   const retry = s.attempt > 1 ? ` (retry ${s.attempt - 1})` : "";
-  return [num(s.rps), num(s.achievedRps), s.p50.toFixed(2), s.p99.toFixed(2), s.p99_9.toFixed(2), s.max.toFixed(2), String(s.errors)].map((v) => v.padStart(10)).join("") + `  ${verdict}${retry}`;
+  return [num(s.rps), num(s.achievedRps), s.p50.toFixed(2), s.p99.toFixed(2), s.p99_9.toFixed(2), s.max.toFixed(2), String(s.errors)].map((v) => v.padStart(10)).join("") + `  ${verdict}${server}${retry}`;
 }
 
 /** The one-sentence answer of a find-max run. */
 export function figureText(f: FindMaxResult): string {
-  if (f.maxRps === null) return `no step passed: even ${num(Math.min(...f.steps.map((s) => s.rps)))} rps failed (${f.limitedBy})`;
+  if (f.maxRps === null) return `no step passed: even ${num(Math.min(...f.steps.map((s) => s.rps)))} rps failed (${f.limitedBy}${heldBy(f)})`;
   const why: Record<FindMaxResult["limitedBy"], string> = {
     "server-p99": "above it the server's corrected p99 exceeds the threshold",
     "server-errors": "above it the server returns errors",
+    "server-saturated": "above it the server does not take the offered rate: every connection waits for its answers",
     generator: "above it THE GENERATOR could not keep its schedule: the server may hold more than this harness can offer",
     "max-rps": "that is the --max-rps cap; the server held it",
     steps: "the step budget ran out before any step failed",
   };
-  return `sustained throughput before p99 > ${ms(f.p99ThresholdMs)}: ${num(f.maxRps)} rps (${why[f.limitedBy]})`;
+  const held = heldBy(f);
+  return `sustained throughput before p99 > ${ms(f.p99ThresholdMs)}: ${num(f.maxRps)} rps (${why[f.limitedBy]}${held})`;
+}
+
+/** When the deciding failed step was held back by the server, says so (its connections were all waiting). */
+function heldBy(f: FindMaxResult): string {
+  if (!f.limitedBy.startsWith("server-") || f.limitedBy === "server-saturated") return "";
+  const failed = f.steps.filter((s) => s.verdict !== "pass" && s.verdict !== "invalid").sort((a, b) => a.rps - b.rps)[0];
+  const did = { saturated: "saturated", stalled: "stalled", behind: "fell behind" } as const;
+  return failed?.server ? `; at ${num(failed.rps)} rps the server ${did[failed.server]}, holding every connection` : "";
 }
 
 const num = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : "-");

@@ -9,7 +9,7 @@ import { encodeRequests, loadCorpus, parseTarget, type Corpus, type Target } fro
 import { encode } from "./histograms.ts";
 import { resolveOptions, type LoadInput, type LoadOptions } from "./options.ts";
 import { NumberQueue } from "./queue.ts";
-import { ended, Recorder, type WindowStats } from "./recorder.ts";
+import { ended, Recorder, type HoldKind, type WindowStats } from "./recorder.ts";
 import { histogramBounds, type LoadResult } from "./result.ts";
 import { makeSchedule, type Schedule } from "./schedule.ts";
 import { FetchTransport } from "./transport/fetch.ts";
@@ -114,6 +114,18 @@ class Engine implements Sink {
   private tickFirst = 0;
   private lastPulled = 0;
   private inTick = false;
+  private pumping = false;
+  /**
+   * Whether due requests are waiting for the server right now: every
+   * connection occupied ("pool": the queue is not empty) or a connect not yet
+   * accepted ("connect"). `holdFrom` is when the wait began, `holdFlushed` how
+   * far its time has been recorded, `holdEnd` when the previous one ended.
+   */
+  private hold: HoldKind | null = null;
+  private holdFrom = 0;
+  private holdFlushed = 0;
+  private holdEnd = -Infinity;
+  private lastAnswer = -Infinity;
 
   constructor(
     private readonly opts: LoadOptions,
@@ -159,22 +171,51 @@ class Engine implements Sink {
   sent(intended: number, at: number): void {
     this.totalSent++;
     this.rec.sent(intended, at);
+    // A connect the server finally accepted may end a wait.
+    if (this.hold === "connect" && !this.pumping) this.checkHold(at);
   }
   response(intended: number, sentAt: number, at: number, status: number): void {
     this.totalDone++;
     this.rec.response(intended, sentAt, at, status);
+    if (this.hold) {
+      this.rec.silence(Math.max(this.lastAnswer, this.holdFrom), at);
+      this.rec.heldAnswer(at);
+    }
+    this.lastAnswer = at;
   }
   timeout(intended: number, sentAt: number, at: number): void {
     this.totalDone++;
     this.rec.timeout(intended, sentAt, at);
   }
-  transportError(intended: number, at: number, kind: string): void {
+  transportError(intended: number, at: number, kind: string, _message: string, unsent: boolean): void {
     this.totalDone++;
-    this.rec.transportError(intended, at, kind);
+    this.rec.transportError(intended, at, kind, unsent);
   }
   freed(): void {
     if (this.queue.length) this.pump();
+    if (this.hold || this.transport.connecting) this.checkHold(this.now());
     if (!this.inTick) this.maybeFinish();
+  }
+
+  /** Starts, switches or ends the current wait for the server, recording its time. */
+  private checkHold(now: number): void {
+    const kind: HoldKind | null = this.queue.length ? "pool" : this.transport.connecting ? "connect" : null;
+    if (kind === this.hold) return;
+    if (this.hold) this.flushHold(now);
+    if (!kind) {
+      this.rec.silence(Math.max(this.lastAnswer, this.holdFrom), now);
+      this.holdEnd = now;
+    } else if (!this.hold) {
+      // A pool wait began when the oldest waiting request was due (the tick may have found it late).
+      const from = kind === "pool" ? Math.max(this.holdEnd, Math.min(now, this.queue.peek())) : now;
+      this.holdFrom = this.holdFlushed = from;
+    }
+    this.hold = kind;
+  }
+
+  private flushHold(now: number): void {
+    if (now > this.holdFlushed) this.rec.held(this.hold!, this.holdFlushed, now);
+    this.holdFlushed = Math.max(now, this.holdFlushed);
   }
 
   // ---- the loop ----
@@ -209,6 +250,7 @@ class Engine implements Sink {
     const leftThisTick = Math.min(this.queue.length, this.pulled - this.tickFirst);
     if (leftThisTick > 0 && this.rec.measured(this.lastPulled)) this.waited += leftThisTick;
     if (this.queue.length > this.maxQueue) this.maxQueue = this.queue.length;
+    this.checkHold(now);
     this.inTick = false;
     this.windows(now);
     this.progress(now);
@@ -220,10 +262,12 @@ class Engine implements Sink {
 
   private pump(): void {
     const t = this.transport;
+    this.pumping = true;
     while (this.queue.length && t.available()) {
       const i = this.queueHead++;
       t.send(i, this.queue.shift());
     }
+    this.pumping = false;
   }
 
   /** Closes every window whose end has passed (a stopped run closes its last one early). */
@@ -238,6 +282,7 @@ class Engine implements Sink {
         break;
       }
       if (now < end) break;
+      if (this.hold) this.flushHold(now);
       const cpu = this.cpu ? this.cpu.lap(this.opts.now()) : { thread: NaN, process: NaN };
       const w = m.closeWindow(this.nextWindow++, end - start, cpu.thread, cpu.process);
       this.hooks.onWindow?.(w);

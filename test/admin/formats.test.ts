@@ -41,13 +41,14 @@ describe("CPU conversions", () => {
     startMs: 1000,
     endMs: 1100,
     samples: [
-      { t: 1010, frames: [f("hot", 5), f("main", 2)] },
-      { t: 1020, frames: [f("hot", 6), f("main", 2)] },
-      { t: 1030, frames: [f("cold", 8), f("main", 3)] },
+      { t: 1010, frames: [f("hot", 5), f("main", 2)], cpuNs: 10_000_000 },
+      { t: 1020, frames: [f("hot", 6), f("main", 2)], cpuNs: 10_000_000 },
+      { t: 1030, frames: [f("cold", 8), f("main", 3)], cpuNs: 10_000_000 },
     ],
+    thread: { onCpuNs: 30_000_000, runQueueNs: 0, jsNs: 30_000_000, source: "test", samplePeriodMs: 10 },
   };
 
-  test("pprof: one period of CPU per sample, lines kept per frame", () => {
+  test("pprof: each sample weighs its on-CPU time, lines kept per frame", () => {
     const p = decodePprof(cpuToPprof(capture));
     expect(Number(p.period)).toBe(10_000_000);
     expect(Number(p.durationNanos)).toBe(100_000_000);

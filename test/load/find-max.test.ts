@@ -1,25 +1,36 @@
 import { describe, expect, test } from "bun:test";
 import { findMax, verdictOf } from "../../src/load/find-max.ts";
+import { figureText } from "../../src/load/report.ts";
 import type { LoadInput } from "../../src/load/options.ts";
 import type { LoadResult } from "../../src/load/result.ts";
 
 /**
  * A model of a server and a generator instead of real runs, so the search
  * itself is tested exactly and instantly: p99 grows with the rate past the
- * knee, and the generator cannot hold more than `generatorLimit`.
+ * knee, the generator cannot hold more than `generatorLimit`, and above
+ * `serverCap` the server holds every connection (a valid, server-limited
+ * run) with the given p99.
  */
-function model(opts: { knee: number; generatorLimit?: number; errorsFrom?: number }) {
+function model(opts: { knee: number; generatorLimit?: number; errorsFrom?: number; serverCap?: number; cappedP99?: number }) {
   const tried: number[] = [];
   const run = async (input: LoadInput): Promise<LoadResult> => {
     const rps = input.rps;
     tried.push(rps);
     const invalid = rps > (opts.generatorLimit ?? Infinity);
-    const p99 = rps <= opts.knee ? 5 : 5 + (rps - opts.knee);
+    const capped = !invalid && rps > (opts.serverCap ?? Infinity);
+    const p99 = capped ? opts.cappedP99! : rps <= opts.knee ? 5 : 5 + (rps - opts.knee);
     const errors = rps >= (opts.errorsFrom ?? Infinity) ? 3 : 0;
     return {
       offeredRps: rps,
-      achievedRps: invalid ? opts.generatorLimit! : rps,
-      validity: { valid: !invalid, reasons: invalid ? ["achieved rate too low"] : [], notes: [], checks: {} },
+      achievedRps: invalid ? opts.generatorLimit! : capped ? opts.serverCap! : rps,
+      validity: {
+        valid: !invalid,
+        reasons: invalid ? ["achieved rate too low"] : [],
+        notes: [],
+        checks: {},
+        limitedBy: invalid ? "generator" : capped ? "server" : null,
+        server: capped ? { state: "saturated" } : null,
+      },
       counts: { scheduled: rps, ok: rps - errors, httpError: errors, byStatus: {}, timeout: 0, timeoutUnsent: 0, transport: 0, byKind: {} },
       latency: { corrected: { count: rps, min: 1, mean: 2, p50: 2, p90: 4, p99, p99_9: p99 * 2, max: p99 * 3 } },
       url: "http://model/",
@@ -72,10 +83,26 @@ describe("find-max", () => {
     expect(f.maxRps!).toBeLessThanOrEqual(105);
   });
 
+  test("a server that holds every connection above its cap limits the search: the server is named, never the generator", async () => {
+    // Its p99 shows it (long steps): server-p99, and the figure says how the server held the step back.
+    const slow = await findMax({ ...base, startRps: 100 }, {}, model({ knee: 1e9, serverCap: 300, cappedP99: 900 }).run);
+    const failed = new Set(slow.steps.filter((s) => s.verdict !== "pass").map((s) => `${s.verdict} ${s.limitedBy} ${s.server}`));
+    expect({ by: slow.limitedBy, max: slow.maxRps, failed: [...failed] }).toEqual({ by: "server-p99", max: 300, failed: ["p99 server saturated"] });
+    expect(figureText(slow)).toMatch(/above it the server's corrected p99 exceeds the threshold; at \d+ rps the server saturated, holding every connection\)$/);
+    // Its p99 hides it (a short step, a generous threshold): still a failure, as the server did not take the rate.
+    const short = await findMax({ ...base, startRps: 100 }, {}, model({ knee: 1e9, serverCap: 300, cappedP99: 50 }).run);
+    expect({ by: short.limitedBy, max: short.maxRps! <= 300 }).toEqual({ by: "server-saturated", max: true });
+    expect(figureText(short)).not.toContain("GENERATOR");
+  });
+
   test("verdicts", async () => {
     const m = model({ knee: 100 });
     expect(verdictOf(await m.run({ corpus: "", rps: 50 }), 100)).toBe("pass");
     expect(verdictOf(await m.run({ corpus: "", rps: 500 }), 100)).toBe("p99");
+    const ok = await m.run({ corpus: "", rps: 50 });
+    const refused = { ...ok, counts: { ...ok.counts, transport: 40 } };
+    expect(verdictOf({ ...refused, validity: { ...ok.validity, valid: false, limitedBy: "server" } }, 100), "an error storm of refused connects is the server's").toBe("errors");
+    expect(verdictOf({ ...refused, validity: { ...ok.validity, valid: false, limitedBy: "generator" } }, 100)).toBe("invalid");
   });
 });
 

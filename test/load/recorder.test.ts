@@ -78,3 +78,57 @@ describe("recorder accounting on a known set", () => {
     expect(r.sentInWindow).toBe(150);
   });
 });
+
+describe("waits for the server, by window", () => {
+  const fields = (w: { poolFullMs: number; connectWaitMs: number; heldAnswers: number; longestSilenceMs: number; unsentErrors: number }) => ({
+    pool: w.poolFullMs,
+    connect: w.connectWaitMs,
+    answers: w.heldAnswers,
+    silence: w.longestSilenceMs,
+    unsent: w.unsentErrors,
+  });
+
+  test("a wait is clipped to the measured period and split across the windows it spans", () => {
+    const r = new Recorder(100, 3100, 1000); // windows [100,1100) [1100,2100) [2100,3100)
+    r.held("pool", 50, 1400); // 50 ms of it in the warmup
+    r.held("connect", 2000, 2300);
+    r.held("pool", 3000, 3500); // 400 ms of it after the end
+    const w = [0, 1, 2].map((i) => fields(r.closeWindow(i, 1000, NaN, NaN)));
+    expect(w.map((x) => [x.pool, x.connect])).toEqual([[1000, 0], [300, 100], [100, 200]]);
+  });
+
+  test("answers during a wait count where they arrive; a silence counts where it ends", () => {
+    const r = new Recorder(0, 2000, 1000);
+    r.heldAnswer(10);
+    r.heldAnswer(1500);
+    r.heldAnswer(2500); // after the measured period: not counted
+    r.silence(200, 1200); // 1,000 ms with no answer, ending in second 2
+    r.silence(1300, 1350);
+    r.silence(-500, 100); // started in the warmup: only its measured part
+    const w = [0, 1].map((i) => fields(r.closeWindow(i, 1000, NaN, NaN)));
+    expect(w.map((x) => [x.answers, x.silence])).toEqual([[1, 100], [1, 1000]]);
+  });
+
+  test("a silence that outlasts the measured period counts in its last window, even once it is closed", () => {
+    const r = new Recorder(0, 2000, 1000);
+    r.closeWindow(0, 1000, NaN, NaN);
+    const last = r.closeWindow(1, 1000, NaN, NaN);
+    r.silence(1500, 2800);
+    r.silence(2100, 2900); // began after the end: not the run's
+    expect(last.longestSilenceMs).toBe(1300);
+    expect(r.windows[1]!.longestSilenceMs).toBe(1300);
+  });
+
+  test("transport errors before any byte was written are counted apart, by failure time", () => {
+    const r = new Recorder(0, 2000, 1000);
+    r.due(10, 10);
+    r.transportError(10, 11, "refused", true);
+    r.due(20, 20);
+    r.transportError(20, 1500, "reset", false);
+    r.due(30, 30);
+    r.transportError(30, 1600, "refused", true);
+    const w = [0, 1].map((i) => fields(r.closeWindow(i, 1000, NaN, NaN)));
+    expect(w.map((x) => x.unsent)).toEqual([1, 1]);
+    expect(r.counts.byKind).toEqual({ refused: 2, reset: 1 });
+  });
+});

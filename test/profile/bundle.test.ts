@@ -79,7 +79,7 @@ describe("scripts/profile.ts capture", () => {
       trace: Array.isArray(trace.traceEvents) && trace.traceEvents.some((e: { cat?: string }) => e.cat === "request"),
       hist: h.corrected.totalCount === hist.latency.corrected.count && hist.latency.corrected.count > 0,
       hgrm: readFileSync(join(dir, BUNDLE.hgrm), "utf8").includes("Percentile"),
-      gc: gc.source === "BUN_JSC_logGC" && typeof gc.gcCpuFraction === "number" && typeof gc.cycles === "number",
+      gc: gc.source === "BUN_JSC_logGC" && typeof gc.gcWallFraction === "number" && typeof gc.cycles === "number",
       metrics: [...metrics.keys()].some((k) => k.startsWith("enrich_http_requests_total{") && k.includes(`status="200"`)),
       doctor: ["cpu", "gc", "lock", "io", "none"].includes(doctor.regime),
     }).toEqual({ trace: true, hist: true, hgrm: true, gc: true, metrics: true, doctor: true });

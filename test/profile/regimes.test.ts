@@ -7,9 +7,12 @@
  * on a shared machine; no test asserts a latency or a rate.
  */
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BUNDLE, type Meta } from "../../scripts/profile/bundle.ts";
 import { capture } from "../../scripts/profile/capture.ts";
 import { diagnose, type Regime } from "../../scripts/profile/doctor.ts";
+import type { GcSummary } from "../../scripts/profile/gc-log.ts";
 import { scratch } from "../support/fixtures.ts";
 import { PROJECT_ROOT as ROOT } from "../../src/service/default-index.ts";
 import { testCapture } from "./support.ts";
@@ -34,6 +37,16 @@ describe("doctor on purpose-made servers", () => {
       expect({ regime: d.regime, because: d.because }).toEqual({ regime: c.regime, because: expect.any(String) });
       // The deciding evidence is stated, not just the label.
       expect(d.evidence.some((e) => e.met)).toBe(true);
+      // …and every figure is possible: a fraction within its whole, on-CPU and run-queue time within the window, pauses within GC wall time.
+      const meta = JSON.parse(readFileSync(join(dir, BUNDLE.meta), "utf8")) as Meta;
+      const gc = JSON.parse(readFileSync(join(dir, BUNDLE.gc), "utf8")) as GcSummary;
+      const cpu = meta.serverCpu;
+      expect({
+        fractionsOver1: d.evidence.filter((e) => e.unit.startsWith("of ") && e.value !== null && !(e.value >= 0 && e.value <= 1)).map((e) => `${e.name} ${e.value}`),
+        onCpuPlusWaitWithinWindow: cpu.jsThreadOnCpuMs! + cpu.jsThreadRunQueueWaitMs! <= cpu.windowMs! + 1,
+        gcThreadsWithinThreads: cpu.gcThreadsOnCpuMs! <= cpu.threadsOnCpuMs!,
+        pauseWithinGcWall: gc.pauseMs! <= gc.gcWallMs! && gc.gcWallMs! <= gc.windowMs,
+      }).toEqual({ fractionsOver1: [], onCpuPlusWaitWithinWindow: true, gcThreadsWithinThreads: true, pauseWithinGcWall: true });
     }, 90_000);
   }
 });

@@ -34,6 +34,9 @@ export class FetchTransport implements Transport {
   get connections() {
     return this.live.size;
   }
+  get connecting() {
+    return 0;
+  }
   get peakConnections() {
     return this.peak;
   }
@@ -61,7 +64,10 @@ export class FetchTransport implements Transport {
         if (this.finish(rec)) this.sink.response(rec.intended, rec.sentAt, this.sink.now(), res.status);
       })
       .catch((e) => {
-        if (this.finish(rec)) this.sink.transportError(rec.intended, this.sink.now(), errorKind(e), String((e as Error).message ?? e));
+        if (!this.finish(rec)) return;
+        // fetch does not say whether it wrote anything; a refused connect certainly did not.
+        const kind = errorKind(e);
+        this.sink.transportError(rec.intended, this.sink.now(), kind, String((e as Error).message ?? e), kind === "refused");
       })
       .finally(() => {
         if (rec.done) this.sink.freed();

@@ -21,6 +21,8 @@ class Conn {
   intended = 0;
   /** NaN until the first byte is written. */
   sentAt = NaN;
+  /** The current request waits for this connection to open (counted in `connecting`). */
+  awaitingOpen = false;
   /** Bytes of the current request still to write after a short write. */
   writeFrom = 0;
   writeEnd = 0;
@@ -31,6 +33,7 @@ export class RawTransport implements Transport {
   private readonly idle: Conn[] = [];
   private readonly all = new Set<Conn>();
   private busy = 0;
+  private awaitingOpen = 0;
   private peak = 0;
   private openedCount = 0;
   private closed = false;
@@ -76,6 +79,9 @@ export class RawTransport implements Transport {
   get connections() {
     return this.all.size;
   }
+  get connecting() {
+    return this.awaitingOpen;
+  }
   get peakConnections() {
     return this.peak;
   }
@@ -103,6 +109,9 @@ export class RawTransport implements Transport {
     if (conn.state === IDLE) {
       conn.state = BUSY;
       this.write(conn);
+    } else {
+      conn.awaitingOpen = true;
+      this.awaitingOpen++;
     }
   }
 
@@ -128,6 +137,7 @@ export class RawTransport implements Transport {
     this.all.clear();
     this.idle.length = 0;
     this.busy = 0;
+    this.awaitingOpen = 0;
   }
 
   private connect(): Conn {
@@ -148,6 +158,7 @@ export class RawTransport implements Transport {
     }
     conn.socket = s;
     s.setNoDelay?.(true);
+    this.stopAwaitingOpen(conn);
     if (conn.req >= 0) {
       conn.state = BUSY;
       this.write(conn);
@@ -212,13 +223,22 @@ export class RawTransport implements Transport {
   private fail(conn: Conn, kind: string, message: string): void {
     const intended = conn.intended;
     const had = conn.req >= 0;
+    const unsent = Number.isNaN(conn.sentAt);
     this.drop(conn);
-    if (had) this.sink.transportError(intended, this.sink.now(), kind, message);
+    if (had) this.sink.transportError(intended, this.sink.now(), kind, message, unsent);
     this.sink.freed();
+  }
+
+  /** The connection is no longer opening: its request (if any) stops counting as waiting for it. */
+  private stopAwaitingOpen(conn: Conn): void {
+    if (!conn.awaitingOpen) return;
+    conn.awaitingOpen = false;
+    this.awaitingOpen--;
   }
 
   /** Forgets the connection's request (if any) and closes it. */
   private drop(conn: Conn): void {
+    this.stopAwaitingOpen(conn);
     if (conn.req >= 0) {
       conn.req = -1;
       this.busy--;

@@ -12,7 +12,8 @@ export interface Sink {
   response(intended: number, sentAt: number, at: number, status: number): void;
   /** `sentAt` is NaN when the request never got onto a connection. */
   timeout(intended: number, sentAt: number, at: number): void;
-  transportError(intended: number, at: number, kind: string, message: string): void;
+  /** `unsent`: the request failed before any byte of it was written (a refused or failed connect). */
+  transportError(intended: number, at: number, kind: string, message: string, unsent: boolean): void;
   /** A connection (or slot) became free: the engine sends whatever is waiting. */
   freed(): void;
 }
@@ -28,6 +29,11 @@ export interface Transport {
   expire(cutoff: number): void;
   /** Requests on the wire (or connecting) right now. */
   readonly inFlight: number;
+  /**
+   * Requests handed over whose connection the server has not accepted yet
+   * (still connecting), so not yet written. Always 0 for fetch, which cannot see it.
+   */
+  readonly connecting: number;
   /** Connections currently open or opening, and the most at once. */
   readonly connections: number;
   readonly peakConnections: number;
@@ -39,7 +45,8 @@ export interface Transport {
 
 /** Names a transport failure by its cause, so counts group usefully. */
 export function errorKind(e: unknown): string {
-  const code = (e as { code?: string })?.code;
+  const code = (e as { code?: unknown })?.code;
+  if (code !== undefined && typeof code !== "string") return "other"; // e.g. a DOMException's numeric code
   switch (code) {
     case "ECONNREFUSED":
     case "ConnectionRefused":
