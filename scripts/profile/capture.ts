@@ -285,7 +285,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       quietWait: quiet,
       sampling: {
         cpuHz: o.hz,
-        cpuSampler: "JSC sampling profiler via the admin port; idle time is not sampled",
+        cpuSampler: "JSC sampling profiler via the admin port; cpu/nanoseconds is the JS thread's on-CPU time (samples weighted by the run clock, total = CLOCK_THREAD_CPUTIME_ID over the window; run-queue wait in the profile comments); the sampler and run-clock threads run off the server's pinned CPU",
         blockRateMs: o.blockRateMs,
         mutexFraction: o.mutexFraction,
         ratesWindowed: rates.ok,

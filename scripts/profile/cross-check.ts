@@ -7,9 +7,10 @@
  * disagree, the doctor says so and names the frames with both shares.
  *
  * The profiles name native code differently — JSC by host function
- * ("parse", "stat"), perf as "(bun native)", "[kernel] …", libc symbols — so
- * each sample is charged to its innermost JS function, with the native code
- * it called folded in, and a stack with no JS frame to NO_JS. Shares are of
+ * ("parse", "stat"), perf as "(bun native)", "[kernel] …", libc symbols — and
+ * perf cannot see functions the JIT inlined, so each sample is charged to its
+ * innermost JS function that both profiles know, with the native code (and
+ * inlined callees) it ran folded in, and a stack with no JS frame to NO_JS. Shares are of
  * each profile's cpu total, by function name (perf's JIT frames carry no
  * file).
  */
@@ -39,9 +40,17 @@ export function perfNative(f: Frame): boolean {
   return f.name.startsWith("(bun native") || KERNEL_FRAME.test(f.name) || f.name.startsWith("(jsc ") || f.name.startsWith("(unknown") || (f.file !== "" && !SCRIPT_FILE.test(f.file));
 }
 
-/** cpu.pprof's native frames: the outside-JS frame, and host functions (no source file) that perf cannot name because they are compiled into Bun. */
+/**
+ * cpu.pprof's frames to fold into their caller: the outside-JS frame; host
+ * functions (no source file: JSON.parse, stat), which perf sees only as Bun's
+ * native code under the JS function that called them; and JS functions perf
+ * never saw, because the JIT inlined them into their caller (perf names JIT
+ * code by the function it was compiled for; JSC's sampler rebuilds inlined
+ * frames). So v0's rules clone — `parse` under `cloneRulesPerRequest` under
+ * `begin` in JSC's stacks — is `begin` in both views, as in perf's.
+ */
 export function cpuNative(perfNames: ReadonlySet<string>): (f: Frame) => boolean {
-  return (f) => f.name.startsWith("(bun native") || (f.file === "" && !perfNames.has(f.name));
+  return (f) => f.name.startsWith("(bun native") || f.file === "" || !perfNames.has(f.name);
 }
 
 /** Share of the cpu total by the innermost non-native frame of each sample (NO_JS when there is none). */

@@ -8,6 +8,7 @@
  * writeDiffReport: frames that grew or shrank, a differential flame graph,
  * both latency distributions on one plot, GC and allocation changes.
  */
+import { gcWallFractionOf } from "./gc-log.ts";
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { decodeHistograms } from "../../src/load/index.ts";
@@ -71,7 +72,8 @@ const change = (a: number | null | undefined, b: number | null | undefined) => {
 
 export function writeDiffReport(A: Loaded, B: Loaded, out: string): string {
   const la = A.hist?.latency, lb = B.hist?.latency;
-  const cpuPerReq = (x: Loaded) => (x.meta?.serverCpu.threadCores != null && x.meta.load.requests > 0 ? (x.meta.serverCpu.threadCores * x.meta.duration.windowMs) / x.meta.load.requests : null);
+  // On-CPU time of the JS thread (schedstat), never run-queue wait; older bundles have no such figure.
+  const cpuPerReq = (x: Loaded) => (x.meta?.serverCpu.jsThreadOnCpuPerRequestUs != null ? x.meta.serverCpu.jsThreadOnCpuPerRequestUs / 1000 : null);
   const row = (label: string, a: number | null | undefined, b: number | null | undefined, unit = "") =>
     `<tr><td class="l">${esc(label)}</td><td>${num(a)}</td><td>${num(b)}</td><td>${change(a, b)}</td><td class="l muted">${esc(unit)}</td></tr>`;
   const table = `<table><tr><th class="l">measure</th><th>A</th><th>B</th><th>change</th><th></th></tr>
@@ -81,8 +83,8 @@ ${row("corrected p50", la?.corrected?.p50, lb?.corrected?.p50, "ms")}
 ${row("corrected p99", la?.corrected?.p99, lb?.corrected?.p99, "ms")}
 ${row("corrected p99.9", la?.corrected?.p99_9, lb?.corrected?.p99_9, "ms")}
 ${row("service time mean", la?.service?.mean, lb?.service?.mean, "ms")}
-${row("JS-thread CPU per request", cpuPerReq(A), cpuPerReq(B), "ms")}
-${row("GC CPU fraction", A.gc?.gcCpuFraction, B.gc?.gcCpuFraction, "of the window")}
+${row("JS-thread on-CPU per request", cpuPerReq(A), cpuPerReq(B), "ms")}
+${row("GC wall time / window", gcWallFractionOf(A.gc), gcWallFractionOf(B.gc), "of the window")}
 ${row("GC pause fraction", A.gc?.pauseFraction, B.gc?.pauseFraction, "of the window")}
 ${row("allocation per request", A.gc?.bytesPerRequest, B.gc?.bytesPerRequest, "bytes")}
 </table><p>doctor: A <b>${esc(A.doctor?.verdict ?? "?")}</b>, B <b>${esc(B.doctor?.verdict ?? "?")}</b></p>`;

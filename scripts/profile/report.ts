@@ -10,11 +10,11 @@ import { decodeHistograms } from "../../src/load/index.ts";
 import type { EncodedHistograms } from "../../src/load/result.ts";
 import { BUNDLE, type Meta } from "./bundle.ts";
 import { type Diagnosis, diagnose } from "./doctor.ts";
-import type { GcSummary } from "./gc-log.ts";
+import { gcWallFractionOf, type GcSummary } from "./gc-log.ts";
 import { esc, flameBlock, flameTree, page, percentilePlot, shortPath, type FlameNode } from "./html.ts";
 import { type FlatProfile, readProfile, sampleIndex, total } from "./pprof.ts";
 import { readAnyProfile } from "./profile-file.ts";
-import { compareTop } from "./perf/compare.ts";
+import { crossCheck } from "./cross-check.ts";
 import { parseProm, series } from "./prom.ts";
 import { fmtValue, topRows } from "./top.ts";
 
@@ -92,14 +92,17 @@ export function topTableHtml(p: FlatProfile, index: number, n = 25): string {
   return `<div class="grid"><div><h3>by flat (self)</h3><table>${head}${rows.map(tr).join("")}</table></div><div><h3>by cum (inclusive)</h3><table>${head}${cum.map(tr).join("")}</table></div></div>`;
 }
 
-/** JSC's sampler beside perf, flat share by function (perf/compare.ts). */
-function perfCompareHtml(b: Loaded, n = 20): string {
+/** cpu.pprof beside perf.pprof, by JS function with native code folded into its caller: the doctor's cross-check (cross-check.ts). */
+function perfCompareHtml(b: Loaded): string {
   const jsc = b.profiles.cpu, perf = b.profiles.perf;
   if (!perf) return `<p class="muted">no perf.pprof${b.meta?.files[BUNDLE.perf]?.error ? `: ${esc(b.meta.files[BUNDLE.perf]!.error)}` : ""}</p>`;
-  const pc = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
-  const rows = compareTop(jsc, perf, n).map((r) => `<tr><td class="l"><code>${esc(r.name)}</code></td><td>${pc(r.jsc)}</td><td>${pc(r.perf)}</td><td>${pc(r.perfByJs)}</td></tr>`);
-  return `<table><tr><th class="l">function</th><th>JSC sampler (cpu.pprof) flat</th><th>perf flat</th><th>perf, native and kernel charged to the nearest JS frame</th></tr>${rows.join("")}</table>
-<p class="muted">Shares of each profile's own total, by function name. JSC's sampler charges native and kernel time to the JS frame that called it and counts wall time while JS runs; perf counts CPU time only and sees native code (one frame: the npm Bun binary has no symbols) and the kernel. ${esc(b.meta?.files[BUNDLE.perf]?.source ?? "")}</p>`;
+  if (!jsc) return `<p class="muted">no cpu.pprof to compare with</p>`;
+  const c = crossCheck(jsc, perf);
+  const pc = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const rows = c.compared.map((r) => `<tr><td class="l"><code>${esc(r.name)}</code></td><td>${pc(r.perf)}</td><td>${pc(r.cpu)}</td></tr>`);
+  return `<table><tr><th class="l">JS function (native code it ran folded in)</th><th>perf.pprof</th><th>cpu.pprof</th></tr>${rows.join("")}</table>
+<p>${c.warning ? `<b>${esc(c.warning)}</b>` : "The two profiles agree on the widest frames."}</p>
+<p class="muted">Shares of each profile's on-CPU total. perf.pprof is the kernel's on-CPU samples of the JS thread (native code is one frame: the npm Bun binary has no symbols; functions the JIT inlined are charged to their caller). cpu.pprof is JSC's sampler weighted with the JS thread's on-CPU time; it still charges native work done after an <code>await</code> returned to the event loop to the last JS call into native code (docs/profiling.md, "What the CPU profile counts"), so where the two differ, perf.pprof is the truth. ${esc(b.meta?.files[BUNDLE.perf]?.source ?? "")}</p>`;
 }
 
 const n2 = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : Number(x).toFixed(d));
@@ -110,7 +113,7 @@ function gcHtml(gc: GcSummary | null): string {
   return `<table>
 <tr><td class="l">source</td><td class="l">${esc(gc.source)}</td></tr>
 <tr><td class="l">cycles in the window</td><td>${gc.cycles} ${esc(JSON.stringify(gc.byKind))}</td></tr>
-<tr><td class="l">GC CPU fraction (cycle time / window)</td><td>${pctS(gc.gcCpuFraction)}</td></tr>
+<tr><td class="l">GC wall time / window</td><td>${pctS(gcWallFractionOf(gc))}</td></tr>
 <tr><td class="l">pause fraction (mutator stopped)</td><td>${pctS(gc.pauseFraction)}</td></tr>
 <tr><td class="l">total pause / longest pause</td><td>${n2(gc.pauseMs)} ms / ${n2(gc.maxPauseMs)} ms</td></tr>
 <tr><td class="l">bytes allocated / per request</td><td>${gc.bytesAllocated === null ? "—" : fmtValue(gc.bytesAllocated, "bytes")} / ${gc.bytesPerRequest === null ? "—" : fmtValue(gc.bytesPerRequest, "bytes")}</td></tr>
@@ -128,7 +131,7 @@ function loopHtml(b: Loaded): string {
   const stalls = block ? total(block, block.sampleTypes.findIndex((t) => t.unit === "count")) : null;
   const blockTop = block ? topRows(block, bi, "flat").slice(0, 5) : [];
   return `<table>
-<tr><td class="l">event-loop delay p50 / p90 / p99 / max (since the window started)</td><td>${ms(get("nodejs_eventloop_lag_p50_seconds"))} / ${ms(get("nodejs_eventloop_lag_p90_seconds"))} / ${ms(get("nodejs_eventloop_lag_p99_seconds"))} / ${ms(get("nodejs_eventloop_lag_max_seconds"))}</td></tr>
+<tr><td class="l">event-loop timer intervals p50 / p90 / p99 / max (the 10 ms resolution plus lag, as Node reports them; since the last scrape)</td><td>${ms(get("nodejs_eventloop_lag_p50_seconds"))} / ${ms(get("nodejs_eventloop_lag_p90_seconds"))} / ${ms(get("nodejs_eventloop_lag_p99_seconds"))} / ${ms(get("nodejs_eventloop_lag_max_seconds"))}</td></tr>
 <tr><td class="l">stalls ≥ block rate (block.pprof)</td><td>${stalls ?? "—"} stalls, ${block ? fmtValue(total(block, bi), "nanoseconds") : "—"} blocked</td></tr>
 </table>${blockTop.length ? `<p>longest blockers: ${blockTop.map((r) => `<code>${esc(r.name)}</code> ${(r.flatShare * 100).toFixed(0)}%`).join(", ")}</p>` : ""}${block?.comments.length ? `<pre>${esc(block.comments.join("\n"))}</pre>` : ""}`;
 }
@@ -151,7 +154,7 @@ function summaryHtml(b: Loaded): string {
 <tr><td class="l">corrected latency p50 / p90 / p99 / p99.9 / max</td><td>${c ? `${c.p50} / ${c.p90} / ${c.p99} / ${c.p99_9} / ${c.max} ms` : "—"}</td></tr>
 <tr><td class="l">service time p50 / p99 / p99.9 (mean)</td><td>${s ? `${s.p50} / ${s.p99} / ${s.p99_9} ms (${s.mean})` : "—"}</td></tr>
 <tr><td class="l">server CPU: JS thread / process</td><td>${n2(m?.serverCpu.threadCores)} / ${n2(m?.serverCpu.processCores)} cores (${esc(m?.serverCpu.source ?? "?")})</td></tr>
-<tr><td class="l">GC CPU fraction / alloc per request</td><td>${pctS(b.gc?.gcCpuFraction)} / ${b.gc?.bytesPerRequest == null ? "—" : fmtValue(b.gc.bytesPerRequest, "bytes")}</td></tr>
+<tr><td class="l">GC wall time / window; alloc per request</td><td>${pctS(gcWallFractionOf(b.gc))} / ${b.gc?.bytesPerRequest == null ? "—" : fmtValue(b.gc.bytesPerRequest, "bytes")}</td></tr>
 <tr><td class="l">load held</td><td class="${m?.load.held ? "good" : "bad"}">${m ? (m.load.held ? "yes" : `NO — ${esc(m.load.reasons.join("; "))}`) : "—"}</td></tr>
 </table>`;
 }

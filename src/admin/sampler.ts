@@ -12,14 +12,19 @@
  * a profile of an idle process is empty, not an "(idle)" node.
  *
  * A sample's count is not CPU time. JSC's sampler ticks on wall time while the
- * VM is entered — also while the thread waits in the run queue behind another
- * process — and never while Bun's native code runs outside the VM (the HTTP
- * server, the event loop, I/O completions). So every drain reads the JS
- * thread's on-CPU and run-queue nanoseconds from the kernel (thread-cpu.ts)
- * and weighs the window's samples with them (weighWindow): JS samples share
- * the on-CPU time the sampler can account for, and the rest of the window's
- * on-CPU time is one explicit native frame. Weighted subscribers (the CPU
- * profile) see those weights; their totals are on-CPU time by construction.
+ * VM is entered — also while the thread waits in the run queue, or sleeps
+ * with a stale stack — and never while Bun's native code runs outside the VM
+ * (the HTTP server, the event loop, I/O completions). So for weighted
+ * subscribers (the CPU profile) each sample weighs one real sampler period
+ * if the JS thread was running when it was taken (run-clock.ts reads the
+ * thread's CPU clock every 0.25 ms) and nothing otherwise (weighWindow); a
+ * capture then caps the JS samples by, and fills them up to, the thread's
+ * on-CPU time with one explicit native frame (capWeights), so its total is
+ * on-CPU time. Every drain also reads the run-queue time, reported beside it.
+ * While the sampler runs, its thread sits off the JS thread's core where the
+ * JS thread is pinned (affinity.ts): on the same core it only gets to run,
+ * and sample, when the JS thread yields. docs/profiling.md ("What the CPU
+ * profile counts") has the measurements and what is still wrong.
  */
 import * as jsc from "bun:jsc";
 import { Session } from "node:inspector";

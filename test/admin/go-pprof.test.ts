@@ -3,12 +3,11 @@
  * `-base` on captures from a live service. Skipped (and says so) without go;
  * CI installs golang-go (.ci/run).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratch } from "../support/fixtures.ts";
-import type { RunningService } from "../support/service.ts";
-import { drive, startAdminService } from "./support.ts";
+import { serviceUnderLoad } from "./support.ts";
 
 const go = Bun.which("go");
 const V0 = ["enrichBatchV0", "lookupUnderIndexLock", "parseKeyWithBigInt", "decodeFieldsByHand", "payloadHex", "serializeByConcatenation", "cloneRulesPerRequest", "auditCopyOfBatch"];
@@ -26,8 +25,7 @@ async function pprof(...args: string[]): Promise<string> {
 }
 
 describe.skipIf(!go)("go tool pprof", () => {
-  let svc: RunningService;
-  let load: { stop(): Promise<number> };
+  const live = serviceUnderLoad();
   const dir = scratch();
   const save = async (url: string, name: string) => {
     const res = await fetch(url);
@@ -37,17 +35,9 @@ describe.skipIf(!go)("go tool pprof", () => {
     return path;
   };
 
-  beforeAll(async () => {
-    svc = await startAdminService();
-    load = drive(svc.url);
-  });
-  afterAll(async () => {
-    await load?.stop();
-    await svc?.stop();
-  });
 
   test("-top on a CPU profile names the enrich pipeline's functions", async () => {
-    const cpu = await save(`${svc.adminUrl}/debug/pprof/profile?seconds=1.5&hz=200`, "cpu.pb.gz");
+    const cpu = await save(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1.5&hz=200`, "cpu.pb.gz");
     const out = await pprof("-top", "-nodecount=200", cpu);
     expect(out).toContain("Type: cpu");
     expect(out).toContain("enrichBatchV0");
@@ -55,10 +45,10 @@ describe.skipIf(!go)("go tool pprof", () => {
   });
 
   test("the live URL works as users type it, and -base diffs two captures", async () => {
-    const live = await pprof("-top", "-nodecount=200", `${svc.adminUrl}/debug/pprof/profile?seconds=1`);
-    expect(live).toContain("enrichBatchV0");
-    const a = await save(`${svc.adminUrl}/debug/pprof/profile?seconds=1`, "a.pb.gz");
-    const b = await save(`${svc.adminUrl}/debug/pprof/profile?seconds=1`, "b.pb.gz");
+    const top = await pprof("-top", "-nodecount=200", `${live.svc.adminUrl}/debug/pprof/profile?seconds=1`);
+    expect(top).toContain("enrichBatchV0");
+    const a = await save(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1`, "a.pb.gz");
+    const b = await save(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1`, "b.pb.gz");
     const diff = await pprof("-top", "-nodecount=200", "-base", a, b);
     expect(diff).toContain("Type: cpu");
     // A diff drops what cancelled exactly; among the pipeline's functions, some always differ between two captures.
@@ -69,19 +59,19 @@ describe.skipIf(!go)("go tool pprof", () => {
 
   test("-base on two heap profiles, -top on block (with the injected task) and goroutine", async () => {
     // As Go users type it: no format, and pprof is what go tool pprof gets.
-    expect(await pprof("-top", `${svc.adminUrl}/debug/pprof/heap`)).toContain("Type: inuse_space");
-    const h1 = await save(`${svc.adminUrl}/debug/pprof/heap?format=pprof`, "h1.pb.gz");
-    const h2 = await save(`${svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`, "h2.pb.gz");
+    expect(await pprof("-top", `${live.svc.adminUrl}/debug/pprof/heap`)).toContain("Type: inuse_space");
+    const h1 = await save(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof`, "h1.pb.gz");
+    const h2 = await save(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`, "h2.pb.gz");
     expect(await pprof("-top", "-base", h1, h2)).toContain("Type: inuse_space");
-    const block = fetch(`${svc.adminUrl}/debug/pprof/block?seconds=1&rate=50`);
+    const block = fetch(`${live.svc.adminUrl}/debug/pprof/block?seconds=1&rate=50`);
     await Bun.sleep(200);
-    await fetch(`${svc.adminUrl}/debug/pprof/selftest/block?ms=200`, { method: "POST" });
+    await fetch(`${live.svc.adminUrl}/debug/pprof/selftest/block?ms=200`, { method: "POST" });
     const res = await block;
     const path = join(dir, "block.pb.gz");
     writeFileSync(path, new Uint8Array(await res.arrayBuffer()));
     const top = await pprof("-top", path);
     expect(top).toContain("Type: delay");
     expect(top).toContain("injectedLongTask");
-    expect(await pprof("-top", await save(`${svc.adminUrl}/debug/pprof/goroutine`, "g.pb.gz"))).toContain("Type: goroutine");
+    expect(await pprof("-top", await save(`${live.svc.adminUrl}/debug/pprof/goroutine`, "g.pb.gz"))).toContain("Type: goroutine");
   });
 });

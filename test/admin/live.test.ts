@@ -4,28 +4,17 @@
  * functions with their files and lines, the block profile catches an injected
  * long task, the trace holds request spans and GC, /metrics parses.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RunningService } from "../support/service.ts";
-import { drive, fetchPprof, startAdminService, weightOf } from "./support.ts";
+import { describe, expect, test } from "bun:test";
+import { fetchPprof, serviceUnderLoad, weightOf } from "./support.ts";
 import { parsePrometheus } from "./prometheus.ts";
 
-let svc: RunningService;
-let load: { stop(): Promise<number> };
-
-beforeAll(async () => {
-  svc = await startAdminService();
-  load = drive(svc.url);
-});
-afterAll(async () => {
-  await load?.stop();
-  await svc?.stop();
-});
+const live = serviceUnderLoad();
 
 const V0_FUNCTIONS = ["enrichBatchV0", "lookupUnderIndexLock", "parseKeyWithBigInt", "decodeFieldsByHand", "payloadHex", "serializeByConcatenation", "cloneRulesPerRequest", "auditCopyOfBatch"];
 
 describe("CPU profile", () => {
   test("pprof: samples/count and cpu/nanoseconds, the pipeline's functions with their source files and lines", async () => {
-    const { types, samples, profile } = await fetchPprof(`${svc.adminUrl}/debug/pprof/profile?seconds=1.5&hz=200`);
+    const { types, samples, profile } = await fetchPprof(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1.5&hz=200`);
     expect(types).toEqual(["samples/count", "cpu/nanoseconds"]);
     expect(Number(profile.period)).toBe(5_000_000);
     expect(Number(profile.durationNanos)).toBeGreaterThanOrEqual(1.5e9);
@@ -37,7 +26,7 @@ describe("CPU profile", () => {
   });
 
   test("format=cpuprofile is a Chrome profile (nodes, samples, timeDeltas) naming the same functions", async () => {
-    const res = await fetch(`${svc.adminUrl}/debug/pprof/profile?seconds=1&format=cpuprofile`);
+    const res = await fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1&format=cpuprofile`);
     const p = (await res.json()) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
     expect(res.status).toBe(200);
     expect(p.samples.length).toBe(p.timeDeltas.length);
@@ -50,20 +39,20 @@ describe("CPU profile", () => {
   });
 
   test("one capture at a time: a second concurrent request gets 409; bad parameters get 400", async () => {
-    const first = fetch(`${svc.adminUrl}/debug/pprof/profile?seconds=0.5`);
+    const first = fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=0.5`);
     await Bun.sleep(50);
-    const second = await fetch(`${svc.adminUrl}/debug/pprof/profile?seconds=0.5`);
+    const second = await fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=0.5`);
     expect(second.status).toBe(409);
     expect((await first).status).toBe(200);
-    for (const q of ["seconds=61", "seconds=abc", "hz=0", "format=svg"]) expect({ q, status: (await fetch(`${svc.adminUrl}/debug/pprof/profile?${q}`)).status }).toEqual({ q, status: 400 });
+    for (const q of ["seconds=61", "seconds=abc", "hz=0", "format=svg"]) expect({ q, status: (await fetch(`${live.svc.adminUrl}/debug/pprof/profile?${q}`)).status }).toEqual({ q, status: 400 });
   });
 });
 
 describe("shared sampler", () => {
   test("a CPU profile, a trace and block profiling run at once, each getting its samples", async () => {
-    const trace = fetch(`${svc.adminUrl}/debug/pprof/trace?seconds=1.2&hz=50`);
-    const block = fetchPprof(`${svc.adminUrl}/debug/pprof/block?seconds=1.2&rate=20`);
-    const cpu = await fetchPprof(`${svc.adminUrl}/debug/pprof/profile?seconds=1&hz=200`);
+    const trace = fetch(`${live.svc.adminUrl}/debug/pprof/trace?seconds=1.2&hz=50`);
+    const block = fetchPprof(`${live.svc.adminUrl}/debug/pprof/block?seconds=1.2&rate=20`);
+    const cpu = await fetchPprof(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1&hz=200`);
     const t = (await (await trace).json()) as { traceEvents: { cat?: string; name: string }[] };
     await block;
     expect(weightOf(cpu.samples, "enrichBatchV0")).toBeGreaterThan(0);
@@ -73,9 +62,9 @@ describe("shared sampler", () => {
 
 describe("block profile", () => {
   test("shows an injected long task with its stack and delay", async () => {
-    const window = fetchPprof(`${svc.adminUrl}/debug/pprof/block?seconds=1.5&rate=50`);
+    const window = fetchPprof(`${live.svc.adminUrl}/debug/pprof/block?seconds=1.5&rate=50`);
     await Bun.sleep(300);
-    const injected = await fetch(`${svc.adminUrl}/debug/pprof/selftest/block?ms=300`, { method: "POST" });
+    const injected = await fetch(`${live.svc.adminUrl}/debug/pprof/selftest/block?ms=300`, { method: "POST" });
     expect(injected.status).toBe(200);
     const { types, samples, comments } = await window;
     expect(types).toEqual(["stalls/count", "delay/nanoseconds"]);
@@ -86,11 +75,11 @@ describe("block profile", () => {
     expect(weightOf(samples, "injectedLongTask", 1)).toBeGreaterThanOrEqual(50e6);
     expect(comments.some((c) => c.startsWith("event-loop delay ms"))).toBe(true);
     // The windowed rate reverted.
-    expect(await (await fetch(`${svc.adminUrl}/debug/pprof/rates`)).json()).toEqual({ block: 0, mutex: 0 });
+    expect(await (await fetch(`${live.svc.adminUrl}/debug/pprof/rates`)).json()).toEqual({ block: 0, mutex: 0 });
   });
 
   test("format=json has the loop-delay histogram and the stalls", async () => {
-    const j = (await (await fetch(`${svc.adminUrl}/debug/pprof/block?format=json`)).json()) as { rateMs: number; stalls: { delayMs: number }[] };
+    const j = (await (await fetch(`${live.svc.adminUrl}/debug/pprof/block?format=json`)).json()) as { rateMs: number; stalls: { delayMs: number }[] };
     expect(j.rateMs).toBe(0);
     expect(j.stalls.some((s) => s.delayMs >= 50)).toBe(true);
   });
@@ -98,28 +87,28 @@ describe("block profile", () => {
 
 describe("rates", () => {
   test("POST sets block/mutex rates for a window; GET reads them; a later POST can end it", async () => {
-    const set = (await (await fetch(`${svc.adminUrl}/debug/pprof/rates?block=20&mutex=5&seconds=600`, { method: "POST" })).json()) as Record<string, unknown>;
+    const set = (await (await fetch(`${live.svc.adminUrl}/debug/pprof/rates?block=20&mutex=5&seconds=600`, { method: "POST" })).json()) as Record<string, unknown>;
     expect(set).toMatchObject({ block: 20, mutex: 5, revertTo: { block: 0, mutex: 0 } });
-    const metrics = await (await fetch(`${svc.adminUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${live.svc.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/enrich_profiling_block_rate_milliseconds\{worker="0"\} 20/);
-    expect(await (await fetch(`${svc.adminUrl}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" })).json()).toEqual({ block: 0, mutex: 0 });
-    expect((await fetch(`${svc.adminUrl}/debug/pprof/rates?block=-1`, { method: "POST" })).status).toBe(400);
+    expect(await (await fetch(`${live.svc.adminUrl}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" })).json()).toEqual({ block: 0, mutex: 0 });
+    expect((await fetch(`${live.svc.adminUrl}/debug/pprof/rates?block=-1`, { method: "POST" })).status).toBe(400);
   });
 });
 
 describe("mutex profile over HTTP", () => {
   test("decodes with contentions/count and delay/nanoseconds", async () => {
-    const { types } = await fetchPprof(`${svc.adminUrl}/debug/pprof/mutex?seconds=0.5&fraction=1`);
+    const { types } = await fetchPprof(`${live.svc.adminUrl}/debug/pprof/mutex?seconds=0.5&fraction=1`);
     expect(types).toEqual(["contentions/count", "delay/nanoseconds"]);
   });
 });
 
 describe("trace", () => {
   test("parses as Chrome trace events with request spans, GC cycles, JS samples and counters", async () => {
-    const trace = fetch(`${svc.adminUrl}/debug/pprof/trace?seconds=1.5`);
+    const trace = fetch(`${live.svc.adminUrl}/debug/pprof/trace?seconds=1.5`);
     await Bun.sleep(300);
     // A full collection inside the window, so the trace has at least one GC cycle on any day.
-    expect((await fetch(`${svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`)).status).toBe(200);
+    expect((await fetch(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`)).status).toBe(200);
     const res = await trace;
     expect(res.status).toBe(200);
     const t = (await res.json()) as { traceEvents: { ph: string; cat?: string; name: string; id?: string; ts: number; dur?: number }[]; otherData: Record<string, unknown> };
@@ -141,9 +130,9 @@ describe("trace", () => {
 
 describe("gc", () => {
   test("a window of GC cycles as JSON, with a forced full collection in it", async () => {
-    const window = fetch(`${svc.adminUrl}/debug/pprof/gc?seconds=1`);
+    const window = fetch(`${live.svc.adminUrl}/debug/pprof/gc?seconds=1`);
     await Bun.sleep(200);
-    await fetch(`${svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`);
+    await fetch(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`);
     const g = (await (await window).json()) as { windowMs: number; cycles: { type: string; cycleMs: number }[]; byType: Record<string, { count: number }>; gcWallFraction: number };
     expect(g.cycles.length).toBeGreaterThan(0);
     expect(g.cycles.some((c) => c.type === "MarkSweepCompact")).toBe(true);
@@ -154,31 +143,31 @@ describe("gc", () => {
 
 describe("heap, goroutine, index, metrics", () => {
   test("heap: a V8 snapshot by default; format=pprof is objects and bytes by type", async () => {
-    const snap = (await (await fetch(`${svc.adminUrl}/debug/pprof/heap`)).json()) as { snapshot: { node_count: number }; nodes: number[] };
+    const snap = (await (await fetch(`${live.svc.adminUrl}/debug/pprof/heap`)).json()) as { snapshot: { node_count: number }; nodes: number[] };
     expect(snap.snapshot.node_count).toBeGreaterThan(1000);
-    const { types, samples } = await fetchPprof(`${svc.adminUrl}/debug/pprof/heap?format=pprof`);
+    const { types, samples } = await fetchPprof(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof`);
     expect(types).toEqual(["inuse_objects/count", "inuse_space/bytes"]);
     expect(samples.some((s) => s.frames[0]!.name === "(string)" && s.values[1]! > 0)).toBe(true);
   });
 
   test("goroutine: the in-flight requests as pprof, text and JSON", async () => {
-    const { types } = await fetchPprof(`${svc.adminUrl}/debug/pprof/goroutine`);
+    const { types } = await fetchPprof(`${live.svc.adminUrl}/debug/pprof/goroutine`);
     expect(types).toEqual(["goroutine/count"]);
-    expect(await (await fetch(`${svc.adminUrl}/debug/pprof/goroutine?debug=1`)).text()).toStartWith("in-flight requests: ");
-    const j = (await (await fetch(`${svc.adminUrl}/debug/pprof/goroutine?format=json`)).json()) as { inflight: unknown[] };
+    expect(await (await fetch(`${live.svc.adminUrl}/debug/pprof/goroutine?debug=1`)).text()).toStartWith("in-flight requests: ");
+    const j = (await (await fetch(`${live.svc.adminUrl}/debug/pprof/goroutine?format=json`)).json()) as { inflight: unknown[] };
     expect(Array.isArray(j.inflight)).toBe(true);
   });
 
   test("the index page lists every endpoint", async () => {
-    const html = await (await fetch(`${svc.adminUrl}/debug/pprof/`)).text();
+    const html = await (await fetch(`${live.svc.adminUrl}/debug/pprof/`)).text();
     for (const p of ["profile", "heap", "block", "mutex", "trace", "goroutine", "rates", "gc"]) expect(html).toContain(`/debug/pprof/${p}`);
     expect(html).toContain("/metrics");
   });
 
   test("/metrics parses as Prometheus text and counts errors by status, including those rejected before the handler", async () => {
-    expect((await fetch(`${svc.url}/enrich`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" })).status).toBe(415);
-    expect((await fetch(`${svc.url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" })).status).toBe(400);
-    const text = await (await fetch(`${svc.adminUrl}/metrics`)).text();
+    expect((await fetch(`${live.svc.url}/enrich`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" })).status).toBe(415);
+    expect((await fetch(`${live.svc.url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" })).status).toBe(400);
+    const text = await (await fetch(`${live.svc.adminUrl}/metrics`)).text();
     const m = parsePrometheus(text);
     const value = (name: string, labels: Record<string, string>) => m.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
     expect(value("enrich_http_request_errors_total", { route: "/enrich", status: "415" })).toBeGreaterThanOrEqual(1);
@@ -193,7 +182,7 @@ describe("heap, goroutine, index, metrics", () => {
 
 describe("port separation", () => {
   test("the hot-path port serves no profiling or metrics; the admin port serves no /enrich", async () => {
-    for (const path of ["/metrics", "/debug/pprof/", "/debug/pprof/profile?seconds=1", "/debug/pprof/heap"]) expect({ path, status: (await fetch(`${svc.url}${path}`)).status }).toEqual({ path, status: 404 });
-    expect((await fetch(`${svc.adminUrl}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
+    for (const path of ["/metrics", "/debug/pprof/", "/debug/pprof/profile?seconds=1", "/debug/pprof/heap"]) expect({ path, status: (await fetch(`${live.svc.url}${path}`)).status }).toEqual({ path, status: 404 });
+    expect((await fetch(`${live.svc.adminUrl}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
   });
 });

@@ -3,6 +3,7 @@
  * process on free ports (self-test hooks on), and a few fetch loops posting
  * 100-event batches to 127.0.0.1 until stopped.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { KeySpace } from "../../src/domain/keys.ts";
 import { decodePprof, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
 import { builtIndex } from "../support/fixtures.ts";
@@ -55,4 +56,26 @@ export async function fetchPprof(url: string) {
 /** Total of value `i` over samples whose stack has a frame named `name`. */
 export function weightOf(samples: ReturnType<typeof readSamples>, name: string, i = 0): number {
   return samples.filter((s) => s.frames.some((f) => f.name === name)).reduce((a, s) => a + s.values[i]!, 0);
+}
+
+/**
+ * serviceUnderLoad registers beforeAll/afterAll hooks in the calling scope: the
+ * admin service, started once and kept under drive()'s load until the scope's
+ * tests are done. Read `.svc` inside tests.
+ */
+export function serviceUnderLoad(): { readonly svc: RunningService } {
+  const state: { svc?: RunningService; load?: { stop(): Promise<number> } } = {};
+  beforeAll(async () => {
+    state.svc = await startAdminService();
+    state.load = drive(state.svc.url);
+  });
+  afterAll(async () => {
+    await state.load?.stop();
+    await state.svc?.stop();
+  });
+  return {
+    get svc() {
+      return state.svc!;
+    },
+  };
 }

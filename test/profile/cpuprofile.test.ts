@@ -5,12 +5,11 @@
  * the samples' real times. Then the same on a live capture from the admin
  * endpoint, as the bundle capture fetches and converts it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { cpuToPprof, SAMPLE_TIME_LABEL as ADMIN_TIME_LABEL, type CpuCapture } from "../../src/admin/cpu-profile.ts";
 import { type CpuProfileJson, fromCpuProfile, IDLE_GAP_FACTOR, SAMPLE_TIME_LABEL, sampleTimes, toCpuProfile } from "../../scripts/profile/cpuprofile.ts";
 import { decodeProfile, encodeProfile, flatten } from "../../scripts/profile/pprof.ts";
-import type { RunningService } from "../support/service.ts";
-import { drive, startAdminService } from "../admin/support.ts";
+import { serviceUnderLoad } from "../admin/support.ts";
 
 const FILE = "/x/app.ts";
 const cf = (functionName: string, lineNumber: number) => ({ functionName, scriptId: "1", url: `file://${FILE}`, lineNumber, columnNumber: 0 });
@@ -97,19 +96,10 @@ describe("a bundle's cpu.cpuprofile from cpu.pprof", () => {
 });
 
 describe("a live capture, as the bundle fetches it", () => {
-  let svc: RunningService;
-  let load: { stop(): Promise<number> };
-  beforeAll(async () => {
-    svc = await startAdminService();
-    load = drive(svc.url);
-  });
-  afterAll(async () => {
-    await load?.stop();
-    await svc?.stop();
-  });
+  const live = serviceUnderLoad();
 
   test("cpu.cpuprofile's timeDeltas add up to the span of the samples' real times and are not all equal", async () => {
-    const res = await fetch(`${svc.adminUrl}/debug/pprof/profile?seconds=1&hz=200&format=pprof`);
+    const res = await fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1&hz=200&format=pprof`);
     expect(res.status).toBe(200);
     const flat = flatten(decodeProfile(new Uint8Array(await res.arrayBuffer())));
     const times = sampleTimes(flat);

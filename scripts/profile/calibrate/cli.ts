@@ -4,7 +4,9 @@
  * one is off by more than the tolerance). --json prints the scores instead.
  */
 import { cli, fail } from "../../../src/cli/args.ts";
-import { pinSelf, pinning } from "../../lib/meta.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { collectMeta, pinSelf, pinning } from "../../lib/meta.ts";
 import { CALIBRATE_DEFAULTS, calibrate, PROFILERS, type Profiler } from "./run.ts";
 import { scoreTable, TOLERANCE_POINTS } from "./score.ts";
 
@@ -25,7 +27,7 @@ const SPECS = {
   hog: { kind: "boolean", help: "a CPU hog shares the server's core" },
   "no-pin": { kind: "boolean", help: "leave the server and this process unpinned" },
   json: { kind: "boolean", help: "print the scores as JSON" },
-  out: { kind: "string", help: "keep each profile as DIR/<profiler>.pprof" },
+  out: { kind: "string", help: "keep each profile as DIR/<profiler>.pprof, with the scores and conditions in DIR/meta.json" },
 } as const;
 
 export async function runCalibrateCli(argv: string[]): Promise<number> {
@@ -38,6 +40,7 @@ export async function runCalibrateCli(argv: string[]): Promise<number> {
   const pin = !f["no-pin"];
   if (pin) pinSelf(pinning(0, 1).load);
   const r = await calibrate({ profilers: profilers as Profiler[], rps, seconds: f.seconds, hog: f.hog, pin, out: f.out, say: (l) => process.stderr.write(`${l}\n`) });
+  if (f.out) writeFileSync(join(f.out, "meta.json"), `${JSON.stringify({ ...r, rps, seconds: f.seconds, hzAdmin: CALIBRATE_DEFAULTS.hz, tolerancePoints: TOLERANCE_POINTS, meta: collectMeta() }, null, 2)}\n`);
   if (f.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   else {
     process.stdout.write(`${r.pinning}${r.hog ? "; a CPU hog on the server's core" : ""}\n\n`);

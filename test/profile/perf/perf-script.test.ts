@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { JitIndex, parseJitdump } from "../../../scripts/profile/perf/jitdump.ts";
 import { parsePerfScript } from "../../../scripts/profile/perf/perf-script.ts";
 import { NAMES, symbolize, toPprof } from "../../../scripts/profile/perf/symbolize.ts";
-import { compareTop } from "../../../scripts/profile/perf/compare.ts";
 import { decodeProfile, flatten } from "../../../scripts/profile/pprof.ts";
 import { jitdumpBytes } from "./jitdump-bytes.ts";
 
@@ -128,15 +127,5 @@ describe("symbolize", () => {
     expect(p.comments[0]).toBe("perf_events on-CPU profile: perf record -e cpu-clock -F 499 --call-graph fp, thread 8517 of pid 8517");
     expect(p.comments.join("\n")).toContain("/proc schedstat on-CPU over the window 4.1 ms");
     expect(p.samples.map((s) => names(s.stack))).toEqual(samples.map((s) => names(s.stack)));
-  });
-
-  test("compareTop puts JSC's flat shares beside perf's, and perf's charged to the nearest JS frame", () => {
-    const { samples, stats } = symbolize(parsePerfScript(captured).samples, jit, { tid: 8517, exe: BUN });
-    const perf = flatten(decodeProfile(toPprof(samples, stats, { pid: 1, tid: 1, event: "cpu-clock", hz: 499, command: "", windowNs: 1, startedAtMs: 0, jitdump: { dir: "", regions: 0 } })));
-    const jsc = { ...perf, defaultIndex: 0, samples: [{ stack: [{ name: "(module)", file: "/tmp/perffeas/sys.js", line: 4 }], values: [1], labels: {} }] };
-    expect(compareTop(jsc, perf, 5)).toEqual([
-      { name: "(module)", jsc: 1, perf: 0.5, perfByJs: 1 },
-      { name: "[kernel] do_statx", jsc: 0, perf: 0.5, perfByJs: 0 },
-    ]);
   });
 });
