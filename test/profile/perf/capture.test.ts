@@ -68,6 +68,7 @@ describe("a capture's perf.pprof", () => {
   test.skipIf(!usable.ok)("report.html puts the JSC and perf profiles side by side and draws both flame graphs", () => {
     const html = readFileSync(join(dir, BUNDLE.report), "utf8");
     const section = html.slice(html.indexOf("<h2>JSC sampler vs perf</h2>"), html.indexOf("<h2>GC</h2>"));
-    expect({ table: section.includes("<th>JSC sampler (cpu.pprof) flat</th><th>perf flat</th>"), enrich: section.includes("(bun native)"), cpuTab: html.includes('data-tree="cpu"'), perfTab: html.includes('data-tree="perf"') }).toEqual({ table: true, enrich: true, cpuTab: true, perfTab: true });
+    // The doctor's cross-check: both profiles by JS function, v0's pipeline among the rows.
+    expect({ table: section.includes("<th>perf.pprof</th><th>cpu.pprof</th>"), enrich: /<code>(begin|enrichBatchV0|handle)<\/code>/.test(section), cpuTab: html.includes('data-tree="cpu"'), perfTab: html.includes('data-tree="perf"') }).toEqual({ table: true, enrich: true, cpuTab: true, perfTab: true });
   });
 });
