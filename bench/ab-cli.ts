@@ -17,6 +17,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
+import { collectMeta } from "../scripts/lib/meta.ts";
 import { parseGoBench } from "./format/gobench.ts";
 import { DEFAULT_IGNORE, buildTables, renderTables } from "./compare/tables.ts";
 import { gitCommit, goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
@@ -152,9 +153,13 @@ const files = sides.map((s) => {
   writeFileSync(path, text);
   return { label: `${s.label}.txt`, path, text };
 });
-process.stderr.write(`bench:ab: wrote ${files.map((f) => f.path).join(" and ")}; compare again with: bun run bench:compare ${files.map((f) => f.path).join(" ")}\n`);
 const tables = buildTables(files.map((f) => ({ label: f.label, parsed: parseGoBench(f.text, f.path) })), { alpha: 0.05, confidence: 0.95, ignore: [...DEFAULT_IGNORE] });
-process.stdout.write(renderTables(tables));
+const rendered = renderTables(tables);
+// The comparison beside its inputs, with the conditions it was run under (a figure without them is unattributable).
+writeFileSync(join(o.out, "compare.txt"), rendered);
+writeFileSync(join(o.out, "meta.json"), `${JSON.stringify({ sides: sides.map((s) => ({ label: s.label, commit: s.commit, variant: s.variant ?? null })), rounds: o.rounds, timePerBenchmark: o.time, stat: o.stat, filter: o.filter ?? null, seed: o.seed, meta: collectMeta() }, null, 2)}\n`);
+process.stderr.write(`bench:ab: wrote ${files.map((f) => f.path).join(" and ")}, compare.txt and meta.json; compare again with: bun run bench:compare ${files.map((f) => f.path).join(" ")}\n`);
+process.stdout.write(rendered);
 if (o["fail-on-regression"] !== undefined) {
   const r = Bun.spawnSync([process.execPath, join(ROOT, "bench/compare-cli.ts"), ...files.map((f) => f.path), "--fail-on-regression", o["fail-on-regression"]], { stdout: "ignore", stderr: "inherit" });
   process.exit(r.exitCode ?? 1);

@@ -21,13 +21,14 @@ import { monotonicToPerfMs } from "./clock.ts";
 const SLOTS = 16_384; // ~4 s of history at 0.25 ms: far more than one drain window
 const PERIOD_MS = 0.25;
 /**
- * How long before and after a sample the thread's running share is measured
- * (ms), and the share above which it counts as having been on a CPU. Both
- * sides, because JSC stamps a sample around the moment it suspends the
- * thread to walk its stack: one side of the stamp is the sampler's own stall.
+ * A sample counts as taken while the thread ran when the JS thread's CPU
+ * clock advanced by at least this much (ns) between the two readings around
+ * it (~0.25 ms apart). Not a share of the interval: a whole thin request can
+ * be a 90 µs burst, which fills a third of it. The floor is above what the
+ * sample itself costs an idle thread (JSC's suspend and resume signals run
+ * briefly on it), so a sample of a sleeping thread still weighs nothing.
  */
-export const RUN_WINDOW_MS = 0.3;
-export const RUNNING_SHARE = 0.5;
+export const MIN_RUN_NS = 25_000;
 
 let users = 0;
 let worker: Worker | null = null;
@@ -111,13 +112,20 @@ export function runningShare(r: { t: Float64Array; cpu: Float64Array }, from: nu
 }
 
 /**
- * wasRunning: whether the JS thread was on a CPU at `ms` — it ran for most of
- * the window just before or just after. null when the readings do not cover
- * the instant (the caller falls back to the window's average).
+ * wasRunning: whether the JS thread ran around `ms` — its CPU clock advanced
+ * by MIN_RUN_NS or more between the readings that bracket the instant. null
+ * when the readings do not cover it (the caller falls back to the window's
+ * average).
  */
-export function wasRunning(r: { t: Float64Array; cpu: Float64Array }, ms: number, w = RUN_WINDOW_MS): boolean | null {
-  const before = runningShare(r, ms - w, ms);
-  const after = runningShare(r, ms, ms + w);
-  if (before === null && after === null) return null;
-  return Math.max(before ?? 0, after ?? 0) >= RUNNING_SHARE;
+export function wasRunning(r: { t: Float64Array; cpu: Float64Array }, ms: number): boolean | null {
+  const { t, cpu } = r;
+  if (t.length < 2 || ms < t[0]! || ms > t[t.length - 1]!) return null;
+  let lo = 0, hi = t.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid]! <= ms) lo = mid;
+    else hi = mid;
+  }
+  if (t[hi]! - t[lo]! > MAX_READING_GAP_MS) return null;
+  return cpu[hi]! - cpu[lo]! >= MIN_RUN_NS;
 }

@@ -77,6 +77,12 @@ describe("run clock", () => {
     expect(wasRunning(r, 2.05)).toBe(true);
   });
 
+  test("a 90 µs burst inside a reading interval counts as running; the blip of handling the sampler's own signal does not", () => {
+    const burst = { t: Float64Array.from([0, 0.25, 0.5, 0.75]), cpu: Float64Array.from([0, 90_000, 90_000, 100_000]) };
+    expect(wasRunning(burst, 0.1)).toBe(true);
+    expect(wasRunning(burst, 0.6)).toBe(false); // 10 µs: a suspend/resume, not work
+  });
+
   test("readings with a gap longer than 1 ms say nothing about the instants inside it", () => {
     const sparse = { t: Float64Array.from([0, 3]), cpu: Float64Array.from([0, 3e6]) };
     expect(cpuAt(sparse, 1.5)).toBeNull();

@@ -45,11 +45,11 @@ async function checkIndexGeneration(ctx: EnrichContext): Promise<number> {
 }
 
 /** auditCopyOfBatch: a defensive deep copy of the request "for the audit log" (never written). */
-function auditCopyOfBatch(req: EnrichRequest): EnrichRequest {
+export function auditCopyOfBatch(req: EnrichRequest): EnrichRequest {
   return JSON.parse(JSON.stringify(req)) as EnrichRequest;
 }
 
-interface V0Scope extends Scope {
+export interface V0Scope extends Scope {
   rules: Rules;
   batch: EnrichRequest;
 }
