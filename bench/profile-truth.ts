@@ -14,8 +14,9 @@
  *
  * and reports the admin profile's CPU total over the schedstat on-CPU time
  * (the issue's bar: 0.9–1.1), the run-queue wait beside it, and the widest
- * frames by both profilers — `stat` and the path that calls it
- * (checkIndexGeneration) named explicitly. Writes meta.json and each
+ * frames by both profilers — `stat` and its path (lookupUnderIndexLock +
+ * checkIndexGeneration, compared as the doctor compares profiles) named
+ * explicitly. Writes meta.json and each
  * window's two profiles to --out.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +30,7 @@ import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/record.ts";
 import { decodeProfile, flatten, type FlatProfile, total } from "../scripts/profile/pprof.ts";
 import { topRows } from "../scripts/profile/top.ts";
+import { cpuNative, jsShares, perfNative } from "../scripts/profile/cross-check.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/profile-truth.ts [options]\n\nThe admin CPU profile's total against the JS thread's on-CPU time, and its widest frames against perf's, on a quiet and on a shared core.", {
   variant: { kind: "string", help: "service variant", default: "v0" },
@@ -66,6 +68,8 @@ interface Window {
   /** The profiler's own threads' on-CPU time over the window (ms), by thread name: JSC's sampler ("thread"), the run clock ("Worker"). */
   profilerThreadsMs: Record<string, number>;
   stat: { jscFlat: number; jscCheckIndexGenerationCum: number; perfCheckIndexGenerationCum: number | null };
+  /** The lock-and-stat path (lookupUnderIndexLock + checkIndexGeneration) by JS function, native code and inlined callees folded in, as the doctor compares them (cross-check.ts). */
+  statPath: { jsc: number; perf: number | null };
 }
 interface Row {
   name: string;
@@ -96,6 +100,18 @@ const share = (p: FlatProfile, name: string, by: "flat" | "cum") => {
   const r = topRows(p, p.sampleTypes.findIndex((t) => t.type === "cpu")).find((x) => x.name === name);
   return r ? (by === "flat" ? r.flatShare : r.cumShare) : 0;
 };
+
+/**
+ * The stat path's share in both profiles, compared the way the doctor does: each sample charged to its
+ * innermost JS function both profiles know (the JIT may inline checkIndexGeneration, which perf then
+ * cannot see), native code folded in.
+ */
+function statPath(jsc: FlatProfile, perf: FlatProfile | null): Window["statPath"] {
+  const path = (m: Map<string, number>) => (m.get("checkIndexGeneration") ?? 0) + (m.get("lookupUnderIndexLock") ?? 0);
+  if (!perf) return { jsc: path(jsShares(jsc, cpuNative(new Set()))), perf: null };
+  const perfNames = new Set(perf.samples.flatMap((s) => s.stack.map((f) => f.name)));
+  return { jsc: path(jsShares(jsc, cpuNative(perfNames))), perf: path(jsShares(perf, perfNative)) };
+}
 
 const server = await spawnService(["--index", index, "--variant", args.variant], { prefix: pin.server, env: perf.ok ? jitDumpEnv(jitdumpDir) : {} });
 const pid = server.proc.pid;
@@ -155,11 +171,12 @@ try {
         widest: { jsc: widest(jsc), perf: pp ? widest(pp) : [] },
         profilerThreadsMs: Object.fromEntries(Object.keys(hb).map((k) => [k, Math.round(((hb[k]! - (ha[k] ?? 0)) / 1e6) * (args.seconds * 1000 / helperSpanMs) * 10) / 10])),
         stat: { jscFlat: share(jsc, "stat", "flat"), jscCheckIndexGenerationCum: share(jsc, "checkIndexGeneration", "cum"), perfCheckIndexGenerationCum: pp ? share(pp, "checkIndexGeneration", "cum") : null },
+        statPath: statPath(jsc, pp),
       };
       windows.push(w);
       const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)}%`);
       process.stderr.write(`truth:   profiler threads ${JSON.stringify(w.profilerThreadsMs)} ms over the ${args.seconds} s window\n`);
-      process.stderr.write(`truth:   admin/on-CPU ${w.ratio.toFixed(3)} (${adminCpuMs.toFixed(0)}/${onCpuMs.toFixed(0)} ms, run-queue ${w.runQueueMs.toFixed(0)} ms); stat flat ${pct(w.stat.jscFlat)}; checkIndexGeneration cum JSC ${pct(w.stat.jscCheckIndexGenerationCum)} perf ${pct(w.stat.perfCheckIndexGenerationCum)}\n`);
+      process.stderr.write(`truth:   admin/on-CPU ${w.ratio.toFixed(3)} (${adminCpuMs.toFixed(0)}/${onCpuMs.toFixed(0)} ms, run-queue ${w.runQueueMs.toFixed(0)} ms); stat flat ${pct(w.stat.jscFlat)}; lock+stat path JSC ${pct(w.statPath.jsc)} perf ${pct(w.statPath.perf)}\n`);
       if (args.out) {
         const stem = `${c.condition.replace(/[ ,]+/g, "-")}-r${c.round}`;
         writeFileSync(join(args.out, `${stem}-cpu.pprof`), bytes);
@@ -173,9 +190,9 @@ try {
   }
   const byCondition = conditions.map((c) => {
     const ws = windows.filter((w) => w.condition === c.condition);
-    return { condition: c.condition, ratio: summarize(ws.map((w) => w.ratio)), statFlat: summarize(ws.map((w) => w.stat.jscFlat)), checkIndexGenerationCum: { jsc: summarize(ws.map((w) => w.stat.jscCheckIndexGenerationCum)), perf: perf.ok ? summarize(ws.map((w) => w.stat.perfCheckIndexGenerationCum!)) : null } };
+    return { condition: c.condition, ratio: summarize(ws.map((w) => w.ratio)), statFlat: summarize(ws.map((w) => w.stat.jscFlat)), statPath: { jsc: summarize(ws.map((w) => w.statPath.jsc)), perf: perf.ok ? summarize(ws.map((w) => w.statPath.perf!)) : null } };
   });
-  for (const b of byCondition) console.log(`${b.condition.padEnd(18)} admin CPU / on-CPU ${b.ratio.median.toFixed(3)} (${b.ratio.min.toFixed(3)}–${b.ratio.max.toFixed(3)}, n=${b.ratio.n}); stat flat ${(b.statFlat.median * 100).toFixed(1)}%; checkIndexGeneration cum JSC ${(b.checkIndexGenerationCum.jsc.median * 100).toFixed(1)}% perf ${b.checkIndexGenerationCum.perf ? `${(b.checkIndexGenerationCum.perf.median * 100).toFixed(1)}%` : "–"}`);
+  for (const b of byCondition) console.log(`${b.condition.padEnd(18)} admin CPU / on-CPU ${b.ratio.median.toFixed(3)} (${b.ratio.min.toFixed(3)}–${b.ratio.max.toFixed(3)}, n=${b.ratio.n}); stat flat ${(b.statFlat.median * 100).toFixed(1)}%; lock+stat path JSC ${(b.statPath.jsc.median * 100).toFixed(1)}% perf ${b.statPath.perf ? `${(b.statPath.perf.median * 100).toFixed(1)}%` : "–"}`);
   if (args.out) {
     const result = { variant: args.variant, mix: args.mix, index, seconds: args.seconds, rounds: args.rounds, blockRateMs: args["block-rate"], pinning: `${pin.note}; the profiler's own threads on CPU 1 while a profile runs`, perf: perf.ok ? "perf record -e cpu-clock on the JS thread" : `not usable: ${perf.why}`, byCondition, windows, meta };
     writeFileSync(join(args.out, "meta.json"), JSON.stringify(result, null, 2) + "\n");

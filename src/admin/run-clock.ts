@@ -89,9 +89,9 @@ function monotonicNsOf(perfMs: number): number {
 /** Readings further apart than this say nothing about an instant between them (the helper thread was kept from running). */
 const MAX_READING_GAP_MS = 1;
 
-/** The JS thread's CPU clock at perf time `ms`, interpolated between readings; null outside them or across a gap. */
-export function cpuAt(r: { t: Float64Array; cpu: Float64Array }, ms: number): number | null {
-  const { t, cpu } = r;
+/** The readings either side of `ms` (indices), or null outside them or across a gap too long to say anything. */
+function bracket(r: { t: Float64Array }, ms: number): [number, number] | null {
+  const { t } = r;
   if (t.length < 2 || ms < t[0]! || ms > t[t.length - 1]!) return null;
   let lo = 0, hi = t.length - 1;
   while (hi - lo > 1) {
@@ -99,8 +99,15 @@ export function cpuAt(r: { t: Float64Array; cpu: Float64Array }, ms: number): nu
     if (t[mid]! <= ms) lo = mid;
     else hi = mid;
   }
+  return t[hi]! - t[lo]! > MAX_READING_GAP_MS ? null : [lo, hi];
+}
+
+/** The JS thread's CPU clock at perf time `ms`, interpolated between readings; null outside them or across a gap. */
+export function cpuAt(r: { t: Float64Array; cpu: Float64Array }, ms: number): number | null {
+  const b = bracket(r, ms);
+  if (!b) return null;
+  const [lo, hi] = b, { t, cpu } = r;
   const span = t[hi]! - t[lo]!;
-  if (span > MAX_READING_GAP_MS) return null;
   return span > 0 ? cpu[lo]! + ((cpu[hi]! - cpu[lo]!) * (ms - t[lo]!)) / span : cpu[lo]!;
 }
 
@@ -118,14 +125,6 @@ export function runningShare(r: { t: Float64Array; cpu: Float64Array }, from: nu
  * average).
  */
 export function wasRunning(r: { t: Float64Array; cpu: Float64Array }, ms: number): boolean | null {
-  const { t, cpu } = r;
-  if (t.length < 2 || ms < t[0]! || ms > t[t.length - 1]!) return null;
-  let lo = 0, hi = t.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (t[mid]! <= ms) lo = mid;
-    else hi = mid;
-  }
-  if (t[hi]! - t[lo]! > MAX_READING_GAP_MS) return null;
-  return cpu[hi]! - cpu[lo]! >= MIN_RUN_NS;
+  const b = bracket(r, ms);
+  return b ? r.cpu[b[1]]! - r.cpu[b[0]]! >= MIN_RUN_NS : null;
 }
