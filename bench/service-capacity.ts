@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/service-capacity.ts [--variant v0] [--mix thin] [--index DIR]
+ * Usage: bun bench/service-capacity.ts [--variant v0] [--mix thin] [--index DIR] [--against echo]
  *                                      [--duration 10s] [--repeat 3] [--connections 32] [--out DIR]
  *
  * Closed-loop capacity of the service with wrk: the server pinned to CPU 0,
@@ -8,8 +8,15 @@
  * that says how it was measured. This is the "pegged" figure (wrk keeps
  * --connections requests outstanding); latency under a fixed arrival rate is
  * the load harness's job (bun run load).
+ *
+ * `--against echo` also starts the runtime's ceiling (bench/servers/echo.ts:
+ * Elysia parsing the body and echoing its events), pinned the same way, and
+ * alternates the two run by run, so both are measured under the same
+ * conditions; it reports the ratio per pair and its median. Before any wrk
+ * run, each server's answer to the corpus's first body is checked (200, one
+ * result per event): wrk counts answers, not whether they are right.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
@@ -26,6 +33,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   repeat: { kind: "number", help: "measured runs", default: 3 },
   connections: { kind: "number", help: "wrk connections", default: 32 },
   out: { kind: "string", help: "directory for meta.json and the wrk outputs" },
+  against: { kind: "string", help: "also measure a ceiling, alternating run by run", choices: ["echo"] },
 });
 
 if (!Bun.spawnSync(["sh", "-c", "command -v wrk"]).success) fail("wrk is not installed (apt-get install -y wrk)");
@@ -34,12 +42,25 @@ const corpus = join(index, `${args.mix}.ndjson`);
 const pin = pinning();
 const meta = collectMeta();
 const server = await spawnService(["--index", index, "--variant", args.variant], { prefix: pin.server });
-const cleanup = () => server.proc.kill("SIGKILL");
+const ceiling = args.against === "echo" ? await spawnService([], { prefix: pin.server, command: [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")] }) : null;
+const cleanup = () => (server.proc.kill("SIGKILL"), ceiling?.proc.kill("SIGKILL"));
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 
+/** The answer to the corpus's first body must be a 200 with one result per event, before wrk's count means anything. */
+async function checkAnswers(url: string, name: string): Promise<void> {
+  const body = readFileSync(corpus, "utf8").split("\n", 1)[0]!;
+  const events = (JSON.parse(body) as { events: unknown[] }).events.length;
+  const res = await fetch(`${url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const text = await res.text();
+  const results = res.ok ? (JSON.parse(text) as { results?: unknown[] }).results?.length : undefined;
+  if (results !== events) throw new Error(`${name} answered ${res.status} with ${results ?? "no"} results for ${events} events; not measuring it:\n${text.slice(0, 300)}`);
+}
+
 try {
-  const wrk = (ms: number) => {
-    const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", server.url, "--", corpus];
+  await checkAnswers(server.url, args.variant);
+  if (ceiling) await checkAnswers(ceiling.url, "echo");
+  const wrk = (ms: number, url = server.url) => {
+    const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
     const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
     const text = r.stdout.toString();
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
@@ -50,19 +71,29 @@ try {
   };
   process.stderr.write(`capacity: warmup ${formatDuration(args.warmup)}\n`);
   wrk(args.warmup);
-  const runs = [];
+  if (ceiling) wrk(args.warmup, ceiling.url);
+  const runs: ReturnType<typeof wrk>[] = [];
+  const echoRuns: ReturnType<typeof wrk>[] = [];
   for (let i = 0; i < args.repeat; i++) {
-    const r = wrk(args.duration);
-    process.stderr.write(`capacity: run ${i + 1}/${args.repeat}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99})\n`);
-    runs.push(r);
+    // Alternate which goes first, so a drift in the machine does not favour one side.
+    const order = ceiling && i % 2 === 1 ? ["echo", "variant"] : ["variant", "echo"];
+    for (const side of order) {
+      if (side === "echo" && !ceiling) continue;
+      const r = wrk(args.duration, side === "echo" ? ceiling!.url : server.url);
+      process.stderr.write(`capacity: run ${i + 1}/${args.repeat} ${side === "echo" ? "echo" : args.variant}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99})\n`);
+      (side === "echo" ? echoRuns : runs).push(r);
+    }
   }
   const s = summarize(runs.map((r) => r.rps));
-  const result = { variant: args.variant, mix: args.mix, index, connections: args.connections, durationMs: args.duration, pinning: pin.note, requestsPerSecond: s, runs: runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 })), meta };
+  const echo = ceiling ? { requestsPerSecond: summarize(echoRuns.map((r) => r.rps)), ratio: summarize(runs.map((r, i) => r.rps / echoRuns[i]!.rps)), runs: echoRuns.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 })) } : null;
+  const result = { variant: args.variant, mix: args.mix, index, connections: args.connections, durationMs: args.duration, pinning: pin.note, requestsPerSecond: s, runs: runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 })), against: echo ? { name: "echo (bench/servers/echo.ts)", ...echo } : null, meta };
   console.log(`${args.variant} ${args.mix}: median ${s.median.toFixed(0)} req/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n}); ${pin.note}`);
+  if (echo) console.log(`echo ${args.mix}: median ${echo.requestsPerSecond.median.toFixed(0)} req/s (min ${echo.requestsPerSecond.min.toFixed(0)}, max ${echo.requestsPerSecond.max.toFixed(0)}); ${args.variant} / echo, paired: median ${(echo.ratio.median * 100).toFixed(1)}% (${(echo.ratio.min * 100).toFixed(1)}–${(echo.ratio.max * 100).toFixed(1)}%)`);
   if (args.out) {
     mkdirSync(args.out, { recursive: true });
     writeFileSync(join(args.out, "meta.json"), JSON.stringify(result, null, 2) + "\n");
     runs.forEach((r, i) => writeFileSync(join(args.out!, `wrk-${i + 1}.txt`), r.text));
+    echoRuns.forEach((r, i) => writeFileSync(join(args.out!, `wrk-echo-${i + 1}.txt`), r.text));
     console.log(args.out);
   }
 } catch (e) {

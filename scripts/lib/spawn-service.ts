@@ -28,7 +28,8 @@ export interface SpawnOptions {
   timeoutMs?: number;
 }
 
-const READY = /serving http:\/\/[^:]+:(\d+) .*admin http:\/\/([^:]+):(\d+)/;
+// The admin part is optional: purpose-made servers (bench/servers/echo.ts) have none.
+const READY = /serving http:\/\/[^:]+:(\d+)(?: .*admin http:\/\/([^:]+):(\d+))?/;
 
 export async function spawnService(args: string[], { prefix = [], command, env, timeoutMs = 60_000 }: SpawnOptions = {}): Promise<RunningService> {
   const t0 = performance.now();
@@ -59,7 +60,7 @@ export async function spawnService(args: string[], { prefix = [], command, env, 
   return {
     proc,
     url: `http://127.0.0.1:${m[1]}`,
-    adminUrl: `http://${m[2]}:${m[3]}`,
+    adminUrl: m[2] ? `http://${m[2]}:${m[3]}` : "",
     readyMs: performance.now() - t0,
     log: () => log,
     waitForLog,
