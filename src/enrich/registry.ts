@@ -8,13 +8,14 @@ import { derive, type Variant } from "./variant.ts";
 import { v0 } from "./v0/index.ts";
 import { turboStringify } from "./v0/serialize.ts";
 import { v1SharedRules } from "./ladder/v1-shared-rules.ts";
+import { v2LockFreeLookup } from "./ladder/v2-lock-free-lookup.ts";
 
 // The owner's JSON-library switch: its serializer wins a micro-benchmark, yet thin-batch
 // capacity did not move, because serialization was never the bottleneck. Kept so that
 // claim stays checkable with bench:ab and bench/service-capacity.ts.
 const v0TurboJson = derive(v0, "v0-turbo-json", "the inherited switch to a schema-compiled 'faster' JSON library (serializer only; thin capacity unchanged)", { serialize: turboStringify });
 
-const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules];
+const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup];
 
 export const VARIANTS: ReadonlyMap<string, Variant> = new Map(LADDER.map((v) => [v.name, v]));
 
