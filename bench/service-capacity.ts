@@ -17,6 +17,7 @@
  * result per event): wrk counts answers, not whether they are right.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
@@ -33,7 +34,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   repeat: { kind: "number", help: "measured runs", default: 3 },
   connections: { kind: "number", help: "wrk connections", default: 32 },
   out: { kind: "string", help: "directory for meta.json and the wrk outputs" },
-  against: { kind: "string", help: "also measure a ceiling, alternating run by run", choices: ["echo"] },
+  against: { kind: "string", help: "also measure a ceiling, alternating run by run: the Elysia echo, or Go's net/http echo (needs go)", choices: ["echo", "go-echo"] },
 });
 
 if (!Bun.spawnSync(["sh", "-c", "command -v wrk"]).success) fail("wrk is not installed (apt-get install -y wrk)");
@@ -42,7 +43,19 @@ const corpus = join(index, `${args.mix}.ndjson`);
 const pin = pinning();
 const meta = collectMeta();
 const server = await spawnService(["--index", index, "--variant", args.variant], { prefix: pin.server });
-const ceiling = args.against === "echo" ? await spawnService([], { prefix: pin.server, command: [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")] }) : null;
+const CEILINGS: Record<string, () => string[]> = {
+  echo: () => [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")],
+  "go-echo": () => {
+    // Built once outside the tree (never committed); `go run` would time its own compile into the start-up.
+    if (!Bun.which("go")) fail("--against go-echo needs go (apt-get install -y golang-go)");
+    const bin = join(tmpdir(), "enrich-echo-go");
+    const r = Bun.spawnSync(["go", "build", "-o", bin, join(PROJECT_ROOT, "bench/servers/echo-go/main.go")], { stdout: "pipe", stderr: "pipe", env: { ...process.env, GOFLAGS: "-mod=mod", GO111MODULE: "off" } });
+    if (!r.success) fail(`go build of the echo failed: ${r.stderr.toString()}`);
+    return [bin];
+  },
+};
+const ceilingName = args.against ?? null;
+const ceiling = ceilingName ? await spawnService([], { prefix: pin.server, command: CEILINGS[ceilingName]!() }) : null;
 const cleanup = () => (server.proc.kill("SIGKILL"), ceiling?.proc.kill("SIGKILL"));
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 
@@ -58,7 +71,7 @@ async function checkAnswers(url: string, name: string): Promise<void> {
 
 try {
   await checkAnswers(server.url, args.variant);
-  if (ceiling) await checkAnswers(ceiling.url, "echo");
+  if (ceiling) await checkAnswers(ceiling.url, ceilingName!);
   const wrk = (ms: number, url = server.url) => {
     const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
     const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
@@ -80,15 +93,15 @@ try {
     for (const side of order) {
       if (side === "echo" && !ceiling) continue;
       const r = wrk(args.duration, side === "echo" ? ceiling!.url : server.url);
-      process.stderr.write(`capacity: run ${i + 1}/${args.repeat} ${side === "echo" ? "echo" : args.variant}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99})\n`);
+      process.stderr.write(`capacity: run ${i + 1}/${args.repeat} ${side === "echo" ? ceilingName : args.variant}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99})\n`);
       (side === "echo" ? echoRuns : runs).push(r);
     }
   }
   const s = summarize(runs.map((r) => r.rps));
   const echo = ceiling ? { requestsPerSecond: summarize(echoRuns.map((r) => r.rps)), ratio: summarize(runs.map((r, i) => r.rps / echoRuns[i]!.rps)), runs: echoRuns.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 })) } : null;
-  const result = { variant: args.variant, mix: args.mix, index, connections: args.connections, durationMs: args.duration, pinning: pin.note, requestsPerSecond: s, runs: runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 })), against: echo ? { name: "echo (bench/servers/echo.ts)", ...echo } : null, meta };
+  const result = { variant: args.variant, mix: args.mix, index, connections: args.connections, durationMs: args.duration, pinning: pin.note, requestsPerSecond: s, runs: runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 })), against: echo ? { name: ceilingName === "go-echo" ? "go-echo (bench/servers/echo-go/main.go)" : "echo (bench/servers/echo.ts)", ...echo } : null, meta };
   console.log(`${args.variant} ${args.mix}: median ${s.median.toFixed(0)} req/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n}); ${pin.note}`);
-  if (echo) console.log(`echo ${args.mix}: median ${echo.requestsPerSecond.median.toFixed(0)} req/s (min ${echo.requestsPerSecond.min.toFixed(0)}, max ${echo.requestsPerSecond.max.toFixed(0)}); ${args.variant} / echo, paired: median ${(echo.ratio.median * 100).toFixed(1)}% (${(echo.ratio.min * 100).toFixed(1)}–${(echo.ratio.max * 100).toFixed(1)}%)`);
+  if (echo) console.log(`${ceilingName} ${args.mix}: median ${echo.requestsPerSecond.median.toFixed(0)} req/s (min ${echo.requestsPerSecond.min.toFixed(0)}, max ${echo.requestsPerSecond.max.toFixed(0)}); ${args.variant} / ${ceilingName}, paired: median ${(echo.ratio.median * 100).toFixed(1)}% (${(echo.ratio.min * 100).toFixed(1)}–${(echo.ratio.max * 100).toFixed(1)}%)`);
   if (args.out) {
     mkdirSync(args.out, { recursive: true });
     writeFileSync(join(args.out, "meta.json"), JSON.stringify(result, null, 2) + "\n");
