@@ -19,7 +19,7 @@
  * explicitly. Writes meta.json and each
  * window's two profiles to --out.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
@@ -29,6 +29,7 @@ import { collectMeta, pinning, pinSelf, summarize } from "../scripts/lib/meta.ts
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/record.ts";
 import { decodeProfile, flatten, type FlatProfile, total } from "../scripts/profile/pprof.ts";
+import { type CpuReading, readCpu } from "../scripts/profile/proc-stat.ts";
 import { topRows } from "../scripts/profile/top.ts";
 import { cpuNative, jsShares, perfNative } from "../scripts/profile/cross-check.ts";
 
@@ -67,7 +68,7 @@ interface Window {
   widest: { jsc: Row[]; perf: Row[] };
   /** The profiler's own threads' on-CPU time over the window (ms), by thread name: JSC's sampler ("thread"), the run clock ("Worker"). */
   profilerThreadsMs: Record<string, number>;
-  stat: { jscFlat: number; jscCheckIndexGenerationCum: number; perfCheckIndexGenerationCum: number | null };
+  stat: { jscFlat: number };
   /** The lock-and-stat path (lookupUnderIndexLock + checkIndexGeneration) by JS function, native code and inlined callees folded in, as the doctor compares them (cross-check.ts). */
   statPath: { jsc: number; perf: number | null };
 }
@@ -77,29 +78,18 @@ interface Row {
   cum: number;
 }
 
-/** On-CPU ns of the profiler's own threads (JSC's sampler thread, named "thread", and the run clock's "Worker"), by name. */
-function helperThreadsNs(pid: number): Record<string, number> {
+/** The profiler's own threads' on-CPU ms between two readings, by name: JSC's sampler ("thread"), the run clock ("Worker"). */
+function helperThreadsMs(a: CpuReading, b: CpuReading): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim();
-      if (name !== "thread" && name !== "Worker") continue;
-      out[name] = (out[name] ?? 0) + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {}
+  for (const [tid, t] of Object.entries(b.threads)) {
+    if (t.name !== "thread" && t.name !== "Worker") continue;
+    out[t.name] = (out[t.name] ?? 0) + t.onCpuMs - (a.threads[tid]?.onCpuMs ?? 0);
   }
   return out;
 }
 
-function schedstat(pid: number): { onCpuNs: number; runQueueNs: number } {
-  const [on, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ").map(Number);
-  return { onCpuNs: on!, runQueueNs: wait! };
-}
-
 const widest = (p: FlatProfile, n = 6): Row[] => topRows(p, p.sampleTypes.findIndex((t) => t.type === "cpu"), "flat").slice(0, n).map((r) => ({ name: r.name, flat: r.flatShare, cum: r.cumShare }));
-const share = (p: FlatProfile, name: string, by: "flat" | "cum") => {
-  const r = topRows(p, p.sampleTypes.findIndex((t) => t.type === "cpu")).find((x) => x.name === name);
-  return r ? (by === "flat" ? r.flatShare : r.cumShare) : 0;
-};
+const statFlat = (p: FlatProfile) => topRows(p, p.sampleTypes.findIndex((t) => t.type === "cpu")).find((x) => x.name === "stat")?.flatShare ?? 0;
 
 /**
  * The stat path's share in both profiles, compared the way the doctor does: each sample charged to its
@@ -141,36 +131,34 @@ try {
       if (c.block) await fetch(`${server.adminUrl}/debug/pprof/rates?block=${args["block-rate"]}&mutex=1`, { method: "POST" });
       const perfRun = perf.ok ? recordPerf({ pid, jitdumpDir, seconds: args.seconds }) : null;
       const res0 = fetch(`${server.adminUrl}/debug/pprof/profile?seconds=${args.seconds}&hz=100`);
-      const a = schedstat(pid);
+      const a = readCpu(pid);
       // The run clock starts with the capture: read the helpers once it is surely up, and again just before the end.
       await Bun.sleep(500);
-      const ha = helperThreadsNs(pid);
-      const haAt = performance.now();
+      const ha = readCpu(pid);
       await Bun.sleep(args.seconds * 1000 - 1000);
-      const hb = helperThreadsNs(pid);
-      const helperSpanMs = performance.now() - haAt;
+      const hb = readCpu(pid);
       const res = await res0;
-      const b = schedstat(pid);
+      const b = readCpu(pid);
       if (!res.ok) throw new Error(`admin profile: ${res.status} ${await res.text()}`);
       const bytes = new Uint8Array(await res.arrayBuffer());
       const perfResult = perfRun ? await perfRun : null;
       if (c.block) await fetch(`${server.adminUrl}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" });
       const jsc = flatten(decodeProfile(bytes));
       const pp = perfResult ? flatten(decodeProfile(perfResult.bytes)) : null;
-      const onCpuMs = (b.onCpuNs - a.onCpuNs) / 1e6;
+      const onCpuMs = b.threadMs - a.threadMs;
       const adminCpuMs = total(jsc, jsc.sampleTypes.findIndex((t) => t.type === "cpu")) / 1e6;
       const w: Window = {
         ...c,
         rps,
         onCpuMs,
-        runQueueMs: (b.runQueueNs - a.runQueueNs) / 1e6,
+        runQueueMs: b.threadRunqMs - a.threadRunqMs,
         adminCpuMs,
         ratio: adminCpuMs / onCpuMs,
         perfCpuMs: pp ? total(pp, pp.sampleTypes.findIndex((t) => t.type === "cpu")) / 1e6 : null,
         perfSchedstatMs: perfResult?.schedstatNs ? perfResult.schedstatNs / 1e6 : null,
         widest: { jsc: widest(jsc), perf: pp ? widest(pp) : [] },
-        profilerThreadsMs: Object.fromEntries(Object.keys(hb).map((k) => [k, Math.round(((hb[k]! - (ha[k] ?? 0)) / 1e6) * (args.seconds * 1000 / helperSpanMs) * 10) / 10])),
-        stat: { jscFlat: share(jsc, "stat", "flat"), jscCheckIndexGenerationCum: share(jsc, "checkIndexGeneration", "cum"), perfCheckIndexGenerationCum: pp ? share(pp, "checkIndexGeneration", "cum") : null },
+        profilerThreadsMs: Object.fromEntries(Object.entries(helperThreadsMs(ha, hb)).map(([k, ms]) => [k, Math.round(ms * ((args.seconds * 1000) / (hb.t - ha.t)) * 10) / 10])),
+        stat: { jscFlat: statFlat(jsc) },
         statPath: statPath(jsc, pp),
       };
       windows.push(w);

@@ -41,6 +41,12 @@ function schedstat(path: string): { runMs: number; waitMs: number } {
   }
 }
 
+/** One thread's on-CPU ns (schedstat field 1), or null where it cannot be read. */
+export function schedstatNs(pid: number, tid: number): number | null {
+  const ms = schedstat(`/proc/${pid}/task/${tid}/schedstat`).runMs;
+  return Number.isFinite(ms) ? Math.round(ms * 1e6) : null;
+}
+
 /** One thread's cumulative clocks. */
 export interface ThreadReading {
   /** comm: the thread's name, cut to 15 bytes by the kernel. */

@@ -22,6 +22,7 @@ export interface LoopDelayReader {
 }
 
 const readers = new Set<LoopDelayReader>();
+let tickWaiters: (() => void)[] = [];
 let timer: ReturnType<typeof setInterval> | null = null;
 let last = 0;
 
@@ -30,6 +31,14 @@ function tick(): void {
   const ns = Math.max(1, Math.round((now - last) * 1e6));
   last = now;
   for (const r of readers) r.histogram.recordValue(ns);
+  const waiting = tickWaiters;
+  tickWaiters = [];
+  for (const w of waiting) w();
+}
+
+/** Resolves once the monitor has recorded its next interval (readers must be open, or it never ticks). */
+export function nextLoopDelayTick(): Promise<void> {
+  return new Promise((resolve) => tickWaiters.push(resolve));
 }
 
 /** openLoopDelayReader starts (if needed) the monitor and gives a reader its own histogram; close it when done. */

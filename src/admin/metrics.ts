@@ -93,8 +93,17 @@ function registerLoopDelay(registry: Registry): void {
     ["p90", (h) => h.getValueAtPercentile(90)],
     ["p99", (h) => h.getValueAtPercentile(99)],
   ];
+  // One reading serves all seven gauges of a scrape: the first gauge collected takes it and restarts the
+  // window; a gauge whose value was already handed out belongs to the next scrape, so it takes a new one.
   let values = new Map<string, number>();
-  for (const [stat, read] of stats) {
+  const unread = new Set<string>();
+  const take = () => {
+    const h = reader.histogram;
+    values = new Map(h.totalCount ? stats.map(([s, r]) => [s, r(h) / 1e9]) : []);
+    for (const [s] of stats) unread.add(s);
+    reader.reset();
+  };
+  for (const [stat] of stats) {
     const name = `nodejs_eventloop_lag_${stat}_seconds`;
     registry.removeSingleMetric(name);
     new Gauge({
@@ -102,12 +111,8 @@ function registerLoopDelay(registry: Registry): void {
       help: `The ${stat} of event-loop timer intervals (${LOOP_DELAY_RESOLUTION_MS} ms resolution plus lag) since the last scrape, in seconds.`,
       registers: [registry],
       collect() {
-        // The first gauge collected takes the reading for all seven, then the window restarts.
-        if (stat === "min") {
-          const h = reader.histogram;
-          values = new Map(h.totalCount ? stats.map(([s, r]) => [s, r(h) / 1e9]) : []);
-          reader.reset();
-        }
+        if (!unread.has(stat)) take();
+        unread.delete(stat);
         const v = values.get(stat);
         if (v !== undefined) this.set(v);
       },

@@ -102,22 +102,6 @@ function bracket(r: { t: Float64Array }, ms: number): [number, number] | null {
   return t[hi]! - t[lo]! > MAX_READING_GAP_MS ? null : [lo, hi];
 }
 
-/** The JS thread's CPU clock at perf time `ms`, interpolated between readings; null outside them or across a gap. */
-export function cpuAt(r: { t: Float64Array; cpu: Float64Array }, ms: number): number | null {
-  const b = bracket(r, ms);
-  if (!b) return null;
-  const [lo, hi] = b, { t, cpu } = r;
-  const span = t[hi]! - t[lo]!;
-  return span > 0 ? cpu[lo]! + ((cpu[hi]! - cpu[lo]!) * (ms - t[lo]!)) / span : cpu[lo]!;
-}
-
-/** runningShare: the share (0–1) of [from, to] the JS thread spent on a CPU; null when the readings do not cover it. */
-export function runningShare(r: { t: Float64Array; cpu: Float64Array }, from: number, to: number): number | null {
-  const a = cpuAt(r, from), b = cpuAt(r, to);
-  if (a === null || b === null || to <= from) return null;
-  return Math.min(1, Math.max(0, (b - a) / ((to - from) * 1e6)));
-}
-
 /**
  * wasRunning: whether the JS thread ran around `ms` — its CPU clock advanced
  * by MIN_RUN_NS or more between the readings that bracket the instant. null

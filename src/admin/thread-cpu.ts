@@ -15,7 +15,7 @@
  * schedstat's second field is exact for it.
  */
 import { dlopen, ptr } from "bun:ffi";
-import { closeSync, openSync, readSync } from "node:fs";
+import { openSync, readSync } from "node:fs";
 
 export interface ThreadCpu {
   /** Time on a CPU (ns, since the thread started). */
@@ -100,11 +100,4 @@ export function threadCpu(): ThreadCpu {
 export function threadCpuSource(): string {
   const on = threadClock ? "CLOCK_THREAD_CPUTIME_ID" : readSchedstat() ? "schedstat" : "getrusage(RUSAGE_THREAD)";
   return readSchedstat() ? `${on}; run-queue from schedstat` : `${on}; no run-queue figure`;
-}
-
-/** Closes the kept-open descriptor (tests that count fds). */
-export function closeThreadCpu(): void {
-  if (typeof fd === "number") closeSync(fd);
-  if (typeof statusFd === "number") closeSync(statusFd);
-  fd = statusFd = undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { createAdminHub } from "../../src/admin/hub.ts";
+import { nextLoopDelayTick } from "../../src/admin/loop-delay.ts";
 import { parsePrometheus } from "./prometheus.ts";
 
 const hub = createAdminHub({ blockProfileRate: 0, mutexProfileFraction: 0, variant: "v0", workerId: 0 });
@@ -17,14 +18,12 @@ afterAll(() => {
 const LAG = ["min", "max", "mean", "p50", "p90", "p99"].map((s) => `nodejs_eventloop_lag_${s}_seconds`);
 
 async function lagAfterNextTicks(): Promise<Record<string, number>> {
-  // Waits for the monitor's timer to have fired (the event), by scraping until it has: the test's timeout bounds it.
+  // A scrape restarts the gauges' window; the next one reads the intervals the monitor recorded in between.
   await hub.metrics.scrape();
-  for (;;) {
-    await new Promise((r) => setImmediate(r));
-    const m = parsePrometheus(await hub.metrics.scrape());
-    const values = Object.fromEntries(LAG.map((n) => [n, m.samples.find((s) => s.name === n)?.value ?? 0]));
-    if (Object.values(values).every((v) => v > 0)) return values;
-  }
+  await nextLoopDelayTick();
+  await nextLoopDelayTick();
+  const m = parsePrometheus(await hub.metrics.scrape());
+  return Object.fromEntries(LAG.map((n) => [n, m.samples.find((s) => s.name === n)?.value ?? 0]));
 }
 
 test("lag gauges read non-zero before and after a block window reverts", async () => {
@@ -40,7 +39,7 @@ test("lag gauges read non-zero before and after a block window reverts", async (
 
 test("the block profiler's own histogram fills while it is on, from the same monitor", async () => {
   hub.setRates({ block: 5 });
-  while (!hub.block.histogram()) await new Promise((r) => setTimeout(r, 5));
+  await nextLoopDelayTick();
   expect(hub.block.histogram()!.count).toBeGreaterThan(0);
   hub.setRates({ block: 0 });
   expect(hub.block.histogram()).toBeNull();

@@ -10,6 +10,7 @@ import { mkdtempSync, openSync, closeSync, readFileSync, readlinkSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FlatProfile } from "../pprof.ts";
+import { schedstatNs } from "../proc-stat.ts";
 import { JitIndex, readJitdumps } from "./jitdump.ts";
 import { parsePerfScript, PERF_SCRIPT_FIELDS } from "./perf-script.ts";
 import { symbolize, toPprof, type SymbolizeStats } from "./symbolize.ts";
@@ -213,16 +214,6 @@ export function perfUsable(): Promise<{ ok: boolean; why?: string }> {
     }
   })();
   return usable;
-}
-
-/** /proc/<pid>/task/<tid>/schedstat's first field: ns the thread has spent on a CPU. */
-export function schedstatNs(pid: number, tid: number): number | null {
-  try {
-    const n = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "latin1").split(" ")[0]);
-    return Number.isFinite(n) ? n : null;
-  } catch {
-    return null;
-  }
 }
 
 function exePath(pid: number): string | undefined {

@@ -5,7 +5,9 @@
  * body, hotA given 3× the iterations of hotB, so their on-CPU time is 3:1.
  * Their bodies are too big for JSC to inline them into the loop (inlined code
  * would be charged to the caller by both profilers). Prints "ready" once both
- * are warm; exits after SECONDS (default 20) whatever happens.
+ * are warm, then "tick" after every further 250 ms of work, so a test can wait
+ * for an amount of work rather than sleep; exits after SECONDS (default 20)
+ * whatever happens.
  */
 const seconds = Number(process.argv[2] ?? 20);
 const end = performance.now() + seconds * 1000;
@@ -45,9 +47,11 @@ function hotB(n: number): number {
 const N = 20_000;
 let sink = 0;
 let rounds = 0;
+let nextTick = Infinity;
 while (performance.now() < end) {
   sink += hotA(3 * N);
   sink += hotB(N);
-  if (++rounds === 200) console.log("ready");
+  if (++rounds === 200) console.log("ready"), (nextTick = performance.now() + 250);
+  if (performance.now() >= nextTick) console.log("tick"), (nextTick += 250);
 }
 console.log(sink > 0 ? "done" : "done.");

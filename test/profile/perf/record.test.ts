@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { jitDumpEnv, openPerf, perfUsable, schedstatNs } from "../../../scripts/profile/perf/record.ts";
+import { jitDumpEnv, openPerf, perfUsable } from "../../../scripts/profile/perf/record.ts";
+import { schedstatNs } from "../../../scripts/profile/proc-stat.ts";
 import { decodeProfile, flatten, type FlatProfile } from "../../../scripts/profile/pprof.ts";
 import { topRows } from "../../../scripts/profile/top.ts";
 import { PROJECT_ROOT } from "../../../src/service/default-index.ts";
@@ -28,6 +29,7 @@ function shares(p: FlatProfile, names: string[]): Record<string, number> {
 describe.skipIf(!usable.ok)("perf record on a Bun process", () => {
   const dir = scratch();
   let child: Subprocess<"ignore", "pipe", "pipe">;
+  let ticks: (n: number) => Promise<void>;
 
   beforeAll(async () => {
     child = Bun.spawn([process.execPath, join(import.meta.dir, "hot-ratio.ts"), "40"], { env: { ...process.env, ...jitDumpEnv(dir) }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
@@ -40,8 +42,15 @@ describe.skipIf(!usable.ok)("perf record on a Bun process", () => {
       if (done) break;
       seen += new TextDecoder().decode(value);
     }
-    reader.releaseLock();
     if (!seen.includes("ready")) throw new Error(`hot-ratio.ts did not get ready: ${seen} ${await new Response(child.stderr).text()}`);
+    ticks = async (n: number) => {
+      // The child prints "tick" per 250 ms of its own work: wait for the work, not for the clock.
+      for (let got = 0; got < n; ) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("hot-ratio.ts exited before its ticks");
+        got += new TextDecoder().decode(value).split("tick").length - 1;
+      }
+    };
   });
 
   afterAll(() => {
@@ -52,7 +61,7 @@ describe.skipIf(!usable.ok)("perf record on a Bun process", () => {
     const s = await openPerf({ pid: child.pid, jitdumpDir: dir });
     await s.enable();
     const a = schedstatNs(child.pid, child.pid)!;
-    await Bun.sleep(2_500);
+    await ticks(10);
     const b = schedstatNs(child.pid, child.pid)!;
     await s.stop();
     const r = await s.result();
