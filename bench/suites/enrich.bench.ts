@@ -8,7 +8,9 @@
  *   Begin        stages.begin: the per-request set-up
  *   ParseKey     stages.parseKey on every key of the batch
  *   Lookup       stages.lookup on every key (includes the variant's locking)
+ *   LookupAll    stages.lookupAll of the batch's events
  *   Decode       stages.decode of every hit's position (the request scope built beforehand)
+ *   Assemble     stages.assemble of the batch's positions into result objects (fieldsAt included)
  *   EnrichBatch  stages.enrichBatch of the validated request
  *   Serialize    stages.serialize of the batch's results
  *   Handler      app.handle(POST /enrich): parse, validate, enrich, respond; no socket
@@ -25,9 +27,20 @@ import * as ref from "../../test/support/reference.ts";
 import { expectEqual, type BenchSpec, type Prepared } from "../harness/spec.ts";
 import { SIZES, benchIndex, keyHalves, requestBatch } from "./fixtures.ts";
 
-type Stage = keyof Stages | "handler";
+// fieldsAt is measured inside Assemble (it needs the batch's memo).
+type Stage = Exclude<keyof Stages, "fieldsAt"> | "handler";
 
-const NAMES: Record<Stage, string> = { begin: "Begin", parseKey: "ParseKey", lookup: "Lookup", decode: "Decode", enrichBatch: "EnrichBatch", serialize: "Serialize", handler: "Handler" };
+const NAMES: Record<Stage, string> = {
+  begin: "Begin",
+  parseKey: "ParseKey",
+  lookup: "Lookup",
+  lookupAll: "LookupAll",
+  decode: "Decode",
+  assemble: "Assemble",
+  enrichBatch: "EnrichBatch",
+  serialize: "Serialize",
+  handler: "Handler",
+};
 
 const ctx = (): EnrichContext => ({ index: benchIndex(), limits: DEFAULT_LIMITS });
 
@@ -45,10 +58,13 @@ function batchFor(stage: Stage, size: number): number {
   return 16;
 }
 
+const LEAF_STAGES: ReadonlySet<Stage> = new Set(["begin", "parseKey", "decode", "serialize"]);
+
 /** For each variant, the earlier variant whose function it shares for this stage, if any. */
 function sharedWith(stage: Stage): Map<string, string> {
   const out = new Map<string, string>();
-  if (stage === "handler" || stage === "enrichBatch") return out; // whole pipelines: always measured per variant
+  // Stages that call other stages through `this` run differently under a variant that replaced a callee: measured per variant.
+  if (!LEAF_STAGES.has(stage)) return out;
   const owner = new Map<unknown, string>();
   for (const v of VARIANTS.values()) {
     const f = v.stages[stage];
@@ -107,6 +123,18 @@ async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared
         },
         check,
       };
+    }
+    case "lookupAll": {
+      const want = keys.map((k) => {
+        const { hi, lo } = keyHalves(k);
+        return c.index.find(hi, lo);
+      });
+      return { run: () => s.lookupAll(batch.req.events, c), check: (got) => expectEqual("positions", got, want) };
+    }
+    case "assemble": {
+      const scope = s.begin(batch.req, c);
+      const positions = await s.lookupAll(batch.req.events, c);
+      return { run: () => s.assemble(batch.req, positions, c, scope), check: (got) => expectEqual("serialized results", s.serialize(got as unknown[]), expected) };
     }
     case "decode": {
       const hits = keys.flatMap((k, i) => {

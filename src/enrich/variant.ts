@@ -41,6 +41,12 @@ export interface Stages {
   decode(pos: number, ctx: EnrichContext, scope?: Scope): Record<string, unknown>;
   /** A validated batch → result objects, one per event, in order. */
   enrichBatch(req: EnrichRequest, ctx: EnrichContext): unknown[] | Promise<unknown[]>;
+  /** Every event's key → its index position (-1 for a miss), in order. */
+  lookupAll(events: readonly EnrichEvent[], ctx: EnrichContext): number[] | Promise<number[]>;
+  /** The batch's events and their positions → result objects in wire order. */
+  assemble(req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[];
+  /** A hit's position → its decoded fields (a variant may reuse fields across a batch through `memo`). */
+  fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string, Record<string, unknown>>): Record<string, unknown>;
   /** Result objects → the response body text. */
   serialize(results: unknown[]): string;
 }

@@ -9,13 +9,16 @@
  *   decodeFieldsByHand        per-byte strings, template-string number formatting,
  *                             linear scans and a re-sort of the rules per event
  *   payloadHex                per-byte hex string of every payload (a memo key)
- *   enrichBatchV0             object spreads per event, results grown by push
+ *   enrichBatchV0             the batch as three stages: lookupAll, then assemble
+ *   awaitEachLookup           one awaited lookup per event, even a synchronous one
+ *   assembleWithSpreads       object spreads per event, results grown by push
+ *   decodeMemoizedByHex       a per-batch memo keyed by the payload's hex string
  *   serializeByConcatenation  `+=` response building, one stringify per field
  */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DIR_FILE } from "../../index/format.ts";
-import { fromStages, type EnrichContext, type EnrichRequest, type Scope, type Stages, type Variant } from "../variant.ts";
+import { fromStages, type EnrichContext, type EnrichEvent, type EnrichRequest, type Scope, type Stages, type Variant } from "../variant.ts";
 import { AsyncMutex } from "../async-mutex.ts";
 import { decodeFieldsByHand, payloadHex } from "./decode.ts";
 import { parseKeyWithBigInt } from "./parse-key.ts";
@@ -71,8 +74,24 @@ export const v0Stages: Stages = {
     return decodeFieldsByHand(ctx.index.payload(pos), rules);
   },
 
+  /** enrichBatchV0: begin, then every lookup, then the results — each step a stage of its own. */
   async enrichBatch(req: EnrichRequest, ctx: EnrichContext): Promise<unknown[]> {
     return enrichBatchV0(this, req, ctx);
+  },
+
+  /** awaitEachLookup: one awaited lookup per event, in order, even when the lookup could answer at once. */
+  async lookupAll(events: readonly EnrichEvent[], ctx: EnrichContext): Promise<number[]> {
+    return awaitEachLookup(this, events, ctx);
+  },
+
+  /** assembleWithSpreads: per event, a base object spread into a fresh result with the decoded fields spread after it. */
+  assemble(req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[] {
+    return assembleWithSpreads(this, req, positions, ctx, scope);
+  },
+
+  /** decodeMemoizedByHex: the fields of a hit, memoized per batch under its payload's hex string. */
+  fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string, Record<string, unknown>>): Record<string, unknown> {
+    return decodeMemoizedByHex(this, pos, ctx, scope, memo);
   },
 
   serialize: serializeByConcatenation,
@@ -90,27 +109,42 @@ async function lookupUnderIndexLock(stages: Stages, key: string, ctx: EnrichCont
 }
 
 async function enrichBatchV0(stages: Stages, req: EnrichRequest, ctx: EnrichContext): Promise<unknown[]> {
-  const scope = stages.begin(req, ctx) as V0Scope;
+  const scope = stages.begin(req, ctx);
+  const positions = await stages.lookupAll((scope as V0Scope).batch?.events ?? req.events, ctx);
+  return stages.assemble(req, positions, ctx, scope);
+}
+
+async function awaitEachLookup(stages: Stages, events: readonly EnrichEvent[], ctx: EnrichContext): Promise<number[]> {
+  const positions = [];
+  for (let i = 0; i < events.length; i++) positions.push(await stages.lookup(events[i]!.key, ctx));
+  return positions;
+}
+
+function assembleWithSpreads(stages: Stages, req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[] {
   const memo = new Map<string, Record<string, unknown>>();
   const results = [];
-  for (let i = 0; i < scope.batch.events.length; i++) {
-    const event = scope.batch.events[i]!;
-    const pos = await stages.lookup(event.key, ctx);
+  for (let i = 0; i < positions.length; i++) {
+    const event = req.events[i]!;
+    const pos = positions[i]!;
     // attrs come from the request itself: the audit copy went through JSON and lost any key-order Proxy.
-    const base = { key: event.key, found: pos >= 0, attrs: req.events[i]!.attrs };
+    const base = { key: event.key, found: pos >= 0, attrs: event.attrs };
     if (pos < 0) {
       results.push({ ...base });
       continue;
     }
-    const hex = payloadHex(ctx.index.payload(pos));
-    let fields = memo.get(hex);
-    if (!fields) {
-      fields = stages.decode(pos, ctx, scope);
-      memo.set(hex, fields);
-    }
-    results.push({ ...base, ...fields });
+    results.push({ ...base, ...stages.fieldsAt(pos, ctx, scope, memo) });
   }
   return results;
+}
+
+function decodeMemoizedByHex(stages: Stages, pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string, Record<string, unknown>>): Record<string, unknown> {
+  const hex = payloadHex(ctx.index.payload(pos));
+  let fields = memo.get(hex);
+  if (!fields) {
+    fields = stages.decode(pos, ctx, scope);
+    memo.set(hex, fields);
+  }
+  return fields;
 }
 
 export const v0: Variant = fromStages("v0", null, "the inherited service, slow habits and all", v0Stages);
