@@ -9,13 +9,20 @@ import { v0 } from "./v0/index.ts";
 import { turboStringify } from "./v0/serialize.ts";
 import { v1SharedRules } from "./ladder/v1-shared-rules.ts";
 import { v2LockFreeLookup } from "./ladder/v2-lock-free-lookup.ts";
+import { v3MemoByPosition } from "./ladder/v3-memo-by-position.ts";
+import { v4TableDecode } from "./ladder/v4-table-decode.ts";
+import { v4SyncLookups } from "./ladder/v4-sync-lookups.ts";
+import { v5NativeStringify } from "./ladder/v5-native-stringify.ts";
+import { v6NoAuditCopy } from "./ladder/v6-no-audit-copy.ts";
+import { v7LiteralResults } from "./ladder/v7-literal-results.ts";
+import { v8ArithmeticKey } from "./ladder/v8-arithmetic-key.ts";
 
 // The owner's JSON-library switch: its serializer wins a micro-benchmark, yet thin-batch
 // capacity did not move, because serialization was never the bottleneck. Kept so that
 // claim stays checkable with bench:ab and bench/service-capacity.ts.
 const v0TurboJson = derive(v0, "v0-turbo-json", "the inherited switch to a schema-compiled 'faster' JSON library (serializer only; thin capacity unchanged)", { serialize: turboStringify });
 
-const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup];
+const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup, v3MemoByPosition, v4TableDecode, v4SyncLookups, v5NativeStringify, v6NoAuditCopy, v7LiteralResults, v8ArithmeticKey];
 
 export const VARIANTS: ReadonlyMap<string, Variant> = new Map(LADDER.map((v) => [v.name, v]));
 

@@ -46,7 +46,7 @@ export interface Stages {
   /** The batch's events and their positions → result objects in wire order. */
   assemble(req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[];
   /** A hit's position → its decoded fields (a variant may reuse fields across a batch through `memo`). */
-  fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string, Record<string, unknown>>): Record<string, unknown>;
+  fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string | number, Record<string, unknown>>): Record<string, unknown>;
   /** Result objects → the response body text. */
   serialize(results: unknown[]): string;
 }

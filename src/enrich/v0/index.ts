@@ -90,7 +90,7 @@ export const v0Stages: Stages = {
   },
 
   /** decodeMemoizedByHex: the fields of a hit, memoized per batch under its payload's hex string. */
-  fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string, Record<string, unknown>>): Record<string, unknown> {
+  fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string | number, Record<string, unknown>>): Record<string, unknown> {
     return decodeMemoizedByHex(this, pos, ctx, scope, memo);
   },
 
@@ -121,7 +121,7 @@ async function awaitEachLookup(stages: Stages, events: readonly EnrichEvent[], c
 }
 
 function assembleWithSpreads(stages: Stages, req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[] {
-  const memo = new Map<string, Record<string, unknown>>();
+  const memo = new Map<string | number, Record<string, unknown>>();
   const results = [];
   for (let i = 0; i < positions.length; i++) {
     const event = req.events[i]!;
@@ -137,7 +137,7 @@ function assembleWithSpreads(stages: Stages, req: EnrichRequest, positions: read
   return results;
 }
 
-function decodeMemoizedByHex(stages: Stages, pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string, Record<string, unknown>>): Record<string, unknown> {
+function decodeMemoizedByHex(stages: Stages, pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string | number, Record<string, unknown>>): Record<string, unknown> {
   const hex = payloadHex(ctx.index.payload(pos));
   let fields = memo.get(hex);
   if (!fields) {

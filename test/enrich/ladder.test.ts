@@ -1,0 +1,51 @@
+/**
+ * The ladder's replaced stages against the stages they replace, on inputs
+ * the golden corpus rarely reaches: key edges, every entry of a small index,
+ * and corrupt payload bytes (same message, same failure).
+ */
+import { expect, test } from "bun:test";
+import { parseKeyByDigits } from "../../src/enrich/ladder/v8-arithmetic-key.ts";
+import { decodeWithTables } from "../../src/enrich/ladder/v4-table-decode.ts";
+import { parseKeyWithBigInt } from "../../src/enrich/v0/parse-key.ts";
+import { decodeFieldsByHand } from "../../src/enrich/v0/decode.ts";
+import { RULES } from "../../src/enrich/v0/rules.ts";
+import { openTsIndex } from "../../src/index/ts-index.ts";
+import { builtIndex } from "../support/fixtures.ts";
+import { Rng } from "../../gen/rng.ts";
+
+test("parseKeyByDigits splits every key as the BigInt parser does, at the edges and at random", () => {
+  const keys = ["0", "1", "9", "10", "4294967295", "4294967296", "4294967297", "9007199254740991", "9007199254740993", "18446744073709551614", "18446744073709551615"];
+  const rng = new Rng(7);
+  for (let i = 0; i < 20_000; i++) {
+    const hi = rng.int(2 ** 32), lo = rng.int(2 ** 32);
+    keys.push(((BigInt(hi) << 32n) | BigInt(lo)).toString().slice(0, 1 + (i % 20)));
+  }
+  const differ = keys.filter((k) => JSON.stringify(parseKeyByDigits(k)) !== JSON.stringify(parseKeyWithBigInt(k)));
+  expect(differ).toEqual([]);
+});
+
+test("decodeWithTables gives decodeFieldsByHand's fields for every entry of an index", () => {
+  const index = openTsIndex(builtIndex(10_000, 42));
+  const differ: number[] = [];
+  for (let pos = 0; pos < index.entries; pos++) {
+    const bytes = index.payload(pos);
+    if (JSON.stringify(decodeWithTables(bytes)) !== JSON.stringify(decodeFieldsByHand(bytes, RULES))) differ.push(pos);
+  }
+  expect(differ).toEqual([]);
+});
+
+test("decodeWithTables fails on a corrupt tier, country or tag byte exactly as decodeFieldsByHand does", () => {
+  const good = openTsIndex(builtIndex(10_000, 42)).payload(3);
+  const outcome = (f: () => unknown) => {
+    try {
+      return JSON.stringify(f());
+    } catch (e) {
+      return `throws ${(e as Error).message}`;
+    }
+  };
+  for (const [at, value] of [[8, 4], [8, 255], [6, 0x5a], [7, 0], [15, 0xff], [14, 0x01]] as const) {
+    const bytes = good.slice();
+    bytes[at] = value;
+    expect(outcome(() => decodeWithTables(bytes))).toBe(outcome(() => decodeFieldsByHand(bytes, RULES)));
+  }
+});
