@@ -5,6 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { reapOnExit } from "./reap.ts";
 
 export interface RunningService {
   proc: Subprocess<"ignore", "ignore", "pipe">;
@@ -41,6 +42,7 @@ export async function spawnService(args: string[], { prefix = [], command, env, 
     stderr: "pipe",
     env: env ? { ...process.env, ...env } : undefined,
   });
+  reapOnExit(proc);
   let log = "";
   let exited = false;
   void proc.exited.then(() => (exited = true));

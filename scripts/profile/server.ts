@@ -5,6 +5,7 @@
  */
 import type { Subprocess } from "bun";
 import { isGcLine, type GcLine } from "./gc-log.ts";
+import { reapOnExit } from "../lib/reap.ts";
 
 export interface ServerSpec {
   /** The command, e.g. ["bun", "src/server.ts", "--index", dir, ...]. */
@@ -42,6 +43,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     stdout: "ignore",
     stderr: "pipe",
   });
+  reapOnExit(proc);
   const gc: GcLine[] = [];
   const log: string[] = [];
   let ready: RegExpExecArray | null = null;
