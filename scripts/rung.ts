@@ -34,6 +34,7 @@ const args = cli(process.argv.slice(2), "Usage: bun scripts/rung.ts --parent A -
   rounds: { kind: "number", help: "bench:ab rounds", default: 10 },
   repeat: { kind: "number", help: "capacity runs per side", default: 3 },
   skip: { kind: "string", help: `steps to leave out, comma-separated (${STEPS.join(", ")})`, default: "" },
+  "parent-bundle": { kind: "string", help: "reuse this bundle of the parent (the previous rung's, just captured at the same rate) instead of capturing it again" },
 });
 if (!args.parent || !args.child || !args.rps) fail("--parent, --child and --rps are required", 2);
 for (const v of [args.parent, args.child]) {
@@ -59,7 +60,15 @@ function run(cmd: string[], stdoutFile?: string): string {
 const rung: Record<string, unknown> = { parent: args.parent, child: args.child, mix: args.mix, rps: args.rps, meta: collectMeta() };
 const bundles: Record<string, string> = {};
 if (!skip.has("bundles")) {
+  if (args["parent-bundle"]) {
+    const parentMeta = JSON.parse(readFileSync(join(PROJECT_ROOT, args["parent-bundle"], "meta.json"), "utf8")) as { variant?: string; rate?: { offeredRps?: number }; mix?: string };
+    if (parentMeta.variant !== args.parent || parentMeta.rate?.offeredRps !== args.rps || parentMeta.mix !== args.mix) {
+      fail(`--parent-bundle ${args["parent-bundle"]} is ${parentMeta.variant} ${parentMeta.mix} at ${parentMeta.rate?.offeredRps}/s, not ${args.parent} ${args.mix} at ${args.rps}/s`, 2);
+    }
+    bundles[args.parent] = args["parent-bundle"];
+  }
   for (const v of [args.parent, args.child]) {
+    if (bundles[v]) continue;
     const before = new Set(readdirSync(join(PROJECT_ROOT, "profiles")));
     run([bun, "scripts/profile.ts", "--rps", String(args.rps), "--duration", `${args.duration}ms`, "--trace", "1s", "--mix", args.mix, "--variant", v]);
     const made = readdirSync(join(PROJECT_ROOT, "profiles")).filter((d) => !before.has(d) && d.includes(v));

@@ -58,16 +58,17 @@ function batchFor(stage: Stage, size: number): number {
   return 16;
 }
 
-const LEAF_STAGES: ReadonlySet<Stage> = new Set(["begin", "parseKey", "decode", "serialize"]);
+const LEAF_STAGES: ReadonlySet<Stage> = new Set<Stage>(["begin", "parseKey", "decode", "serialize"]);
 
 /** For each variant, the earlier variant whose function it shares for this stage, if any. */
 function sharedWith(stage: Stage): Map<string, string> {
   const out = new Map<string, string>();
   // Stages that call other stages through `this` run differently under a variant that replaced a callee: measured per variant.
-  if (!LEAF_STAGES.has(stage)) return out;
+  if (stage === "handler" || !LEAF_STAGES.has(stage)) return out;
+  const leaf: keyof Stages = stage;
   const owner = new Map<unknown, string>();
   for (const v of VARIANTS.values()) {
-    const f = v.stages[stage];
+    const f = v.stages[leaf];
     const first = owner.get(f);
     if (first === undefined) owner.set(f, v.name);
     else out.set(v.name, first);
