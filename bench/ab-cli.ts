@@ -13,14 +13,14 @@
  *   --variants V1 V2  two registered enrich variants of this checkout; only
  *                     variant-specific benchmarks run, named without /variant=.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
 import { parseGoBench } from "./format/gobench.ts";
 import { DEFAULT_IGNORE, buildTables, renderTables } from "./compare/tables.ts";
 import { gitCommit, goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
+import { Worktrees } from "./harness/worktree.ts";
 
 const USAGE = `Usage: bun run bench:ab (--revs A B | --variants V1 V2) [flags]
 
@@ -75,26 +75,8 @@ interface Side {
   lines: string[];
 }
 
-const git = (args: string[], cwd = ROOT) => {
-  const r = Bun.spawnSync(["git", ...args], { cwd, stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString().trim().split("\n").pop()}`);
-  return r.stdout.toString().trim();
-};
-
-const tmp = o.revs ? mkdtempSync(join(tmpdir(), "enrich-ab-")) : "";
-const worktrees: string[] = [];
-const cleanup = () => {
-  for (const wt of worktrees) {
-    try {
-      git(["worktree", "remove", "--force", wt]);
-    } catch {
-      // Already gone; prune below catches the bookkeeping.
-    }
-  }
-  worktrees.length = 0;
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-  if (o.revs) Bun.spawnSync(["git", "worktree", "prune"], { cwd: ROOT });
-};
+const trees = o.revs ? new Worktrees(ROOT) : null;
+const cleanup = () => trees?.cleanup();
 process.on("SIGINT", () => {
   cleanup();
   process.exit(130);
@@ -103,21 +85,11 @@ process.on("SIGINT", () => {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
 
 function checkout(rev: string, which: string): Side {
-  if (rev === ".") return { label: "worktree", root: ROOT, commit: gitCommit(ROOT), lines: [] };
-  let sha: string;
   try {
-    sha = git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
-  } catch {
-    return fail(`--revs: '${rev}' is not a commit in this repository`);
+    return { ...trees!.checkout(rev, which), lines: [] };
+  } catch (e) {
+    return fail(`--revs: ${(e as Error).message}`);
   }
-  const dir = join(tmp, which);
-  git(["worktree", "add", "--detach", dir, sha]);
-  worktrees.push(dir);
-  // Same benchmark code on both sides: only the code under test differs.
-  rmSync(join(dir, "bench"), { recursive: true, force: true });
-  cpSync(join(ROOT, "bench"), join(dir, "bench"), { recursive: true });
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  return { label: safe(rev), root: dir, commit: sha.slice(0, 12), lines: [] };
 }
 
 let sides: [Side, Side];

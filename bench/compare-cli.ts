@@ -10,26 +10,32 @@
  *
  * With --fail-on-regression 5%, exits 1 if any benchmark got significantly
  * slower (sec/op up, or a rate such as B/s down) by more than 5%: a CI gate
- * that ignores noise.
+ * that ignores noise. Significance there is corrected across rows
+ * (Holm–Bonferroni, bench/compare/gate.ts): 20 unchanged rows fail it with
+ * probability ≤ alpha, not 64%. The table itself stays benchstat's, raw p.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { parseGoBench } from "./format/gobench.ts";
-import { DEFAULT_IGNORE, buildTables, renderTables, significantChanges, type Input } from "./compare/tables.ts";
-import { formatFixed } from "./stats/go-format.ts";
+import { DEFAULT_IGNORE, buildTables, renderTables, type Input } from "./compare/tables.ts";
+import { gateText, runGate } from "./compare/gate.ts";
 
 const USAGE = `Usage: bun run bench:compare OLD.txt NEW.txt [MORE.txt ...] [flags]
 
 Compares Go benchmark text files the way benchstat does: median ± 95% CI per
 file, delta vs the first file with a Mann-Whitney U p-value, "~" when not
 significant (p > alpha), geomean row. Name a column with LABEL=PATH.
-Exit status: 0 ok, 1 a significant regression beyond --fail-on-regression, 2 bad usage.`;
+With --fail-on-regression, significance is corrected across all speed rows
+(Holm–Bonferroni; --correction none for benchstat's per-row p).
+Exit status: 0 ok, 1 a significant regression beyond --fail-on-regression (or
+too few rounds for the gate to ever reject), 2 bad usage.`;
 
 const opts = cli(process.argv.slice(2), USAGE, {
   alpha: { kind: "number", default: 0.05, help: "significance level: a change counts when p ≤ alpha" },
   confidence: { kind: "number", default: 0.95, help: "confidence level of the ± ranges" },
   "fail-on-regression": { kind: "string", help: "exit 1 if a significant slowdown (sec/op up, rate down) exceeds this (e.g. 5%)" },
+  correction: { kind: "string", default: "holm", choices: ["holm", "none"], help: "with --fail-on-regression: multiple-comparison correction across rows" },
   ignore: { kind: "string", default: DEFAULT_IGNORE.join(","), help: "configuration keys not to split tables by ('' for none)" },
 }, { positionals: true });
 
@@ -62,11 +68,9 @@ process.stdout.write(renderTables(tables));
 
 if (threshold !== undefined) {
   // Slowdowns only: B/op and allocs/op changes are in the table but do not fail the gate.
-  const bad = significantChanges(tables).filter((c) => c.speed && c.worse && Math.abs(c.deltaPct) > threshold);
-  for (const c of bad) {
-    process.stderr.write(`regression: ${c.name} ${c.unit} ${formatFixed(c.deltaPct, 2, true)}% (p=${formatFixed(c.p, 3)}) in ${c.column}, beyond ${threshold}%\n`);
-  }
-  if (bad.length > 0) process.exit(1);
+  const g = runGate(tables, { alpha: opts.alpha, thresholdPct: threshold, correction: opts.correction as "holm" | "none" });
+  process.stderr.write(gateText(g));
+  if (g.failures.length > 0 || g.undecidable) process.exit(1);
 }
 
 function parsePercent(s: string): number {

@@ -1,5 +1,6 @@
 /**
  * Usage: bun bench/service-capacity.ts [--variant v0] [--mix thin] [--index DIR] [--against echo]
+ *                                      [--audit local [--audit-delay 1ms]]
  *                                      [--duration 10s] [--repeat 3] [--connections 32] [--out DIR]
  *
  * Closed-loop capacity of the service with wrk: the server pinned to CPU 0,
@@ -18,6 +19,14 @@
  * conditions; it reports the ratio per pair and its median. Before any wrk
  * run, each server's answer to the corpus's first body is checked (200, one
  * result per event): wrk counts answers, not whether they are right.
+ *
+ * `--audit local` starts a redis-server for the run, pinned with the load
+ * generator (the downstream is not on the server's core), and passes
+ * `--audit` to every variant that writes the audit log (the io-* rungs; the
+ * others run without it), each into its own stream; `--audit redis://H:P`
+ * uses a Redis already running. meta.json records each stream's length.
+ * `--audit-delay 1ms` puts that Redis behind scripts/latency-proxy.ts: one
+ * network hop away (each chunk delayed 1 ms each way) instead of loopback.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +36,10 @@ import { formatDuration } from "../src/cli/duration.ts";
 import { ensureDefaultIndex, PROJECT_ROOT } from "../src/service/default-index.ts";
 import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
+import { RedisClient } from "bun";
+import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
+import { getVariant } from "../src/enrich/registry.ts";
+import { writesAudit } from "../src/enrich/variant.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [options]\n\nClosed-loop capacity (wrk) of one pinned service process.", {
   variant: { kind: "string", help: "service variant, or several separated by commas (each its own pinned process, all alternated run by run)", default: "v0" },
@@ -37,6 +50,10 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   repeat: { kind: "number", help: "measured runs", default: 3 },
   connections: { kind: "number", help: "wrk connections", default: 32 },
   out: { kind: "string", help: "directory for meta.json and the wrk outputs" },
+  audit: { kind: "string", help: "'local' (start a redis-server pinned with the load) or redis://HOST:PORT: --audit for the variants that write the audit log" },
+  "server-args": { kind: "string", help: "more flags for every service started, as one string (e.g. '--max-inflight-events 1000000': slow IO rungs would otherwise be shed by admission control)", default: "" },
+  "audit-delay": { kind: "duration", help: "with --audit local: Redis behind scripts/latency-proxy.ts, this one-way delay per chunk (0 = loopback)", default: "0ms" },
+  rt: { kind: "boolean", help: "run every server and wrk at SCHED_FIFO 30 (root; for a machine shared with other work, where CPU shares are per cgroup and nice does not help); recorded in meta.json" },
   against: { kind: "string", help: "also measure a ceiling, alternating run by run: the Elysia echo, or Go's net/http echo (needs go)", choices: ["echo", "go-echo"] },
 });
 
@@ -59,15 +76,22 @@ const CEILINGS: Record<string, () => string[]> = {
   },
 };
 const ceilingName = args.against ?? null;
+if (args.audit !== undefined && args.audit !== "local" && !args.audit.startsWith("redis://")) fail(`--audit: expected 'local' or redis://HOST:PORT, got '${args.audit}'`);
+for (const v of variants) if (args.audit && !writesAudit(getVariant(v))) process.stderr.write(`capacity: ${v} does not write the audit log: started without --audit\n`);
+let redis: RunningRedis | null = null;
+const auditBase = () => (args.audit === "local" ? redis!.url : args.audit!.replace(/\/+$/, ""));
+const streamOf = (v: string) => `capacity:${v}`;
+const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
 
 interface Side {
   name: string;
   url: string;
+  adminUrl?: string;
   kill(): void;
   runs: { cmd: string; rps: number; p50?: string; p99?: string; text: string }[];
 }
 const sides: Side[] = [];
-const cleanup = () => sides.forEach((s) => s.kill());
+const cleanup = () => (sides.forEach((s) => s.kill()), void redis?.stop());
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 
 /** The answer to the corpus's first body must be a 200 with one result per event, before wrk's count means anything. */
@@ -81,8 +105,11 @@ async function checkAnswers(url: string, name: string): Promise<void> {
 }
 
 /** One wrk run; its answers must all be 2xx unless it is a discarded warm-up (whose errors are reported, not fatal). */
+// With --rt, servers start under SCHED_FIFO 30 (on a busy machine one at the default priority may not even get ready), and so does wrk.
+const RT = (): string[] => (args.rt ? ["chrt", "-f", "30"] : []);
+
 function wrk(ms: number, url: string, warmup = false) {
-  const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
+  const cmd = [...pin.load, ...RT(), "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const text = r.stdout.toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
@@ -93,23 +120,69 @@ function wrk(ms: number, url: string, warmup = false) {
   return { cmd: cmd.join(" "), rps, p50: /50%\s+(\S+)/.exec(text)?.[1], p99: /99%\s+(\S+)/.exec(text)?.[1], text };
 }
 
+/** Entries counted and deleted after each run, per variant: a run writes millions, and Redis keeps them in memory. */
+const streamTotals: Record<string, number> = {};
+let reader: RedisClient | null = null;
+async function trimStream(v: string): Promise<void> {
+  if (!args.audit || !variants.includes(v) || !writesAudit(getVariant(v))) return;
+  if (!reader) {
+    reader = new RedisClient(redis?.directUrl ?? auditBase(), { autoReconnect: false });
+    await reader.connect();
+  }
+  // XLEN then DEL in one MULTI would be exact; entries a batched writer adds in between land in the next count.
+  const n = Number(await reader.send("XLEN", [streamOf(v)]));
+  await reader.send("DEL", [streamOf(v)]);
+  streamTotals[v] = (streamTotals[v] ?? 0) + n;
+}
+
+/** Where the audit went and how much of it: each writing variant's stream entries over its measured runs (after its warm-up). */
+async function auditSummary() {
+  const c = new RedisClient(redis?.directUrl ?? auditBase(), { autoReconnect: false });
+  await c.connect();
+  const streams: Record<string, number> = {};
+  for (const v of variants) if (writesAudit(getVariant(v))) streams[v] = (streamTotals[v] ?? 0) + Number(await c.send("XLEN", [streamOf(v)]));
+  // The service's own counts (since start, warm-up included): an audit that kept up has dropped nothing.
+  const counts: Record<string, Record<string, number>> = {};
+  for (const side of sides) {
+    if (!side.adminUrl || !variants.includes(side.name) || !writesAudit(getVariant(side.name))) continue;
+    const text = await (await fetch(`${side.adminUrl}/metrics`)).text();
+    const m: Record<string, number> = {};
+    for (const line of text.split("\n")) {
+      const hit = /^enrich_audit_(\w+?)(?:\{reason="(\w+)"[^}]*\}|\{[^}]*\})? (\S+)$/.exec(line);
+      if (hit) m[hit[2] ? `${hit[1]}_${hit[2]}` : hit[1]!] = Number(hit[3]);
+    }
+    counts[side.name] = m;
+  }
+  const version = /redis_version:(\S+)/.exec(String(await c.send("INFO", ["server"])))?.[1] ?? null;
+  c.close();
+  return { redis: args.audit === "local" ? `redis-server ${version}, started for the run (${pin.load.join(" ") || "not pinned"}), no persistence${redis!.delayMs > 0 ? `, behind scripts/latency-proxy.ts with ${redis!.delayMs} ms each way` : ", on loopback"}` : `${auditBase()} (redis ${version})`, oneWayDelayMs: redis?.delayMs ?? null, streamEntries: streams, serviceCounts: counts };
+}
+
 try {
+  if (args["audit-delay"] > 0 && args.audit !== "local") fail("--audit-delay needs --audit local (the proxy goes in front of the Redis it starts)");
+  if (args.audit === "local") redis = await startRedis({ prefix: pin.load, delayMs: args["audit-delay"] });
   for (const v of variants) {
-    const s = await spawnService(["--index", index, "--variant", v], { prefix: pin.server });
-    sides.push({ name: v, url: s.url, kill: () => s.proc.kill("SIGKILL"), runs: [] });
+    const audit = args.audit && writesAudit(getVariant(v)) ? ["--audit", `${auditBase()}/${streamOf(v)}`] : [];
+    const s = await spawnService(["--index", index, "--variant", v, ...audit, ...serverArgs], { prefix: [...pin.server, ...RT()] });
+    sides.push({ name: v, url: s.url, adminUrl: s.adminUrl, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
   if (ceilingName) {
-    const s = await spawnService([], { prefix: pin.server, command: CEILINGS[ceilingName]!() });
+    const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: CEILINGS[ceilingName]!() });
     sides.push({ name: ceilingName, url: s.url, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
   for (const side of sides) await checkAnswers(side.url, side.name);
   process.stderr.write(`capacity: warmup ${formatDuration(args.warmup)} each\n`);
-  for (const side of sides) wrk(args.warmup, side.url, true);
+  for (const side of sides) {
+    wrk(args.warmup, side.url, true);
+    await trimStream(side.name);
+    streamTotals[side.name] = 0;
+  }
   for (let i = 0; i < args.repeat; i++) {
     // Rotate which goes first, so a drift in the machine does not favour one side.
     const order = sides.map((_, j) => sides[(i + j) % sides.length]!);
     for (const side of order) {
       const r = wrk(args.duration, side.url);
+      await trimStream(side.name);
       process.stderr.write(`capacity: run ${i + 1}/${args.repeat} ${side.name}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99})\n`);
       side.runs.push(r);
     }
@@ -131,11 +204,14 @@ try {
     mix: args.mix,
     index,
     connections: args.connections,
+    serverArgs,
     durationMs: args.duration,
     pinning: pin.note,
+    scheduling: args.rt ? "servers and wrk at SCHED_FIFO 30 (chrt)" : "default",
     requestsPerSecond: first.requestsPerSecond,
     runs: first.runs,
     against: ceilingResult ? { ...ceilingResult, ratio: first.ratioToCeiling } : null,
+    audit: args.audit ? await auditSummary() : null,
     meta,
   };
   for (const v of perVariant) {

@@ -6,6 +6,7 @@
  *        bun scripts/profile.ts convert IN.cpuprofile|IN.heapsnapshot [--out OUT.pb.gz]
  *        bun scripts/profile.ts perf --pid P --seconds N [--jitdump-dir DIR] --out FILE.pprof
  *        bun scripts/profile.ts calibrate [--profilers admin,admin+block,perf,bun] [--hog]
+ *        bun scripts/profile.ts history DIR (--at HH:MM | --from T --to T) [--diff-range T..T | --commit A --diff-commit B]
  *
  * Captures a profile bundle under load (DESIGN.md "Profile bundle") and reads
  * bundles back. The capture prints a short summary and the bundle's path as
@@ -15,11 +16,14 @@
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { variantNames } from "../src/enrich/registry.ts";
+import { startRedis } from "./lib/redis-server.ts";
 import { CAPTURE_DEFAULTS, type CaptureOptions } from "./profile/bundle.ts";
 import { capture } from "./profile/capture.ts";
+import { INDEX_IMPLS, type IndexImpl } from "../src/index/contract.ts";
 import { runAnalysis, ANALYSIS_COMMANDS } from "./profile/analysis-cli.ts";
 import { runCalibrateCli } from "./profile/calibrate/cli.ts";
 import { runPerfCli } from "./profile/perf/cli.ts";
+import { runHistoryCli } from "./profile/history/cli.ts";
 import { summaryText } from "./profile/summary.ts";
 
 const USAGE = `Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
@@ -29,6 +33,7 @@ const USAGE = `Usage: bun scripts/profile.ts --rps R --duration D --mix thin|def
        bun scripts/profile.ts convert IN [--out OUT]   (bun --cpu-prof / --heap-prof files to pprof)
        bun scripts/profile.ts perf --pid P --seconds N [--jitdump-dir DIR] --out FILE.pprof   (perf_events profile of any Bun process)
        bun scripts/profile.ts calibrate [--profilers LIST] [--hog]   (score the CPU profilers against known costs)
+       bun scripts/profile.ts history DIR (--at HH:MM | --from T --to T) [--diff-range T..T]   (merge a --continuous-profile directory's captures)
 
 Starts the service (pinned to CPU 0, GC log on) or targets a running one
 (--url), drives open-model load (pinned to CPU 1) at --rps, waits until the
@@ -44,6 +49,7 @@ const SPECS = {
   duration: { kind: "duration", help: "capture window (all profiles share it)", default: "10s" },
   mix: { kind: "string", help: "request mix (corpus <index>/<mix>.ndjson)", choices: ["thin", "default", "fat"], default: "thin" },
   variant: { kind: "string", help: "pipeline variant the service runs", default: CAPTURE_DEFAULTS.variant },
+  "index-impl": { kind: "string", help: "Index implementation the started service runs (its --index-impl)", choices: INDEX_IMPLS, default: "ts" },
   index: { kind: "string", help: "index directory (default data/default, built on first use)" },
   corpus: { kind: "string", help: "request corpus instead of <index>/<mix>.ndjson" },
   out: { kind: "string", help: "where bundles go", default: CAPTURE_DEFAULTS.out },
@@ -68,6 +74,9 @@ const SPECS = {
   "load-cpu": { kind: "number", help: "core for the load generator (this process) when pinning", default: CAPTURE_DEFAULTS.loadCpu },
   "wait-quiet": { kind: "duration", help: "first wait up to this long until every host CPU is < 30% busy for 2 s (shared machines; 0 = no wait)", default: "0s" },
   quiet: { kind: "boolean", help: "no progress on stderr" },
+  audit: { kind: "string", help: "start the service with --audit: 'local' starts a redis-server for the capture, pinned with the load; or redis://HOST:PORT[/STREAM]" },
+  "server-args": { kind: "string", help: "more flags for the started service, as one string (--server-args='--max-inflight 64')", default: "" },
+  "audit-delay": { kind: "duration", help: "with --audit local: Redis behind scripts/latency-proxy.ts, this one-way delay per chunk (0 = loopback)", default: "0ms" },
 } as const;
 
 async function main(): Promise<number> {
@@ -76,7 +85,8 @@ async function main(): Promise<number> {
   if (sub && (ANALYSIS_COMMANDS as readonly string[]).includes(sub)) return runAnalysis(sub, argv.slice(1));
   if (sub === "perf") return runPerfCli(argv.slice(1));
   if (sub === "calibrate") return runCalibrateCli(argv.slice(1));
-  if (sub && !sub.startsWith("-")) fail(`unknown command '${sub}' (expected a flag or one of ${[...ANALYSIS_COMMANDS, "perf", "calibrate"].join(", ")})`);
+  if (sub === "history") return runHistoryCli(argv.slice(1));
+  if (sub && !sub.startsWith("-")) fail(`unknown command '${sub}' (expected a flag or one of ${[...ANALYSIS_COMMANDS, "perf", "calibrate", "history"].join(", ")})`);
 
   const f = cli(argv, USAGE, SPECS);
   if (f.rps === undefined) fail("--rps is required: profile under load, never at idle");
@@ -92,6 +102,7 @@ async function main(): Promise<number> {
     durationMs: f.duration,
     mix: f.mix as CaptureOptions["mix"],
     variant: f.variant,
+    indexImpl: f["index-impl"] as IndexImpl,
     index: f.index,
     corpus: f.corpus,
     out: f.out,
@@ -119,8 +130,15 @@ async function main(): Promise<number> {
     waitQuietMs: f["wait-quiet"],
   };
   if (o.pin && o.serverCpu === o.loadCpu) fail("--server-cpu and --load-cpu must differ (or pass --no-pin)");
+  if (f.audit !== undefined && f.url) fail("--audit starts the service with it: not with --url (start that service with --audit yourself)");
+  if (f.audit !== undefined && f.audit !== "local" && !f.audit.startsWith("redis://")) fail(`--audit: expected 'local' or redis://HOST:PORT[/STREAM], got '${f.audit}'`);
+  // The downstream goes on the load generator's core, off the server's: like another machine, it is not the service's CPU.
+  if (f["audit-delay"] > 0 && f.audit !== "local") fail("--audit-delay needs --audit local (the proxy goes in front of the Redis it starts)");
+  const redis = f.audit === "local" ? await startRedis({ prefix: o.pin ? ["taskset", "-c", String(o.loadCpu)] : [], delayMs: f["audit-delay"] }) : null;
+  o.serverArgs = [...(f.audit !== undefined ? ["--audit", redis ? `${redis.url}/profile:${o.variant}` : f.audit] : []), ...f["server-args"].split(/\s+/).filter(Boolean)];
+  if (f["server-args"] && f.url) fail("--server-args is for the service the capture starts: not with --url");
   const say = f.quiet ? () => {} : (line: string) => process.stderr.write(`profile: ${line}\n`);
-  const { dir, meta } = await capture(o, say);
+  const { dir, meta } = await capture(o, say).finally(() => redis?.stop());
   process.stdout.write((await summaryText(dir)) + "\n");
   process.stdout.write(`${dir}\n`);
   return meta.load.held ? 0 : 3;

@@ -6,9 +6,14 @@
  * and serves the default index data/default (1M entries, seed 1).
  */
 import { cli, fail } from "./cli/args.ts";
-import { DEFAULTS, DEFAULT_LIMITS } from "./config.ts";
-import { variantNames } from "./enrich/registry.ts";
+import { DEFAULTS, DEFAULT_ADMISSION, DEFAULT_LIMITS, PROFILE_LABELS } from "./config.ts";
+import { getVariant, variantNames } from "./enrich/registry.ts";
 import { startService } from "./service/start.ts";
+import { checkLabelAttr } from "./admin/request-labels.ts";
+import { INDEX_IMPLS, type IndexImpl } from "./index/contract.ts";
+import { CONTINUOUS_FLAGS, continuousFromFlags } from "./admin/continuous/flags.ts";
+import { AUDIT_FLAGS, auditFromFlags } from "./audit/flags.ts";
+import { writesAudit } from "./enrich/variant.ts";
 
 const USAGE = `Usage: bun run serve [flags]
 
@@ -22,24 +27,59 @@ const args = cli(process.argv.slice(2), USAGE, {
   "admin-port": { kind: "number", help: "admin port (each extra worker i uses admin-port + i)", default: DEFAULTS.adminPort },
   "admin-host": { kind: "string", help: "admin bind address", default: DEFAULTS.adminHost },
   index: { kind: "string", help: "index directory (default: data/default, built on first run)" },
+  "index-impl": { kind: "string", help: "index lookup: pure TypeScript, or the C library (native/, built with gcc on first use)", default: DEFAULTS.indexImpl, choices: INDEX_IMPLS },
   "verify-index": { kind: "string", help: "data checksums at open: auto = full up to 256 MiB", default: "auto", choices: ["auto", "full", "headers"] },
   variant: { kind: "string", help: "pipeline variant", default: DEFAULTS.variant, choices: variantNames() },
   workers: { kind: "number", help: "processes sharing the port (SO_REUSEPORT), all mapping the same index", default: DEFAULTS.workers },
   "block-profile-rate": { kind: "number", help: "event-loop block profiling: record blocks ≥ N ms (0 = off)", default: DEFAULTS.blockProfileRate },
   "mutex-profile-fraction": { kind: "number", help: "sample 1/N of lock contentions with stacks (0 = off)", default: DEFAULTS.mutexProfileFraction },
+  "profile-label-attr": { kind: "string", help: `label CPU samples and block stalls with this attr's value (first event's; at most ${PROFILE_LABELS.attrCardinality} values, then 'other')` },
   "max-body-bytes": { kind: "number", help: "request body limit (413 above)", default: DEFAULT_LIMITS.bodyBytes },
   "max-events": { kind: "number", help: "events per batch limit (413 above)", default: DEFAULT_LIMITS.events },
   "max-attrs": { kind: "number", help: "attrs per event limit (400 above)", default: DEFAULT_LIMITS.attrs },
   "max-attr-chars": { kind: "number", help: "characters per attr string (400 above)", default: DEFAULT_LIMITS.attrChars },
+  "max-depth": { kind: "number", help: "JSON nesting depth of a body (400 above; checked before parsing)", default: DEFAULT_LIMITS.depth },
+  "max-inflight": { kind: "number", help: "admission: requests in progress at once", default: DEFAULT_ADMISSION.requests },
+  "max-inflight-events": { kind: "number", help: "admission: events in progress at once (a larger batch runs alone)", default: DEFAULT_ADMISSION.events },
+  "max-queue": { kind: "number", help: "admission: requests waiting at once (503 beyond)", default: DEFAULT_ADMISSION.queue },
+  "max-queue-wait": { kind: "duration", help: "admission: longest wait for a slot (503 beyond)", default: `${DEFAULT_ADMISSION.queueMs}ms` },
+  "loop-stall": { kind: "duration", help: "admission: shed requests arriving after the event loop was busy this long (0 = off)", default: `${DEFAULT_ADMISSION.loopStallMs}ms` },
+  "request-deadline": { kind: "duration", help: "drop work older than this (from X-Request-Start or arrival) at the next stage", default: `${DEFAULT_ADMISSION.deadlineMs}ms` },
+  "max-body-bytes-in-flight": { kind: "number", help: "body bytes read at once across requests (503 beyond)", default: DEFAULT_ADMISSION.bodyBytes },
+  "idle-timeout": { kind: "duration", help: "close a connection silent this long (idle keep-alive, stalled headers; 1s–255s)", default: `${DEFAULTS.idleTimeoutS}s` },
+  "body-timeout": { kind: "duration", help: "a body not fully arrived this long after its headers gets 408", default: `${DEFAULT_ADMISSION.bodyTimeoutMs}ms` },
   "worker-id": { kind: "number", help: "(internal) set by the primary on the workers it spawns", default: 0 },
+  ...CONTINUOUS_FLAGS,
+  ...AUDIT_FLAGS,
 });
 
-for (const flag of ["workers", "max-body-bytes", "max-events", "max-attrs", "max-attr-chars"] as const) {
+for (const flag of ["workers", "max-body-bytes", "max-events", "max-attrs", "max-attr-chars", "max-depth", "max-inflight", "max-inflight-events", "max-queue", "max-body-bytes-in-flight"] as const) {
   if (!Number.isInteger(args[flag]) || args[flag] < 1) fail(`--${flag}: expected a positive integer, got ${args[flag]}`);
 }
+if (args["idle-timeout"] < 1000 || args["idle-timeout"] > 255_000) fail(`--idle-timeout: expected 1s to 255s, got ${args["idle-timeout"]} ms`);
+// parseOrdered recurses once per level: a bound far below any stack limit.
+if (args["max-depth"] > 1000) fail(`--max-depth: at most 1000, got ${args["max-depth"]}`);
+const labelAttrProblem = args["profile-label-attr"] === undefined ? null : checkLabelAttr(args["profile-label-attr"]);
+if (labelAttrProblem) fail(`--profile-label-attr: ${labelAttrProblem}`);
 for (const flag of ["port", "admin-port"] as const) {
   if (!Number.isInteger(args[flag]) || args[flag] < 0 || args[flag] > 65535) fail(`--${flag}: expected a port number, got ${args[flag]}`);
 }
+
+let continuous: ReturnType<typeof continuousFromFlags>;
+try {
+  continuous = continuousFromFlags(args);
+} catch (e) {
+  fail((e as Error).message);
+}
+
+let audit: ReturnType<typeof auditFromFlags>;
+try {
+  audit = auditFromFlags(args);
+} catch (e) {
+  fail((e as Error).message);
+}
+// An audit log nobody writes would look like an empty log: say so instead.
+if (audit && !writesAudit(getVariant(args.variant))) fail(`--audit: variant ${args.variant} does not write the audit log; use one of ${variantNames().filter((n) => writesAudit(getVariant(n))).join(", ")}`);
 
 try {
   await startService({
@@ -49,13 +89,28 @@ try {
     adminHost: args["admin-host"],
     indexDir: args.index,
     verify: args["verify-index"] as "auto" | "full" | "headers",
+    indexImpl: args["index-impl"] as IndexImpl,
     variant: args.variant,
     workers: args.workers,
     workerId: args["worker-id"],
     blockProfileRate: args["block-profile-rate"],
     mutexProfileFraction: args["mutex-profile-fraction"],
-    limits: { bodyBytes: args["max-body-bytes"], events: args["max-events"], attrs: args["max-attrs"], attrChars: args["max-attr-chars"] },
+    profileLabelAttr: args["profile-label-attr"],
+    limits: { bodyBytes: args["max-body-bytes"], events: args["max-events"], attrs: args["max-attrs"], attrChars: args["max-attr-chars"], depth: args["max-depth"] },
+    idleTimeoutS: Math.round(args["idle-timeout"] / 1000),
+    admission: {
+      requests: args["max-inflight"],
+      events: args["max-inflight-events"],
+      queue: args["max-queue"],
+      queueMs: args["max-queue-wait"],
+      loopStallMs: args["loop-stall"],
+      deadlineMs: args["request-deadline"],
+      bodyBytes: args["max-body-bytes-in-flight"],
+      bodyTimeoutMs: args["body-timeout"],
+    },
     argv: process.argv.slice(2),
+    continuous,
+    audit,
   });
 } catch (e) {
   fail((e as Error).message, 1);

@@ -27,8 +27,8 @@ import * as ref from "../../test/support/reference.ts";
 import { expectEqual, type BenchSpec, type Prepared } from "../harness/spec.ts";
 import { SIZES, benchIndex, keyHalves, requestBatch } from "./fixtures.ts";
 
-// fieldsAt is measured inside Assemble (it needs the batch's memo).
-type Stage = Exclude<keyof Stages, "fieldsAt"> | "handler";
+// fieldsAt is measured inside Assemble (it needs the batch's memo); audit needs a Redis (bench/service-capacity.ts --audit measures it).
+type Stage = Exclude<keyof Stages, "fieldsAt" | "audit"> | "handler";
 
 const NAMES: Record<Stage, string> = {
   begin: "Begin",

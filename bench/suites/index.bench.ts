@@ -1,13 +1,15 @@
 /**
  * Index lookups (src/index): find() for hits and for guaranteed misses, and
- * payload(), for every Index implementation present (the pure-TS one now; a
- * native one registers itself here when it lands). Keys are drawn like the
- * corpora (Zipf over 1,000,000 ranks), so the cache behaves as in service.
+ * payload(), for every Index implementation present (pure TS, and native
+ * where the C library builds). Keys are drawn like the corpora (Zipf over
+ * 1,000,000 ranks), so the cache behaves as in service. Batched lookups at
+ * scale: bench/index-scale.ts.
  */
 import { KeySpace, keyHi, keyLo } from "../../src/domain/keys.ts";
 import { decodePayload } from "../../src/domain/payload.ts";
 import type { Index } from "../../src/index/contract.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
+import { nativeAvailability, openNativeIndex } from "../../src/index/native-index.ts";
 import * as ref from "../../test/support/reference.ts";
 import { expectEqual, type BenchSpec } from "../harness/spec.ts";
 import { BENCH_ENTRIES, BENCH_SEED, benchIndexDir } from "./fixtures.ts";
@@ -17,7 +19,10 @@ import { ZipfSampler } from "../../gen/zipf.ts";
 const N = 4096;
 
 /** Each Index implementation, by the name used in benchmark names. */
-const IMPLEMENTATIONS: { name: string; open(dir: string): Index }[] = [{ name: "ts", open: (dir) => openTsIndex(dir) }];
+const IMPLEMENTATIONS: { name: string; open(dir: string): Index }[] = [
+  { name: "ts", open: (dir) => openTsIndex(dir) },
+  ...(nativeAvailability().ok ? [{ name: "native", open: (dir: string) => openNativeIndex(dir) }] : []),
+];
 
 // N keys as (hi, lo) with their ranks: Zipf-drawn hits, or ranks past the end (misses).
 function keys(miss: boolean) {

@@ -93,3 +93,26 @@ export function pinSelf(prefix: string[]): boolean {
   if (prefix[0] !== "taskset" || !cpus) return false;
   return Bun.spawnSync(["taskset", "-a", "-cp", cpus, String(process.pid)], { stdout: "ignore", stderr: "ignore" }).success;
 }
+
+/** Host CPUs under this busy share (by anything) count as quiet. */
+const QUIET_BUSY = 0.3;
+
+/**
+ * Waits until every host CPU has been under QUIET_BUSY for two consecutive
+ * seconds (other people's benchmarks on a shared machine), or `maxMs` passes.
+ */
+export async function waitQuiet(maxMs: number, say: (line: string) => void = () => {}): Promise<{ waitedMs: number; quiet: boolean; lastBusy: Record<string, number> }> {
+  const started = performance.now();
+  let calm = 0;
+  let last: Record<string, number> = {};
+  say(`waiting for a quiet host (every CPU < ${QUIET_BUSY * 100}% busy for 2 s, at most ${Math.round(maxMs / 1000)} s)`);
+  while (performance.now() - started < maxMs) {
+    const a = hostCpuTimes();
+    await Bun.sleep(1000);
+    last = hostBusyBetween(a, hostCpuTimes());
+    calm = Object.values(last).every((v) => v < QUIET_BUSY) ? calm + 1 : 0;
+    if (calm >= 2) return { waitedMs: Math.round(performance.now() - started), quiet: true, lastBusy: last };
+  }
+  say(`host still busy (${JSON.stringify(last)}): going ahead anyway`);
+  return { waitedMs: Math.round(performance.now() - started), quiet: false, lastBusy: last };
+}

@@ -57,7 +57,13 @@ export async function spawnService(args: string[], { prefix = [], command, env, 
       if (performance.now() > deadline) throw new Error(`service log never matched ${re} in ${waitMs} ms:\n${log}`);
     }
   };
-  await waitForLog(READY);
+  try {
+    await waitForLog(READY);
+  } catch (e) {
+    // A server that never got ready (a starved core, a crash loop) must not outlive the caller.
+    proc.kill("SIGKILL");
+    throw e;
+  }
   const m = READY.exec(log)!;
   return {
     proc,

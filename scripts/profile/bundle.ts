@@ -3,6 +3,7 @@
  * with their frozen defaults, and the shape of meta.json.
  */
 import type { RunMeta } from "../lib/meta.ts";
+import type { IndexImpl } from "../../src/index/contract.ts";
 import type { CpuFigures } from "./proc-stat.ts";
 import { DEFAULTS as LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { Counts } from "../../src/load/recorder.ts";
@@ -81,6 +82,8 @@ export interface CaptureOptions {
   durationMs: number;
   mix: "thin" | "default" | "fat";
   variant: string;
+  /** --index-impl the started service runs (default ts); a running service's own /healthz answer is recorded instead. */
+  indexImpl?: IndexImpl;
   index?: string;
   /** Use this corpus instead of <index>/<mix>.ndjson. */
   corpus?: string;
@@ -95,6 +98,8 @@ export interface CaptureOptions {
   workers?: number;
   /** Start this command instead of src/server.ts (tests' purpose-made servers). */
   serverCmd?: string[];
+  /** More flags for the started src/server.ts (e.g. --audit redis://…). */
+  serverArgs?: string[];
   serverCwd?: string;
   serverEnv?: Record<string, string>;
   warmupMs: number;
@@ -141,6 +146,8 @@ export interface Meta extends RunMeta {
   duration: { windowMs: number; requestedMs: number; warmupMs: number; settleMs: number; traceMs: number };
   mix: string;
   variant: string;
+  /** The Index implementation that served (the service's /healthz), null if it did not say. */
+  indexImpl: string | null;
   workers: number | null;
   loadModel: {
     model: "open";
@@ -201,6 +208,7 @@ export const META_FIELDS = [
   "duration.windowMs",
   "mix",
   "variant",
+  "indexImpl",
   "loadModel.model",
   "git.commit",
   "git.dirty",

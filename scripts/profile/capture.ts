@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { collectMeta, hostBusyBetween, hostCpuTimes, pinning, pinSelf, type RunMeta } from "../lib/meta.ts";
+import { collectMeta, hostBusyBetween, hostCpuTimes, pinning, pinSelf, waitQuiet, type RunMeta } from "../lib/meta.ts";
 import { startLoad, writeHistOut, type LoadResult } from "../../src/load/index.ts";
 import type { WindowStats } from "../../src/load/recorder.ts";
 import { PROJECT_ROOT, ensureDefaultIndex } from "../../src/service/default-index.ts";
@@ -64,7 +64,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
     adminUrl = (o.adminUrl ?? "http://127.0.0.1:6060").replace(/\/$/, "");
     pid = o.serverPid ?? null;
   } else {
-    const cmd = o.serverCmd ?? [process.execPath, "src/server.ts", "--index", indexDir!, "--variant", o.variant, "--port", "0", "--admin-port", "0", "--host", "127.0.0.1"];
+    const cmd = o.serverCmd ?? [process.execPath, "src/server.ts", "--index", indexDir!, "--variant", o.variant, "--index-impl", o.indexImpl ?? "ts", "--port", "0", "--admin-port", "0", "--host", "127.0.0.1", ...(o.serverArgs ?? [])];
     say(`starting ${cmd.map((a) => a.replace(process.execPath, "bun")).join(" ")}${pins.server.length ? ` (${pins.server.join(" ")})` : ""}`);
     server = await startServer({ cmd, cwd: o.serverCwd ?? PROJECT_ROOT, pin: pins.server, env: serverEnv, readyTimeoutMs: 60_000 }).catch((e) => {
       perf.close();
@@ -85,6 +85,10 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       variant = info[1]!;
     }
   }
+  // Which Index implementation serves: the service says so in /healthz (an older one does not: null).
+  const indexImpl = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) })
+    .then(async (r) => ((await r.json()) as { indexImpl?: string }).indexImpl ?? null)
+    .catch(() => null);
   const bundleName = `${stamp(started)}-${variant}-${o.mix}-${o.rps}`;
   const dir = resolve(o.out, o.name ?? bundleName);
   mkdirSync(dir, { recursive: true });
@@ -258,6 +262,7 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
       duration: { windowMs: r3(windowEnd - ws), requestedMs: o.durationMs, warmupMs: o.warmupMs, settleMs: r3(settle.waitedMs), traceMs: T },
       mix: o.mix,
       variant,
+      indexImpl,
       workers: server ? 1 : o.workers ?? null,
       loadModel: {
         model: "open",
@@ -341,29 +346,6 @@ export async function capture(o: CaptureOptions, say: Say = () => {}): Promise<C
   }
 }
 
-/** Host CPUs under this busy share (by anything) count as quiet. */
-const QUIET_BUSY = 0.3;
-
-/**
- * Waits until every host CPU has been under QUIET_BUSY for two consecutive
- * seconds (other people's benchmarks on a shared machine), or `maxMs` passes.
- */
-async function waitQuiet(maxMs: number, say: Say): Promise<{ waitedMs: number; quiet: boolean; lastBusy: Record<string, number> }> {
-  const started = performance.now();
-  let calm = 0;
-  let last: Record<string, number> = {};
-  say(`waiting for a quiet host (every CPU < ${QUIET_BUSY * 100}% busy for 2 s, at most ${Math.round(maxMs / 1000)} s)`);
-  while (performance.now() - started < maxMs) {
-    const a = hostCpuTimes();
-    await Bun.sleep(1000);
-    last = hostBusyBetween(a, hostCpuTimes());
-    calm = Object.values(last).every((v) => v < QUIET_BUSY) ? calm + 1 : 0;
-    if (calm >= 2) return { waitedMs: Math.round(performance.now() - started), quiet: true, lastBusy: last };
-  }
-  say(`host still busy (${JSON.stringify(last)}): capturing anyway`);
-  return { waitedMs: Math.round(performance.now() - started), quiet: false, lastBusy: last };
-}
-
 interface Settle {
   held: boolean;
   reasons: string[];
@@ -423,6 +405,7 @@ function reproduceCommand(o: CaptureOptions): string {
   const f = [`--rps ${o.rps}`, `--duration ${o.durationMs}ms`, `--mix ${o.mix}`, `--variant ${o.variant}`];
   if (o.url) f.push(`--url ${o.url}`, `--admin-url ${o.adminUrl ?? "http://127.0.0.1:6060"}`);
   else if (o.index) f.push(`--index ${o.index}`);
+  if (!o.url) f.push(`--index-impl ${o.indexImpl ?? "ts"}`);
   f.push(`--warmup ${o.warmupMs}ms`, `--settle ${o.settleMs}ms`, `--trace ${o.traceMs}ms`, `--hz ${o.hz}`, `--block-rate ${o.blockRateMs}`, `--mutex-fraction ${o.mutexFraction}`, `--connections ${o.connections}`, `--arrivals ${o.arrivals}`, `--transport ${o.transport}`);
   if (o.perf === false) f.push("--no-perf");
   if (!o.pin) f.push("--no-pin");

@@ -27,7 +27,11 @@
  * thread on CPU ≥ 75% of the window, or loop delay median ≥ 10 ms, or
  * service time < 4× the time on or waiting for the CPU per request), IO
  * (service time ≥ 4× that and ≥ 1 ms of it neither on nor waiting for the
- * CPU), else none.
+ * CPU), else none. When the service times its own downstream calls (the
+ * audit log's enrich_audit_wait_seconds_total), that time per request is
+ * shown and an IO verdict names it, but it never decides: an awaited call's
+ * time overlaps other requests' CPU and the run queue, so it can be large
+ * while the request's time is really CPU (a saturated or shared core).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -97,7 +101,7 @@ const NEXT: Record<Regime, string> = {
   cpu: "read the CPU flame graph / `top`: the widest frames are the work to cut; `list FUNC` shows the hot lines",
   gc: "cut allocation per request (gc.json bytesPerRequest); `top` on heap.pprof and the CPU profile's allocation-heavy frames show where",
   lock: "`top` on mutex.pprof names the lock and its acquirers: shorten the critical section or stop holding it across an await",
-  io: "requests wait on something outside the JS thread: the trace's request spans show where the time goes; check downstream calls and timers",
+  io: "requests wait on something outside the JS thread: the trace's request spans show where the time goes; check downstream calls and timers — fewer round trips (pipeline, batch) or stop waiting on them (decouple), not CPU work",
   none: "raise the rate (bun run load --find-max) to find the bottleneck, or profile a heavier mix",
 };
 
@@ -171,6 +175,29 @@ export interface DoctorInputs {
   loadReasons: string[];
   hostBusy: Record<string, number>;
   crossCheck: CrossCheck | null;
+  /** A downstream the service times itself (metrics.txt, counters since start): absent when it has none. */
+  downstream?: Downstream | null;
+}
+
+export interface Downstream {
+  name: string;
+  /** Time requests spent awaiting it, per /enrich request, ms (server-side, since start). */
+  waitPerRequestMs: number;
+  /** That wait / the same requests' time in the service (enrich_http_request_duration_seconds_sum): both since start, so warm-up weighs the same in both. */
+  shareOfServerTime: number;
+  /** Round trips to it per /enrich request. */
+  roundTripsPerRequest: number | null;
+}
+
+/** downstreamOf reads the audit log's own timing from a /metrics scrape (null when the service ran without an awaited audit). */
+export function downstreamOf(prom: Map<string, number>): Downstream | null {
+  const wait = series(prom, "enrich_audit_wait_seconds_total");
+  const requests = series(prom, "enrich_http_request_duration_seconds_count", 'route="/enrich"');
+  const inService = series(prom, "enrich_http_request_duration_seconds_sum", 'route="/enrich"');
+  if (wait === undefined || !(wait > 0) || !(requests! > 0) || !(inService! > 0)) return null;
+  const trips = series(prom, "enrich_audit_round_trips_total");
+  // Requests in flight at the scrape have waited but are not in the duration sum yet: the share can pass 1 by a hair.
+  return { name: "the audit log (Redis XADD)", waitPerRequestMs: (wait * 1000) / requests!, shareOfServerTime: Math.min(1, wait / inService!), roundTripsPerRequest: trips === undefined ? null : trips / requests! };
 }
 
 function readJson<T>(dir: string, name: string): T | null {
@@ -263,6 +290,7 @@ export async function readInputs(dir: string): Promise<DoctorInputs> {
     loadReasons: meta?.load.reasons ?? [],
     hostBusy: meta?.hostBusy ?? {},
     crossCheck: cross,
+    downstream: downstreamOf(prom),
   };
 }
 
@@ -313,6 +341,9 @@ export function diagnoseInputs(x: DoctorInputs): Diagnosis {
     ev("service time / (on CPU + waiting to run) per request", ratio, "×", `cpu: < ${T.cpuRatio} with on CPU ≥ ${T.minBusyForCpu}; io: ≥ ${T.cpuRatio}`, ratio !== null && ratio < T.cpuRatio && busy !== null && busy >= T.minBusyForCpu),
   ];
   const ioMet = ev("service time neither on CPU nor waiting to run, per request", ioWait, "ms", `io: ≥ ${T.ioWaitMs} ms with ratio ≥ ${T.cpuRatio}`, ioWait !== null && ratio !== null && ioWait >= T.ioWaitMs && ratio >= T.cpuRatio && notBusy);
+  const ds = x.downstream ?? null;
+  const dsShare = ds ? ds.shareOfServerTime : null;
+  const dsInfo = ds ? [ev(`awaiting ${ds.name} per request`, ds.waitPerRequestMs, "ms", "input (the service's own timing, metrics.txt, since start; overlaps other requests' CPU)", false), ev("  … / the same requests' time in the service", dsShare, "of it", "input (both since start, server-side)", false), ev("  round trips to it per request", ds.roundTripsPerRequest, "", "input", false)] : [];
   const info = [
     ev("JS thread on CPU", c.jsOnCpuMs, "ms", "input", false),
     ev("JS thread waiting to run (run queue; not CPU time)", c.runQueueWaitMs, "ms", "input", false),
@@ -344,7 +375,8 @@ export function diagnoseInputs(x: DoctorInputs): Diagnosis {
     because = cpuMet.filter((e) => e.met).map(fmt).join("; ") + widest;
   } else if (ioMet.met) {
     regime = "io";
-    because = `${fmt(ioMet)} (service ${r(service)} ms vs ${r(onCpuPerReqMs)} ms on CPU + ${r(runqPerReqMs)} ms waiting to run, JS thread on CPU ${r(busy)} of the window, no lock waits to explain it)`;
+    const waited = ds ? `; requests spent ${r(ds.waitPerRequestMs)} ms each awaiting ${ds.name}${ds.roundTripsPerRequest !== null ? ` in ${r(ds.roundTripsPerRequest)} round trips (${r(ds.waitPerRequestMs / ds.roundTripsPerRequest)} ms each)` : ""}: ${Math.round(dsShare! * 100)}% of their time in the service (server-side, since start)` : "";
+    because = `${fmt(ioMet)} (service ${r(service)} ms vs ${r(onCpuPerReqMs)} ms on CPU + ${r(runqPerReqMs)} ms waiting to run, JS thread on CPU ${r(busy)} of the window, event-loop delay p50 ${r(x.loopP50Ms)} ms, no lock waits to explain it)${waited}`;
   } else {
     regime = "none";
     because = `nothing near a limit: JS thread on CPU ${r(busy)} of the window, service ${r(service)} ms for ${r(onCpuPerReqMs)} ms on CPU per request`;
@@ -366,6 +398,7 @@ export function diagnoseInputs(x: DoctorInputs): Diagnosis {
     notes.push(`cpu.pprof's total (samples × period) is ${round(profileOverOnCpu)}× the JS thread's on-CPU time: its times are not CPU time (read its shares)`);
   }
   if (cross?.warning) notes.push(cross.warning);
+  if (regime !== "io" && ds && dsShare !== null && dsShare >= 0.3) notes.push(`requests spent ${r(ds.waitPerRequestMs)} ms each (${Math.round(dsShare * 100)}% of their time in the service) awaiting ${ds.name}${ds.roundTripsPerRequest !== null ? ` in ${r(ds.roundTripsPerRequest)} round trips` : ""}, yet only ${r(ioWait)} ms of a request's time was off the CPU and out of the run queue: those waits overlap CPU work (its own between round trips, other requests'), so the request's time is not mostly waiting`);
   if (regime !== "lock" && lockShare !== null && lockShare >= T.lockShare) notes.push(`lock wait per request is ${Math.round(lockShare * 100)}% of the mean service time, but the JS thread is saturated: requests queue for the CPU as much as for the lock`);
   if (regime !== "gc" && gcWall !== null && gcWall >= T.gcWallFraction / 2) notes.push(`a GC cycle was in progress ${Math.round(gcWall * 100)}% of the window (wall time): the next bottleneck after this one`);
   if (x.loopMaxMs !== null && x.loopMaxMs >= T.loopDelayMaxMs) notes.push(`the event loop was blocked for ${Math.round(x.loopMaxMs)} ms at least once (block.pprof, trace.json show where)`);
@@ -373,7 +406,7 @@ export function diagnoseInputs(x: DoctorInputs): Diagnosis {
     regime,
     verdict: REGIME_NAMES[regime],
     because,
-    evidence: [...gcMet, lockMet, ...cpuMet, ioMet, ...info],
+    evidence: [...gcMet, lockMet, ...cpuMet, ioMet, ...dsInfo, ...info],
     notes,
     next: NEXT[regime],
     inputs: {

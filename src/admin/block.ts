@@ -4,11 +4,13 @@
  * thread, and what blocks it is a long synchronous task. So with rate N ms,
  * every stall of at least N ms is recorded with the stacks the shared sampler
  * caught while it lasted (the delay is split across them), plus the
- * loop-delay histogram over the same period.
+ * loop-delay histogram over the same period. Each stack carries the pprof
+ * labels of the request its samples were taken in (segments.ts), so
+ * `-tagfocus=batch=fat` shows the stalls fat requests caused.
  */
 import { type LoopDelayReader, LOOP_DELAY_RESOLUTION_MS, openLoopDelayReader } from "./loop-delay.ts";
 import type { Frame } from "./pprof.ts";
-import { drain, type StackSample, subscribe } from "./sampler.ts";
+import { drain, labelsOf, type StackSample, subscribe } from "./sampler.ts";
 import { StackCounts } from "./stack-counts.ts";
 import { type Stall, watchStalls } from "./stalls.ts";
 
@@ -75,14 +77,21 @@ export class BlockProfiler {
     const inside = this.ring.filter((s) => s.t > stall.start && s.t <= stall.end);
     const delayNs = stall.delayMs * 1e6;
     if (inside.length === 0) this.counts.add(NO_SAMPLES, [1, delayNs]);
-    const groups = new Map<string, { frames: Frame[]; n: number }>();
+    const groups = new Map<string, { frames: Frame[]; labels: StackSample["labels"]; n: number }>();
+    const labelKey = new Map<object, string>();
     for (const s of inside) {
-      const key = s.frames.map((f) => `${f.name}@${f.file}:${f.line}`).join("|");
+      const labels = labelsOf(s);
+      let lk = "";
+      if (labels) {
+        lk = labelKey.get(labels) ?? JSON.stringify(labels);
+        labelKey.set(labels, lk);
+      }
+      const key = s.frames.map((f) => `${f.name}@${f.file}:${f.line}`).join("|") + lk;
       const g = groups.get(key);
       if (g) g.n++;
-      else groups.set(key, { frames: s.frames, n: 1 });
+      else groups.set(key, { frames: s.frames, labels, n: 1 });
     }
-    for (const g of groups.values()) this.counts.add(g.frames, [1, (delayNs * g.n) / inside.length]);
+    for (const g of groups.values()) this.counts.add(g.frames, [1, (delayNs * g.n) / inside.length], g.labels);
     this.recent.push({ ...stall, stacks: inside.length });
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
   }

@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { Label, type Profile, Sample } from "pprof-format";
 import { epochMs } from "./clock.ts";
 import { type Frame, ProfileBuilder } from "./pprof.ts";
-import { capWeights, type CpuWindow, OUTSIDE_JS, type StackSample, samplerState, subscribe } from "./sampler.ts";
+import { capWeights, type CpuWindow, labelsOf, OUTSIDE_JS, type StackSample, samplerState, subscribe } from "./sampler.ts";
 import { threadCpuSource } from "./thread-cpu.ts";
 
 export const CPU_DEFAULTS = Object.freeze({ seconds: 30, maxSeconds: 60, hz: 100, maxHz: 2000 });
@@ -102,7 +102,9 @@ export function cpuToPprof(c: CpuCapture): Uint8Array {
  * capture order, each labelled with its time (SAMPLE_TIME_LABEL): the
  * .cpuprofile made from this pprof (a bundle's cpu.cpuprofile) then has the
  * real gaps between samples, and `go tool pprof -tagfocus=elapsed=2s:3s`
- * picks a stretch of the window. The builder still interns the strings,
+ * picks a stretch of the window. Each sample also carries its request's
+ * labels (route, variant, batch, the --profile-label-attr attr: segments.ts),
+ * so `-tagfocus=batch=fat` keeps one kind of request. The builder still interns the strings,
  * functions and locations; pprof tools aggregate equal stacks themselves.
  */
 function timeline(p: Profile, c: CpuCapture, values: (s: StackSample) => number[]): Profile {
@@ -115,12 +117,20 @@ function timeline(p: Profile, c: CpuCapture, values: (s: StackSample) => number[
     locOf.set(`${str[Number(f.name)]}\u0000${str[Number(f.filename)]}\u0000${Number(ln.line)}`, Number(l.id));
   }
   const key = p.stringTable.dedup(SAMPLE_TIME_LABEL), unit = p.stringTable.dedup("nanoseconds");
+  // Label sets are interned (request-labels.ts): one list of string Labels per set.
+  const strLabels = new Map<object, Label[]>();
+  const labelSet = (l: StackSample["labels"]): Label[] => {
+    if (!l) return [];
+    let out = strLabels.get(l);
+    if (!out) strLabels.set(l, (out = Object.entries(l).map(([k, v]) => new Label({ key: p.stringTable.dedup(k), str: p.stringTable.dedup(v) }))));
+    return out;
+  };
   p.sample = c.samples.map(
     (s) =>
       new Sample({
         locationId: s.frames.map((f) => locOf.get(`${f.name}\u0000${f.file}\u0000${f.line}`)!),
         value: values(s),
-        label: [new Label({ key, num: Math.max(0, Math.round((s.t - c.startMs) * 1e6)), numUnit: unit })],
+        label: [new Label({ key, num: Math.max(0, Math.round((s.t - c.startMs) * 1e6)), numUnit: unit }), ...labelSet(labelsOf(s))],
       }),
   );
   return p;

@@ -17,6 +17,59 @@ interface Snapshot {
 /** Types whose snapshot "name" is the value itself (string contents, numbers): grouped by type only. */
 const BY_TYPE_ONLY = new Set(["string", "concatenated string", "sliced string", "number", "bigint", "symbol", "hidden", "code", "array", "synthetic", "object shape", "regexp"]);
 
+/**
+ * The cost of a snapshot, and its guards. Taking one stops the event loop for
+ * the whole walk (~30 ms per 100 MB of heap on this machine) and builds a
+ * JSON string several times the heap's size; so one runs at a time (409 for
+ * another until the first's body has been sent) and a heap above
+ * HEAP_SNAPSHOT_MAX_BYTES is refused (422) unless the caller says force=1.
+ *
+ * After a snapshot every later GC is slower, until the process restarts: JSC's
+ * HeapProfiler keeps its most recent snapshot so the next one can be
+ * incremental, and each collection then walks every dead cell to remove it
+ * from that snapshot (Heap::removeDeadHeapSnapshotNodes). Nothing in Bun's API
+ * clears it (only the inspector's Heap domain does), so the workaround is to
+ * recycle the process: a supervised worker (--workers, id > 0) drains and is
+ * restarted by the primary after its snapshot has been sent (see server.ts);
+ * worker 0 logs the cost instead. bench/heap-snapshot-gc.ts measures it.
+ */
+export const HEAP_SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024;
+/** If a snapshot's body is never fully read (client gone), the guard clears after this long anyway. */
+const BUSY_LIMIT_MS = 120_000;
+let busySince = 0;
+
+/** Why a snapshot was not taken: 409 one is running, 422 the heap is over the limit without force. */
+export class HeapSnapshotRefusal extends Error {
+  constructor(
+    readonly status: 409 | 422,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * beginHeapSnapshot takes a snapshot under the guards; call done() once its
+ * body has been sent (or folded), which lets the next one run.
+ */
+export function beginHeapSnapshot({ gc = false, force = false, maxBytes = HEAP_SNAPSHOT_MAX_BYTES } = {}): { text: string; done(): void } {
+  const now = performance.now();
+  if (busySince && now - busySince < BUSY_LIMIT_MS) throw new HeapSnapshotRefusal(409, "a heap snapshot is already being taken or sent; one at a time");
+  const used = process.memoryUsage().heapUsed;
+  if (used > maxBytes && !force) {
+    throw new HeapSnapshotRefusal(422, `the JS heap is ${(used / 2 ** 20).toFixed(0)} MiB, over the ${(maxBytes / 2 ** 20).toFixed(0)} MiB snapshot limit: a snapshot would stop the process for seconds and need several times that in memory; add force=1 to take it anyway`);
+  }
+  busySince = now;
+  let text: string;
+  try {
+    text = heapSnapshot(gc);
+  } catch (e) {
+    busySince = 0;
+    throw e;
+  }
+  return { text, done: () => void (busySince = 0) };
+}
+
 /** heapSnapshot takes a V8-format snapshot (JSON text); `gc` first runs a full collection so only live objects remain. */
 export function heapSnapshot(gc: boolean): string {
   if (gc) Bun.gc(true);

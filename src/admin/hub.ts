@@ -9,12 +9,16 @@ import { GcWatcher } from "./gc.ts";
 import { createMetrics } from "./metrics.ts";
 import { MutexProfiler } from "./mutex.ts";
 import { RequestTracker } from "./requests.ts";
+import { NO_REQUEST_ROUTE, RequestLabeler } from "./request-labels.ts";
+import { segments } from "./segments.ts";
 
 export interface HubOptions {
   blockProfileRate: number;
   mutexProfileFraction: number;
   variant: string;
   workerId: number;
+  /** --profile-label-attr: the attr whose value labels each request's CPU samples and block stalls. */
+  labelAttr?: string;
   /** Enables POST /debug/pprof/selftest/block (tests); default: env ENRICH_ADMIN_SELFTEST=1. */
   selftest?: boolean;
 }
@@ -50,7 +54,10 @@ export interface SavedRate {
 export type AdminHub = ReturnType<typeof createAdminHub>;
 
 export function createAdminHub(o: HubOptions) {
-  const tracker = new RequestTracker();
+  const labeler = new RequestLabeler({ variant: o.variant, attr: o.labelAttr });
+  const tracker = new RequestTracker(labeler);
+  // Samples no request's segment covers still say which process variant they came from.
+  segments.unattributed = labeler.arrived(NO_REQUEST_ROUTE);
   const gc = new GcWatcher().start();
   const block = new BlockProfiler();
   const mutex = new MutexProfiler();
@@ -131,5 +138,7 @@ export function createAdminHub(o: HubOptions) {
     variant: o.variant,
     workerId: o.workerId,
     selftest: o.selftest ?? process.env.ENRICH_ADMIN_SELFTEST === "1",
+    /** Called once a heap snapshot has been sent: start.ts recycles a supervised worker (heap.ts: the GC cost a snapshot leaves). */
+    afterHeapSnapshot: undefined as (() => void) | undefined,
   };
 }

@@ -6,13 +6,20 @@
  *   enrich_http_requests_in_flight                  requests JS has seen and not answered
  *   enrich_http_request_duration_seconds{route}     histogram (aggregate across instances with histogram_quantile)
  *   enrich_http_request_duration_quantile_seconds{route,quantile}
- *                                                   p50/p99/p99.9 from an HdrHistogram over the last 1–2 minutes
+ *                                                   summary: p50/p99/p99.9 from an HdrHistogram over the last 1–2
+ *                                                   minutes (_sum/_count cumulative, as Prometheus summaries are)
  *   enrich_http_request_queue_seconds{route}        arrival − X-Request-Start, when clients send it
  *   enrich_gc_duration_seconds{type}                GC cycles (count and wall time, from v8.GCProfiler)
  *   enrich_lock_contentions_total / enrich_lock_wait_seconds_total{lock}   while mutex profiling is on
  *   enrich_profiling_*                              the profiling rates in force (they cost latency)
  *   process_* and nodejs_* defaults: CPU, RSS, heap in use (nodejs_heap_size_used_bytes),
  *   event-loop delay (nodejs_eventloop_lag_*_seconds)
+ *
+ * Every name passes `promtool check metrics` (test/admin/promtool.test.ts): base units, no gauge with a
+ * `quantile` label, no gauge named *_total. The renames this took are listed in docs/profiling.md
+ * ("/metrics"): enrich_profiling_block_rate_milliseconds became enrich_profiling_block_threshold_seconds,
+ * and prom-client's nodejs_active_{handles,requests,resources}_total gauges are dropped for the
+ * per-type gauges they sum (sum without (type) (nodejs_active_handles)).
  */
 import * as hdr from "hdr-histogram-js";
 import { LOOP_DELAY_RESOLUTION_MS, openLoopDelayReader } from "./loop-delay.ts";
@@ -36,6 +43,9 @@ class RecentHistogram {
   private current = this.fresh();
   private previous = this.fresh();
   private rotatedAt = performance.now();
+  /** Since start, as a summary's _sum and _count are (the quantiles alone are windowed). */
+  sum = 0;
+  count = 0;
 
   private fresh() {
     return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HDR_MAX_US, numberOfSignificantValueDigits: 3, bitBucketSize: 64, useWebAssembly: false });
@@ -52,6 +62,8 @@ class RecentHistogram {
 
   record(seconds: number, now = performance.now()): void {
     this.rotate(now);
+    this.sum += seconds;
+    this.count++;
     this.current.recordValue(Math.min(HDR_MAX_US, Math.max(1, Math.round(seconds * 1e6))));
   }
 
@@ -120,6 +132,30 @@ function registerLoopDelay(registry: Registry): void {
   }
 }
 
+/**
+ * recentSummary renders the HDR quantiles as a Prometheus summary (what a
+ * `quantile` label means), computed at scrape time: no per-request cost
+ * beyond the HdrHistogram record. A summary cannot be aggregated across
+ * workers; the histogram beside it can (histogram_quantile).
+ */
+function recentSummary(name: string, help: string, byRoute: Map<string, RecentHistogram>) {
+  return {
+    name,
+    help,
+    type: "summary",
+    get() {
+      const values: { metricName?: string; labels: Record<string, string>; value: number }[] = [];
+      for (const [route, h] of byRoute) {
+        const qs = h.quantiles(QUANTILES);
+        if (qs) QUANTILES.forEach((q, i) => values.push({ labels: { route, quantile: String(q) }, value: qs[i]! }));
+        values.push({ metricName: `${name}_sum`, labels: { route }, value: h.sum }, { metricName: `${name}_count`, labels: { route }, value: h.count });
+      }
+      return { name, help, type: "summary", aggregator: "sum", values };
+    },
+    reset() {},
+  };
+}
+
 /** createMetrics builds the registry and wires it to the request tracker and GC watcher. */
 export function createMetrics(src: MetricsSources): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
@@ -127,6 +163,8 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // Bun has no "gc" PerformanceObserver entries: prom-client's GC histogram would read zero forever.
   registry.removeSingleMetric("nodejs_gc_duration_seconds");
+  // Gauges named like counters (promtool rejects them); each is the sum over `type` of nodejs_active_<x>{type}, still exported.
+  for (const x of ["handles", "requests", "resources"]) registry.removeSingleMetric(`nodejs_active_${x}_total`);
   registerLoopDelay(registry);
 
   const requests = new FastCounter("enrich_http_requests_total", "Hot-path requests by route and response status.");
@@ -151,19 +189,7 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
     h.record(seconds, r.ended!);
   });
 
-  new Gauge({
-    name: "enrich_http_request_duration_quantile_seconds",
-    help: "Request duration quantiles from an HdrHistogram over the last 1-2 minutes.",
-    labelNames: ["route", "quantile"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [route, h] of recent) {
-        const values = h.quantiles(QUANTILES);
-        if (values) QUANTILES.forEach((q, i) => this.set({ route, quantile: String(q) }, values[i]!));
-      }
-    },
-  });
+  registry.registerMetric(recentSummary("enrich_http_request_duration_quantile_seconds", "Request duration quantiles from an HdrHistogram over the last 1-2 minutes; _sum and _count since start.", recent) as unknown as Parameters<Registry["registerMetric"]>[0]);
 
   new Gauge({
     name: "enrich_http_requests_in_flight",
@@ -181,11 +207,11 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
   const lockWait = new Counter({ name: "enrich_lock_wait_seconds_total", help: "Time waiters spent queued on async locks (while mutex profiling is on).", labelNames: ["lock"], registers: [registry] });
   const seen = new Map<string, { count: number; waitNs: number }>();
   new Gauge({
-    name: "enrich_profiling_block_rate_milliseconds",
-    help: "Block profiling threshold in force (0 = off).",
+    name: "enrich_profiling_block_threshold_seconds",
+    help: "Block profiling threshold in force: event-loop stalls at least this long are recorded (0 = off).",
     registers: [registry],
     collect() {
-      this.set(src.block.rate);
+      this.set(src.block.rate / 1e3);
     },
   });
   new Gauge({

@@ -3,9 +3,13 @@
  * moment Bun hands it to JS (Elysia `wrap`, so 415/413/400 rejected before the
  * handler count too) to the moment its Response is ready. The /enrich handler's
  * RequestObserver calls mark the stages in between. Listeners (metrics, trace)
- * get each finished request; the in-flight table is read live.
+ * get each finished request; the in-flight table is read live. The same calls
+ * mark the request's synchronous segments on the JS thread (segments.ts), so
+ * CPU samples and block stalls carry the request's pprof labels.
  */
 import type { RequestObserver } from "../http/app.ts";
+import { type Labels, RequestLabeler } from "./request-labels.ts";
+import { segments } from "./segments.ts";
 
 export interface RequestRecord {
   id: number;
@@ -22,6 +26,8 @@ export interface RequestRecord {
   stages: { name: string; at: number }[];
   status?: number;
   ended?: number;
+  /** Its pprof labels (request-labels.ts): route and variant, then batch and attr once the body is parsed. */
+  labels: Labels;
 }
 
 /** Routes are labels: a fixed set, so /metrics cardinality cannot grow with hostile paths. */
@@ -45,6 +51,8 @@ export class RequestTracker implements RequestObserver {
   private readonly listeners = new Set<(r: RequestRecord) => void>();
   private nextId = 1;
 
+  constructor(readonly labeler = new RequestLabeler({ variant: "unknown" })) {}
+
   /** onFinish registers a listener for finished requests; returns its remover. */
   onFinish(fn: (r: RequestRecord) => void): () => void {
     this.listeners.add(fn);
@@ -54,28 +62,33 @@ export class RequestTracker implements RequestObserver {
   arrive(request: Request): RequestRecord {
     const now = performance.now();
     const path = pathOf(request.url);
+    const route = ROUTES.has(path) ? path : "other";
     const r: RequestRecord = {
       id: this.nextId++,
       method: request.method,
-      route: ROUTES.has(path) ? path : "other",
+      route,
       arrived: now,
       sent: parseRequestStart(request.headers.get("x-request-start"), now),
       bytes: Number(request.headers.get("content-length") ?? 0) || 0,
       stage: "read-body",
       stageAt: now,
       stages: [],
+      labels: this.labeler.arrived(route),
     };
     this.inflight.set(r.id, r);
     this.byRequest.set(request, r);
+    segments.enter(r, now);
     return r;
   }
 
   finish(r: RequestRecord, status: number): void {
     if (r.ended !== undefined) return;
+    segments.enter(r);
     r.ended = performance.now();
     r.status = status;
     this.inflight.delete(r.id);
     for (const fn of this.listeners) fn(r);
+    segments.leave(r);
   }
 
   private mark(r: RequestRecord, name: string): void {
@@ -86,15 +99,26 @@ export class RequestTracker implements RequestObserver {
   }
 
   // RequestObserver: the /enrich handler's view, after body parsing and validation.
-  start(request: Request): unknown {
+  start(request: Request, body?: { events?: readonly { attrs?: Readonly<Record<string, string>> }[] }): unknown {
     const r = this.byRequest.get(request) ?? this.arrive(request);
+    if (body) r.labels = this.labeler.parsed(r.route, body);
+    segments.enter(r);
     this.mark(r, "handler");
     return r;
   }
 
+  /** The JS thread resumed this request's work after an await (its body arrived, its variant answered). */
+  resume(request: Request): void {
+    if (!segments.isRecording) return;
+    const r = this.byRequest.get(request);
+    if (r) segments.enter(r);
+  }
+
   end(token: unknown): void {
     // The wrapper records the final status once the Response exists; here the handler's work is over.
-    if (token) this.mark(token as RequestRecord, "respond");
+    if (!token) return;
+    segments.enter(token as RequestRecord);
+    this.mark(token as RequestRecord, "respond");
   }
 }
 
@@ -125,6 +149,8 @@ export function instrumentHotPath<T extends { wrap(fn: never): T }>(app: T, trac
       tracker.finish(r, out.status);
       return out;
     }
+    // The synchronous part is over: the thread goes back to Bun until the request's next mark.
+    segments.leave(r);
     return out.then(
       (res) => (tracker.finish(r, res.status), res),
       (e) => (tracker.finish(r, 500), Promise.reject(e)),

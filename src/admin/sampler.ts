@@ -33,6 +33,8 @@ import type { Frame } from "./pprof.ts";
 import { helperCpus, setCpus, threads } from "./affinity.ts";
 import { runClockReadings, startRunClock, stopRunClock, wasRunning } from "./run-clock.ts";
 import { threadCpu, type ThreadCpu } from "./thread-cpu.ts";
+import type { Labels } from "./request-labels.ts";
+import { type SegmentOwner, segments } from "./segments.ts";
 
 /** A sample: its time (performance.now ms) and its frames, leaf first. */
 export interface StackSample {
@@ -40,6 +42,15 @@ export interface StackSample {
   frames: Frame[];
   /** On-CPU nanoseconds this sample stands for (weighWindow); set on samples handed to weighted subscribers. */
   cpuNs?: number;
+  /** The pprof labels of the request whose synchronous segment covers `t` (segments.ts), set at drain. */
+  labels?: Labels;
+  /** That request: its labels may still gain the batch class (a body parsed, its handler not yet started); read them through labelsOf. */
+  owner?: SegmentOwner;
+}
+
+/** labelsOf: a sample's labels as its request has them now (a capture reads them at its end). */
+export function labelsOf(s: StackSample): Labels | undefined {
+  return s.owner ? s.owner.labels : s.labels;
 }
 
 /** What the kernel says of the JS thread over one drain window, handed to weighted subscribers beside the samples. */
@@ -172,7 +183,7 @@ export function weighWindow(
     if (s.frames.length === 0) continue;
     const cpuNs = (runningShareOf(s) ?? onCpuShare) * samplePeriodMs * 1e6;
     jsNs += cpuNs;
-    out.push({ t: s.t, frames: s.frames, cpuNs });
+    out.push({ t: s.t, frames: s.frames, cpuNs, labels: s.labels, owner: s.owner });
   }
   return { samples: out, jsNs };
 }
@@ -189,7 +200,8 @@ export function capWeights(samples: StackSample[], onCpuNs: number, t: number): 
   const scale = raw > onCpuNs && raw > 0 ? onCpuNs / raw : 1;
   const out = js.map((s) => ({ ...s, cpuNs: (s.cpuNs ?? 0) * scale }));
   const jsNs = raw * scale;
-  if (onCpuNs - jsNs > 0) out.push({ t, frames: [OUTSIDE_JS], cpuNs: onCpuNs - jsNs });
+  // Native time serves requests too, but no segment says which: it carries the unattributed labels.
+  if (onCpuNs - jsNs > 0) out.push({ t, frames: [OUTSIDE_JS], cpuNs: onCpuNs - jsNs, labels: segments.unattributed });
   return { samples: out, jsNs };
 }
 
@@ -224,7 +236,9 @@ export function drain(): void {
   const traces = raw?.traces ?? [];
   const now = performance.now();
   const cpu = threadCpu();
-  const samples = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: collapseAsyncWrappers(tr.frames.map(toFrame)) }));
+  const samples: StackSample[] = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: collapseAsyncWrappers(tr.frames.map(toFrame)) }));
+  // Before anyone gets them: each sample learns which request was on the thread at its time.
+  segments.label(samples, now);
   const since = lastDrain;
   lastDrain = { t: now, cpu };
   if (!since) return; // the first drain after a start only opens the window
@@ -272,6 +286,7 @@ function retime(): void {
     // Drop what JSC buffered while nobody listened, and open the first CPU window now.
     samplingProfilerStackTraces();
     lastDrain = { t: performance.now(), cpu: threadCpu() };
+    segments.setRecording(true);
   }
   running = true;
   timer ??= setInterval(drain, DRAIN_EVERY_MS);
@@ -282,6 +297,7 @@ function retime(): void {
 async function stopSampler(): Promise<void> {
   drain();
   running = false;
+  segments.setRecording(false);
   lastDrain = null;
   intervalMs = 0;
   if (timer) clearInterval(timer);

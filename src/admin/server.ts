@@ -7,7 +7,7 @@ import { Elysia } from "elysia";
 import { injectedLongTask } from "./block.ts";
 import { captureCpu, CPU_DEFAULTS, cpuBusy, cpuToCpuProfile, cpuToPprof } from "./cpu-profile.ts";
 import { gcWindow } from "./gc.ts";
-import { heapSnapshot, heapToPprof } from "./heap.ts";
+import { beginHeapSnapshot, HeapSnapshotRefusal, heapToPprof } from "./heap.ts";
 import type { AdminHub, Rates } from "./hub.ts";
 import { inflightPprof, inflightRows, inflightText } from "./inflight.ts";
 import { ENDPOINTS, indexPage } from "./index-page.ts";
@@ -76,9 +76,34 @@ export function createAdminApp(hub: AdminHub) {
       // `go tool pprof URL` cannot read a V8 snapshot: when Go's HTTP client asks without a format, answer in pprof.
       const fromGo = (request.headers.get("user-agent") ?? "").startsWith("Go-http-client");
       const format = q.format === undefined && fromGo ? "pprof" : choice(q, "format", ["snapshot", "pprof"] as const);
-      const snap = heapSnapshot(q.gc === "1");
-      if (format === "pprof") return pprof(heapToPprof(snap), "heap");
-      return new Response(snap, { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="heap.heapsnapshot"' } });
+      let snap: ReturnType<typeof beginHeapSnapshot>;
+      try {
+        snap = beginHeapSnapshot({ gc: q.gc === "1", force: q.force === "1" });
+      } catch (e) {
+        if (e instanceof HeapSnapshotRefusal) return json({ error: e.message }, e.status);
+        throw e;
+      }
+      // Once sent: the next snapshot may run, and the process may recycle itself (heap.ts says why).
+      let sent = false;
+      const finish = () => {
+        if (sent) return;
+        sent = true;
+        snap.done();
+        hub.afterHeapSnapshot?.();
+      };
+      if (format === "pprof") {
+        try {
+          return pprof(heapToPprof(snap.text), "heap");
+        } catch (e) {
+          return json({ error: `the snapshot could not be folded into pprof (${(e as Error).message}); take format=snapshot instead` }, 422);
+        } finally {
+          finish();
+        }
+      }
+      // The guard holds until the body has been sent (or the client left), so snapshots never overlap.
+      request.signal.addEventListener("abort", finish, { once: true });
+      const body = new Blob([snap.text]).stream().pipeThrough(new TransformStream({ flush: finish }));
+      return new Response(body, { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="heap.heapsnapshot"' } });
     })
     .get("/debug/pprof/block", async ({ query, request }) => {
       const q = query as Query;

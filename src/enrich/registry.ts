@@ -14,15 +14,23 @@ import { v4TableDecode } from "./ladder/v4-table-decode.ts";
 import { v4SyncLookups } from "./ladder/v4-sync-lookups.ts";
 import { v5NativeStringify } from "./ladder/v5-native-stringify.ts";
 import { v6NoAuditCopy } from "./ladder/v6-no-audit-copy.ts";
-import { v7LiteralResults } from "./ladder/v7-literal-results.ts";
 import { v8ArithmeticKey } from "./ladder/v8-arithmetic-key.ts";
+import { ioNaiveAudit } from "./ladder/io-naive-audit.ts";
+import { ioPipelinedAudit } from "./ladder/io-pipelined-audit.ts";
+import { ioBatchedAudit } from "./ladder/io-batched-audit.ts";
+import { ioNaiveAuditOnV2 } from "./ladder/io-naive-audit-on-v2.ts";
+import { ioBatchedScriptedAudit } from "./ladder/io-batched-scripted-audit.ts";
 
 // The owner's JSON-library switch: its serializer wins a micro-benchmark, yet thin-batch
 // capacity did not move, because serialization was never the bottleneck. Kept so that
 // claim stays checkable with bench:ab and bench/service-capacity.ts.
 const v0TurboJson = derive(v0, "v0-turbo-json", "the inherited switch to a schema-compiled 'faster' JSON library (serializer only; thin capacity unchanged)", { serialize: turboStringify });
 
-const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup, v3MemoByPosition, v4TableDecode, v4SyncLookups, v5NativeStringify, v6NoAuditCopy, v7LiteralResults, v8ArithmeticKey];
+// The IO regime (issue 13): the audit log written to Redis, on the best CPU rung (ladder/io-parent.ts);
+// they write only with --audit (without it their audit stage has no log and does nothing).
+const IO_RUNGS: readonly Variant[] = [ioNaiveAudit, ioPipelinedAudit, ioBatchedAudit, ioBatchedScriptedAudit, ioNaiveAuditOnV2];
+
+const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup, v3MemoByPosition, v4TableDecode, v4SyncLookups, v5NativeStringify, v6NoAuditCopy, v8ArithmeticKey, ...IO_RUNGS];
 
 export const VARIANTS: ReadonlyMap<string, Variant> = new Map(LADDER.map((v) => [v.name, v]));
 

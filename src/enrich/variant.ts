@@ -5,6 +5,7 @@
  */
 import type { Limits } from "../config.ts";
 import type { Index } from "../index/contract.ts";
+import type { AuditScope } from "../audit/sink.ts";
 
 export interface EnrichEvent {
   key: string;
@@ -19,6 +20,8 @@ export interface EnrichRequest {
 export interface EnrichContext {
   index: Index;
   limits: Limits;
+  /** This request's audit log (src/audit/), when the service runs with --audit; only the io-* variants' audit stage writes it. */
+  audit?: AuditScope;
 }
 
 /** Per-request state a variant sets up once per batch (v0: its defensive copies). */
@@ -49,6 +52,12 @@ export interface Stages {
   fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string | number, Record<string, unknown>>): Record<string, unknown>;
   /** Result objects → the response body text. */
   serialize(results: unknown[]): string;
+  /**
+   * The answered batch → its audit-log entries (ctx.audit), before the answer is
+   * sent. v0's audit log was never written (noAudit); the io-* variants write it.
+   * Returning a promise makes the answer wait for it.
+   */
+  audit(req: EnrichRequest, results: readonly unknown[], ctx: EnrichContext): void | Promise<void>;
 }
 
 export interface Variant {
@@ -71,9 +80,22 @@ export function fromStages(name: string, parent: string | null, change: string, 
     parent,
     change,
     parseBody,
-    respond: async (req, ctx) => stages.serialize(await stages.enrichBatch(req, ctx)),
+    respond: async (req, ctx) => {
+      const results = await stages.enrichBatch(req, ctx);
+      const audited = stages.audit(req, results, ctx);
+      if (audited) await audited;
+      return stages.serialize(results);
+    },
     stages,
   };
+}
+
+/** noAudit: the audit stage of every variant that does not write the audit log (v0's log was never written). */
+export function noAudit(): void {}
+
+/** writesAudit: whether a variant's audit stage writes the audit log (`--audit` needs one that does). */
+export function writesAudit(v: Variant): boolean {
+  return v.stages.audit !== noAudit;
 }
 
 /**

@@ -10,46 +10,53 @@ import { Elysia } from "elysia";
 import { DEFAULT_LIMITS, type Limits } from "../config.ts";
 import type { Index } from "../index/contract.ts";
 import type { EnrichContext, EnrichRequest, Variant } from "../enrich/variant.ts";
-import { ClientError, badRequest, tooLarge, unsupportedType } from "./errors.ts";
+import { ClientError, badRequest, corruptIndex, methodNotAllowed, unsupportedType } from "./errors.ts";
+import { IndexCorruptError } from "../index/format.ts";
+import { IndexRef } from "../index/lifecycle.ts";
+import { Admission } from "./admission.ts";
+import type { AuditSink } from "../audit/sink.ts";
+import { readBoundedBody } from "./body.ts";
 import { mayHaveReorderedAttrs, parseOrdered } from "./ordered-json.ts";
 import { checkBeyondSchema, checkEnvelope, enrichBodySchema } from "./schema.ts";
 
 export interface AppOptions {
   index: Index;
+  /** The served index behind a swappable reference (hot reload, src/index/lifecycle.ts); default: a fixed one over `index`. */
+  indexRef?: IndexRef;
   variant: Variant;
   limits?: Limits;
   /** Observes every request (admin metrics, in-flight table, trace); absent in tests that do not need it. */
   observer?: RequestObserver;
-}
-
-/** Reads a body of unknown length, refusing it (413) as soon as it passes `max` bytes. */
-async function readCapped(request: Request, max: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of request.body) {
-    total += chunk.byteLength;
-    if (total > max) throw tooLarge(`body is over the limit of ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
+  /** Admission control shared by every route's work (src/http/admission.ts); default: one with DEFAULT_ADMISSION. */
+  admission?: Admission;
+  /** The audit log (--audit, src/audit/): each request's scope goes to the variant in its EnrichContext. */
+  audit?: AuditSink;
 }
 
 /** Hooks for the admin side: marks where each /enrich request's handler starts and ends (the final status is recorded around the whole app). */
 export interface RequestObserver {
-  start(request: Request): unknown;
+  /** The handler starts; `body` is the validated request (its batch size and attrs label the profiles). */
+  start(request: Request, body?: EnrichRequest): unknown;
   end(token: unknown): void;
+  /** JS resumed the request's work after an await: marks its synchronous segments for pprof labels (src/admin/segments.ts). */
+  resume?(request: Request): void;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
+const CLOSING_HEADERS = { ...JSON_HEADERS, connection: "close" };
+/** The methods each route answers: any other method on these paths is 405, not 404. */
+const ALLOWED: Record<string, string> = { "/enrich": "POST", "/healthz": "GET" };
+const pathOf = (request: Request) => new URL(request.url).pathname;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer }: AppOptions) {
-  const ctx: EnrichContext = { index, limits };
+export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, admission = new Admission(), indexRef, audit }: AppOptions) {
+  const ref = indexRef ?? new IndexRef(index, index.impl);
   // normalize: false — Elysia would otherwise rebuild objects to strip unknown keys, losing attrs' key order.
   return new Elysia({ normalize: false })
-    .onError(({ code, error }) => {
+    .onError(({ code, error, request }) => {
       if (error instanceof ClientError) return error.toResponse();
+      // A corrupt index entry is the service's fault and temporary (a good index is a reload away): 503, never its bytes.
+      if (error instanceof IndexCorruptError) return corruptIndex(error).toResponse();
       // Elysia wraps what our parse hook throws in its ParseError.
       const cause = (error as { cause?: unknown }).cause;
       if (cause instanceof ClientError) return cause.toResponse();
@@ -59,38 +66,55 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer }:
         const message = typeof first?.schema?.error === "string" ? first.schema.error : (first?.message ?? "invalid request");
         return badRequest(message, first?.path ?? "").toResponse();
       }
+      if (code === "NOT_FOUND" && ALLOWED[pathOf(request)]) return methodNotAllowed(ALLOWED[pathOf(request)]!).toResponse();
       if (code === "NOT_FOUND") return new Response(JSON.stringify({ error: "not found", path: "" }), { status: 404, headers: JSON_HEADERS });
       if (code === "PARSE") return badRequest("malformed JSON").toResponse();
       // Anything else is our bug, not the client's: say so without leaking internals.
       console.error("enrich: unexpected error", error);
       return new Response(JSON.stringify({ error: "internal error", path: "" }), { status: 500, headers: JSON_HEADERS });
     })
-    .get("/healthz", () => new Response(JSON.stringify({ ok: true, variant: variant.name, entries: index.entries, pid: process.pid }), { headers: JSON_HEADERS }))
+    .get("/healthz", () => {
+      const ix = ref.snapshot();
+      // A file that failed its checksum means some keys cannot be answered: unhealthy until a good index is reloaded.
+      const ok = ix.verify !== "failed";
+      return new Response(JSON.stringify({ ok, variant: variant.name, indexImpl: ix.impl, entries: ix.entries, pid: process.pid, index: ix }), { status: ok ? 200 : 503, headers: JSON_HEADERS });
+    })
     .post(
       "/enrich",
       async ({ body, request }) => {
-        const token = observer?.start(request);
+        // Taken before any admission wait: the audit's arrival time is when the parsed request reached the handler.
+        const auditScope = audit?.forRequest(request);
+        const slot = await admission.enter(request, (body as EnrichRequest).events.length);
+        const token = observer?.start(request, body as EnrichRequest);
+        // The request keeps the index it started with, whatever a reload swaps in meanwhile.
+        const lease = ref.acquire();
+        const ctx: EnrichContext = { index: lease.index, limits, audit: auditScope };
         try {
           checkBeyondSchema(body as EnrichRequest, limits);
-          return new Response(await variant.respond(body as EnrichRequest, ctx), { headers: JSON_HEADERS });
+          const text = await variant.respond(body as EnrichRequest, ctx);
+          observer?.resume?.(request);
+          // While draining, keep-alive clients are told to reconnect elsewhere rather than reset later.
+          return new Response(text, { headers: admission.draining ? CLOSING_HEADERS : JSON_HEADERS });
         } finally {
+          ref.release(lease);
+          slot.leave();
           observer?.end(token);
         }
       },
       {
-        parse: async ({ request }) => readBody(request, limits, variant),
+        parse: async ({ request }) => readBody(request, limits, variant, admission, observer),
         body: enrichBodySchema(limits),
       },
     );
 }
 
-async function readBody(request: Request, limits: Limits, variant: Variant): Promise<unknown> {
+async function readBody(request: Request, limits: Limits, variant: Variant, admission: Admission, observer?: RequestObserver): Promise<unknown> {
+  admission.checkpoint(request, true);
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) throw unsupportedType(`content type must be application/json, got '${type || "none"}'`);
-  const length = request.headers.get("content-length");
-  if (length !== null && Number(length) > limits.bodyBytes) throw tooLarge(`body of ${length} bytes is over the limit of ${limits.bodyBytes}`);
-  // Without a declared length (chunked), read incrementally and stop at the limit rather than buffer it all.
-  const bytes = length !== null ? await request.arrayBuffer() : await readCapped(request, limits.bodyBytes);
+  const bytes = await readBoundedBody(request, limits, admission);
+  // Parsing a fat body is real CPU: it is this request's, whatever ran while the bytes came in.
+  observer?.resume?.(request);
   if (bytes.byteLength === 0) throw badRequest("empty body: expected a JSON object with an events array");
   let text: string;
   try {

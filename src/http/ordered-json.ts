@@ -29,8 +29,12 @@ function isArrayIndex(k: string): boolean {
   return String(Number(k) >>> 0) === k && k !== "4294967295";
 }
 
-/** Strict JSON parser that keeps source key order for objects with integer-like keys. */
-export function parseOrdered(text: string): unknown {
+/**
+ * Strict JSON parser that keeps source key order for objects with integer-like
+ * keys. It accepts what JSON.parse accepts; `maxDepth` is only a guard, since
+ * the caller has already bounded the depth (nesting.ts) below it.
+ */
+export function parseOrdered(text: string, maxDepth = 4096): unknown {
   let i = 0;
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at position ${i}`);
@@ -39,7 +43,7 @@ export function parseOrdered(text: string): unknown {
     for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
   };
   const value = (depth: number): unknown => {
-    if (depth > 512) throw new RangeError("JSON nested too deeply");
+    if (depth > maxDepth) throw new RangeError("JSON nested too deeply");
     ws();
     const c = text[i];
     if (c === "{") return object(depth);
@@ -64,13 +68,27 @@ export function parseOrdered(text: string): unknown {
     i += hit![0].length;
     return JSON.parse(hit![0]);
   };
+  // A loop, not a regex: a backtracking regex over a 1.4M-character string overflows its stack ("malformed JSON" for a valid body).
   const string = (): string => {
-    const m = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-    m.lastIndex = i;
-    const hit = m.exec(text);
-    if (!hit) fail("bad string");
-    i += hit![0].length;
-    return JSON.parse(hit![0]) as string;
+    const start = i++;
+    let escaped = false;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 34) break;
+      if (Number.isNaN(c)) fail("unterminated string");
+      if (c < 32) fail("control character in a string");
+      if (c === 92) {
+        escaped = true;
+        const e = text.charCodeAt(i + 1);
+        if (e === 117) {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("bad \\u escape");
+          i += 6;
+        } else if (e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) i += 2;
+        else fail("bad escape");
+      } else i++;
+    }
+    i++;
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
   };
   const object = (depth: number): object => {
     i++;

@@ -126,3 +126,15 @@ export function decodeHeader(file: string, bytes: Uint8Array): Header {
   if (bytes.byteLength > expected) throw new IndexFormatError(file, `${bytes.byteLength - expected} trailing bytes after the ${expected} the header describes`);
   return h;
 }
+
+/**
+ * Thrown by a lookup that would read a corrupt entry: a file whose data CRC
+ * failed, or (before its CRC has been checked) an entry that breaks the
+ * payload's invariants. The HTTP layer answers it 503, never 500, and never
+ * with the entry's bytes.
+ */
+export class IndexCorruptError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`index file ${file}: ${problem}`);
+  }
+}

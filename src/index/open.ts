@@ -12,6 +12,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DIR_FILE, FileKind, HEADER_BYTES, IndexFormatError, KIND_NAMES, DEFAULT_SHARD_BITS, decodeHeader, dirBitsFor, shardCount, shardFile, type Header } from "./format.ts";
 import { PAYLOAD_BYTES } from "../domain/payload.ts";
+import { isWriteRefusal, mapReadOnly } from "./map-readonly.ts";
 
 export type VerifyMode = "auto" | "full" | "headers";
 
@@ -37,6 +38,19 @@ export interface MappedIndex {
   payloads: Uint8Array[];
   /** Bytes mapped in all. */
   mappedBytes: number;
+  /** Every file as mapped: shard -1 is dir.bin. `verified`: its data CRC was checked at open. `ino` tells a file replaced by rename from the one mapped. */
+  files: MappedFile[];
+}
+
+export interface MappedFile {
+  path: string;
+  shard: number;
+  dataCrc: number;
+  ino: number;
+  /** Size and mtime when mapped: a change with the same inode means the file was rewritten in place. */
+  size: number;
+  mtimeMs: number;
+  verified: boolean;
 }
 
 const AUTO_FULL_VERIFY_BYTES = 256 * 1024 * 1024;
@@ -53,7 +67,7 @@ export function mapIndex(dir: string, { verify = "auto" }: OpenOptions = {}): Ma
   const buckets = new Uint32Array(dirMap.buffer, dirMap.byteOffset + HEADER_BYTES, top.records);
   if (buckets[top.records - 1] !== entries) throw new IndexFormatError(dirPath, `corrupted directory (ends at ${buckets[top.records - 1]}, expected ${entries})`);
 
-  const files: [string, Uint8Array, Header][] = [[dirPath, dirMap, top]];
+  const files: [string, Uint8Array, Header, number][] = [[dirPath, dirMap, top, -1]];
   const keys: Uint32Array[] = [], keyBytes: Uint8Array[] = [], payloads: Uint8Array[] = [];
   for (let s = 0; s < shards; s++) {
     const records = Math.min(2 ** shardBits, entries - s * 2 ** shardBits);
@@ -70,25 +84,33 @@ export function mapIndex(dir: string, { verify = "auto" }: OpenOptions = {}): Ma
         keyBytes.push(data);
         keys.push(new Uint32Array(map.buffer, map.byteOffset + HEADER_BYTES, records * 2));
       } else payloads.push(data);
-      files.push([path, map, h]);
+      files.push([path, map, h, s]);
     }
   }
 
   const mappedBytes = files.reduce((n, [, m]) => n + m.byteLength, 0);
   const full = verify === "full" || (verify === "auto" && mappedBytes <= AUTO_FULL_VERIFY_BYTES);
-  for (const [path, map, h] of files) {
-    if (full || h.kind === FileKind.Dir) {
-      if (Bun.hash.crc32(map.subarray(HEADER_BYTES)) !== h.dataCrc) throw new IndexFormatError(path, `corrupted data (${KIND_NAMES[h.kind]} checksum mismatch)`);
-    }
+  const described: MappedFile[] = [];
+  for (const [path, map, h, shard] of files) {
+    const checked = full || h.kind === FileKind.Dir;
+    if (checked && Bun.hash.crc32(map.subarray(HEADER_BYTES)) !== h.dataCrc) throw new IndexFormatError(path, `corrupted data (${KIND_NAMES[h.kind]} checksum mismatch)`);
+    const st = statSync(path);
+    described.push({ path, shard, dataCrc: h.dataCrc, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, verified: checked });
   }
-  return { dir, entries, seed, dirBits, shardBits, buckets, keys, keyBytes, payloads, mappedBytes };
+  return { dir, entries, seed, dirBits, shardBits, buckets, keys, keyBytes, payloads, mappedBytes, files: described };
 }
 
 function mapFile(path: string): Uint8Array {
   const size = statSync(path).size;
   if (size === 0) throw new IndexFormatError(path, "empty file");
   // MAP_PRIVATE: a stray write can never reach the file; read-only pages are still shared page cache across workers.
-  return Bun.mmap(path, { shared: false });
+  try {
+    return Bun.mmap(path, { shared: false });
+  } catch (e) {
+    // Bun.mmap opens O_RDWR: a read-only volume or another user's 0444 file needs a read-only mapping.
+    if (!isWriteRefusal(e)) throw e;
+    return mapReadOnly(path, size);
+  }
 }
 
 function expectKind(path: string, h: Header, kind: FileKind): Header {

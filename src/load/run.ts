@@ -40,6 +40,8 @@ export interface LoadHooks {
   onProgress?(p: Progress): void;
   /** Each measured window as it closes (one per second by default). */
   onWindow?(w: WindowStats): void;
+  /** Each response (warmup included) with its times, ms after t0: for callers that split latency by status (bench/reliability.ts). */
+  onResponse?(intended: number, at: number, status: number): void;
   /** Aborting stops the schedule; what is in flight drains and the result says aborted. */
   signal?: AbortSignal;
 }
@@ -177,6 +179,7 @@ class Engine implements Sink {
   response(intended: number, sentAt: number, at: number, status: number): void {
     this.totalDone++;
     this.rec.response(intended, sentAt, at, status);
+    this.hooks.onResponse?.(intended, at, status);
     if (this.hold) {
       this.rec.silence(Math.max(this.lastAnswer, this.holdFrom), at);
       this.rec.heldAnswer(at);

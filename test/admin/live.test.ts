@@ -90,7 +90,7 @@ describe("rates", () => {
     const set = (await (await fetch(`${live.svc.adminUrl}/debug/pprof/rates?block=20&mutex=5&seconds=600`, { method: "POST" })).json()) as Record<string, unknown>;
     expect(set).toMatchObject({ block: 20, mutex: 5, revertTo: { block: 0, mutex: 0 } });
     const metrics = await (await fetch(`${live.svc.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/enrich_profiling_block_rate_milliseconds\{worker="0"\} 20/);
+    expect(metrics).toMatch(/enrich_profiling_block_threshold_seconds\{worker="0"\} 0.02\n/);
     expect(await (await fetch(`${live.svc.adminUrl}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" })).json()).toEqual({ block: 0, mutex: 0 });
     expect((await fetch(`${live.svc.adminUrl}/debug/pprof/rates?block=-1`, { method: "POST" })).status).toBe(400);
   });
@@ -174,7 +174,9 @@ describe("heap, goroutine, index, metrics", () => {
     expect(value("enrich_http_request_errors_total", { route: "/enrich", status: "400" })).toBeGreaterThanOrEqual(1);
     expect(value("enrich_http_requests_total", { route: "/enrich", status: "200" })).toBeGreaterThan(0);
     expect(m.types.get("enrich_http_request_duration_seconds")).toBe("histogram");
+    expect(m.types.get("enrich_http_request_duration_quantile_seconds")).toBe("summary");
     for (const q of ["0.5", "0.99", "0.999"]) expect(value("enrich_http_request_duration_quantile_seconds", { route: "/enrich", quantile: q })).toBeGreaterThan(0);
+    expect(value("enrich_http_request_duration_quantile_seconds_count", { route: "/enrich" })).toBe(value("enrich_http_request_duration_seconds_count", { route: "/enrich" })!);
     for (const name of ["enrich_http_requests_in_flight", "nodejs_heap_size_used_bytes", "nodejs_eventloop_lag_p99_seconds", "process_cpu_seconds_total"]) expect({ name, present: m.samples.some((s) => s.name === name) }).toEqual({ name, present: true });
     expect(m.types.get("enrich_gc_duration_seconds")).toBe("histogram");
   });

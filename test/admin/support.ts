@@ -19,9 +19,10 @@ export function bodies(count: number, events: number): string[] {
   );
 }
 
-/** startAdminService spawns the service with the admin self-test hooks enabled. */
+/** startAdminService spawns the service (v0 unless `extra` names a variant: the tests know its frames) with the admin self-test hooks enabled. */
 export function startAdminService(extra: string[] = []): Promise<RunningService> {
-  return startService(["--index", builtIndex(ENTRIES, SEED), ...extra], { env: { ENRICH_ADMIN_SELFTEST: "1" } });
+  const variant = extra.includes("--variant") ? [] : ["--variant", "v0"];
+  return startService(["--index", builtIndex(ENTRIES, SEED), ...variant, ...extra], { env: { ENRICH_ADMIN_SELFTEST: "1" } });
 }
 
 /** drive keeps `connections` fetch loops posting to /enrich until the returned stop() is awaited. */

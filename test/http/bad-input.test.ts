@@ -6,10 +6,10 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { VARIANTS } from "../../src/enrich/registry.ts";
 import { createApp } from "../../src/http/app.ts";
-import { openTsIndex } from "../../src/index/ts-index.ts";
+import { openIndex } from "../../src/index/open-index.ts";
 import { builtIndex } from "../support/fixtures.ts";
+import { implsUnderTest } from "../support/native.ts";
 
-const index = openTsIndex(builtIndex(10_000, 42));
 const limits = { bodyBytes: 64 * 1024, events: 100, attrs: 4, attrChars: 16 };
 const JSON_TYPE = "application/json";
 
@@ -60,35 +60,39 @@ const CASES: Case[] = [
 const post = (app: ReturnType<typeof createApp>, data: string | Uint8Array, type = JSON_TYPE) =>
   app.handle(new Request("http://localhost/enrich", { method: "POST", body: data, headers: type ? { "content-type": type } : {} }));
 
-for (const [name, variant] of VARIANTS) {
-  describe(`hostile input, variant ${name}`, () => {
-    const app = createApp({ index, variant, limits });
-    for (const [label, data, status, path, type] of CASES) {
-      test(label, async () => {
-        const res = await post(app, data, type);
-        const got = (await res.json()) as { error: unknown; path: unknown };
-        expect({ status: res.status, path: got.path, error: typeof got.error }).toEqual({ status, path, error: "string" });
-        expect(res.headers.get("content-type")).toBe("application/json");
+// Every variant on every Index implementation.
+for (const impl of implsUnderTest()) {
+  const index = openIndex(builtIndex(10_000, 42), { impl });
+  for (const [name, variant] of VARIANTS) {
+    describe(`hostile input, variant ${name}, index ${impl}`, () => {
+      const app = createApp({ index, variant, limits });
+      for (const [label, data, status, path, type] of CASES) {
+        test(label, async () => {
+          const res = await post(app, data, type);
+          const got = (await res.json()) as { error: unknown; path: unknown };
+          expect({ status: res.status, path: got.path, error: typeof got.error }).toEqual({ status, path, error: "string" });
+          expect(res.headers.get("content-type")).toBe("application/json");
+        });
+      }
+
+      test("content type with charset is accepted", async () => {
+        expect((await post(app, body([ev("1")]), "application/json; charset=utf-8")).status).toBe(200);
       });
-    }
 
-    test("content type with charset is accepted", async () => {
-      expect((await post(app, body([ev("1")]), "application/json; charset=utf-8")).status).toBe(200);
+      test("random JSON values and random bytes never reach 5xx", async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify({ events: [v] })), fc.uint8Array().map((b) => b)), async (data) => {
+            const res = await post(app, data);
+            expect(res.status).toBeLessThan(500);
+          }),
+          { numRuns: 300 },
+        );
+      });
     });
-
-    test("random JSON values and random bytes never reach 5xx", async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify({ events: [v] })), fc.uint8Array().map((b) => b)), async (data) => {
-          const res = await post(app, data);
-          expect(res.status).toBeLessThan(500);
-        }),
-        { numRuns: 300 },
-      );
-    });
-  });
+  }
 }
 
 test("the hot-path app serves no admin routes", async () => {
-  const app = createApp({ index, variant: VARIANTS.get("v0")!, limits });
+  const app = createApp({ index: openIndex(builtIndex(10_000, 42)), variant: VARIANTS.get("v0")!, limits });
   for (const path of ["/metrics", "/debug/pprof/", "/debug/pprof/profile"]) expect((await app.handle(new Request(`http://localhost${path}`))).status).toBe(404);
 });

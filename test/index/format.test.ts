@@ -4,6 +4,25 @@ import { join } from "node:path";
 import { buildIndex } from "../../src/index/build.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
 import { builtIndex, scratch } from "../support/fixtures.ts";
+import { implsUnderTest, nativeChild } from "../support/native.ts";
+import type { IndexImpl } from "../../src/index/contract.ts";
+import type { VerifyMode } from "../../src/index/open.ts";
+
+/** Opens with one implementation; returns the refusal's message, or null if it opened. The native one runs in a child process: a C fault on a damaged file must fail the test, not kill the runner. */
+const OPENERS: Record<IndexImpl, (dir: string, verify?: VerifyMode) => string | null> = {
+  ts: (dir, verify) => {
+    try {
+      openTsIndex(dir, { verify }).close();
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  },
+  native: (dir, verify) => {
+    const r = nativeChild<{ ok: boolean; error?: string }>("open", dir, verify ?? "auto");
+    return r.ok ? null : r.error!;
+  },
+};
 
 /** A private copy of a small index that a test may damage. */
 function copy(): string {
@@ -18,7 +37,8 @@ function poke(path: string, offset: number, xor = 0xff): void {
   writeFileSync(path, bytes);
 }
 
-describe("opening a damaged index fails at once, naming the file and the problem", () => {
+for (const impl of implsUnderTest()) describe(`opening a damaged index fails at once, naming the file and the problem (${impl})`, () => {
+  const refusal = OPENERS[impl];
   const cases: [string, (dir: string) => void, RegExp][] = [
     ["truncated payload", (d) => truncateSync(join(d, "payload-000.bin"), 64 + 48 * 100), /payload-000\.bin: truncated/],
     ["truncated below the header", (d) => truncateSync(join(d, "keys-000.bin"), 10), /keys-000\.bin: truncated/],
@@ -46,18 +66,20 @@ describe("opening a damaged index fails at once, naming the file and the problem
     test(name, () => {
       const dir = copy();
       damage(dir);
-      expect(() => openTsIndex(dir)).toThrow(message);
+      expect(refusal(dir) ?? "opened").toMatch(message);
+      // The C library says it in the same words as format.ts/open.ts.
+      if (impl !== "ts") expect(refusal(dir)).toBe(OPENERS.ts(dir));
     });
   }
 
   test("a missing directory says how to build one", () => {
-    expect(() => openTsIndex("/nonexistent/index")).toThrow(/no such index directory.*bun run gen/);
+    expect(refusal("/nonexistent/index") ?? "opened").toMatch(/no such index directory.*bun run gen/);
   });
 
   test("a data corruption in a large index is left to verify: 'full'", () => {
     const dir = copy();
     poke(join(dir, "payload-000.bin"), 64 + 48 * 2500 + 7, 1);
-    expect(() => openTsIndex(dir, { verify: "headers" })).not.toThrow();
-    expect(() => openTsIndex(dir, { verify: "full" })).toThrow(/corrupted data/);
+    expect(refusal(dir, "headers")).toBeNull();
+    expect(refusal(dir, "full") ?? "opened").toMatch(/corrupted data/);
   });
 });

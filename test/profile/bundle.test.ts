@@ -88,8 +88,8 @@ describe("scripts/profile.ts capture", () => {
   test("meta.json holds every capture condition DESIGN.md lists", () => {
     const meta = JSON.parse(readFileSync(join(dir, BUNDLE.meta), "utf8"));
     expect(META_FIELDS.filter((f) => get(meta, f) === undefined || get(meta, f) === null)).toEqual([]);
-    expect({ rps: meta.rate.offeredRps, mix: meta.mix, variant: meta.variant, entries: meta.index.entries, seed: meta.index.seed, gcLog: meta.env.BUN_JSC_logGC ?? meta.service.env.BUN_JSC_logGC, workers: meta.workers }).toEqual({
-      rps: 200, mix: "thin", variant: "v0", entries: ENTRIES, seed: SEED, gcLog: "1", workers: 1,
+    expect({ rps: meta.rate.offeredRps, mix: meta.mix, variant: meta.variant, indexImpl: meta.indexImpl, entries: meta.index.entries, seed: meta.index.seed, gcLog: meta.env.BUN_JSC_logGC ?? meta.service.env.BUN_JSC_logGC, workers: meta.workers }).toEqual({
+      rps: 200, mix: "thin", variant: "v0", indexImpl: "ts", entries: ENTRIES, seed: SEED, gcLog: "1", workers: 1,
     });
     expect(meta.reproduce).toStartWith("bun scripts/profile.ts --rps 200 --duration 2000ms --mix thin --variant v0 --index ");
     expect(Object.values(meta.files).every((f) => (f as { ok: boolean }).ok)).toBe(true);

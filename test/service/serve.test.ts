@@ -89,7 +89,7 @@ test("--workers 2: two processes share the port and map the same index files", a
 });
 
 test("v0's index lock contends over HTTP when requests overlap (the lock regime is real)", async () => {
-  const svc = await startService(["--index", dir, "--mutex-profile-fraction", "1"]);
+  const svc = await startService(["--index", dir, "--variant", "v0", "--mutex-profile-fraction", "1"]);
   try {
     const events = Array.from({ length: 100 }, (_, i) => ({ key: ks.keyString(i), attrs: {} }));
     const body = JSON.stringify({ events });

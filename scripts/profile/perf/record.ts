@@ -193,18 +193,21 @@ let usable: Promise<{ ok: boolean; why?: string }> | null = null;
  * Whether perf can record another thread here: a 0.2 s cpu-clock recording of
  * this process's main thread, read back with perf script. Checked once per process.
  */
+const PROBE_TIMEOUT_MS = 60_000;
+
 export function perfUsable(): Promise<{ ok: boolean; why?: string }> {
   usable ??= (async () => {
     if (process.platform !== "linux") return { ok: false, why: `perf_events is Linux-only (this is ${process.platform})` };
     if (!Bun.which("perf")) return { ok: false, why: "perf not found on PATH (Debian: apt-get install linux-perf)" };
     const work = mkdtempSync(join(tmpdir(), "enrich-perf-check-"));
+    // Generous: on a busy machine perf's start-up alone (kallsyms, maps) took 3–15 s; a slow probe is not an unusable perf.
     try {
       const data = join(work, "check.data");
       const rec = Bun.spawn(["perf", "record", "-e", PERF_DEFAULTS.event, "-F", "99", "-k", "CLOCK_MONOTONIC", "--call-graph", "fp", "-t", String(process.pid), "-o", data, "--", "sleep", "0.2"], { stdout: "ignore", stderr: "pipe" });
-      const [err, code] = await Promise.all([new Response(rec.stderr).text(), withTimeout(rec.exited, 15_000, () => rec.kill("SIGKILL"))]);
+      const [err, code] = await Promise.all([new Response(rec.stderr).text(), withTimeout(rec.exited, PROBE_TIMEOUT_MS, () => rec.kill("SIGKILL"))]);
       if (code !== 0) return { ok: false, why: `perf record failed (exit ${code}): ${firstError(err)}` };
       const script = Bun.spawn(["perf", "script", "-i", data, ...PERF_SCRIPT_FIELDS], { stdout: "ignore", stderr: "pipe" });
-      const [err2, code2] = await Promise.all([new Response(script.stderr).text(), withTimeout(script.exited, 15_000, () => script.kill("SIGKILL"))]);
+      const [err2, code2] = await Promise.all([new Response(script.stderr).text(), withTimeout(script.exited, PROBE_TIMEOUT_MS, () => script.kill("SIGKILL"))]);
       if (code2 !== 0) return { ok: false, why: `perf script failed (exit ${code2}): ${firstError(err2)}` };
       return { ok: true };
     } catch (e) {

@@ -18,7 +18,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DIR_FILE } from "../../index/format.ts";
-import { fromStages, type EnrichContext, type EnrichEvent, type EnrichRequest, type Scope, type Stages, type Variant } from "../variant.ts";
+import { fromStages, noAudit, type EnrichContext, type EnrichEvent, type EnrichRequest, type Scope, type Stages, type Variant } from "../variant.ts";
 import { AsyncMutex } from "../async-mutex.ts";
 import { decodeFieldsByHand, payloadHex } from "./decode.ts";
 import { parseKeyWithBigInt } from "./parse-key.ts";
@@ -95,6 +95,9 @@ export const v0Stages: Stages = {
   },
 
   serialize: serializeByConcatenation,
+
+  /** The audit log the batch was copied for (auditCopyOfBatch) was never written. */
+  audit: noAudit,
 };
 
 async function lookupUnderIndexLock(stages: Stages, key: string, ctx: EnrichContext): Promise<number> {

@@ -1,0 +1,504 @@
+/* gcc -O2 -shared -fPIC -o libenrich_index.so enrich_index.c   (src/index/native-build.ts runs this) */
+/*
+ * The enrich index read from C: the format is src/index/format.ts (version 1),
+ * the checks at open are src/index/open.ts's, in the same order and the same
+ * words, so both implementations refuse a bad index with the same message
+ * (test/index/format.test.ts runs its damage cases on both). This file checks
+ * more than the TypeScript does where C must not trust a byte it dereferences:
+ * every bucket start is checked to be in order and inside the index, so a
+ * lookup never reads outside a mapping even in a directory crafted to pass its
+ * checksum.
+ *
+ * Lookups (one call per batch) overlap the dependent cache misses of each key
+ * — its directory entry, then its bucket's keys — by group prefetching (Chen
+ * et al., "Improving hash join performance through prefetching", 2004): for a
+ * group of 64 keys, prefetch every directory entry, then read them and
+ * prefetch every bucket, then scan: each stage waits about one miss for the
+ * whole group instead of one per key. Software pipelining with a fixed
+ * distance was slower here (a mispredicted scan exit stalls the stages
+ * queued behind it); AMAC (Kocberber et al., 2015) is for chains of
+ * varying length, which a scan of 4–8 sorted keys does not need.
+ */
+#define _GNU_SOURCE
+#include "enrich_index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HEADER_BYTES 64u
+#define FORMAT_VERSION 1u
+#define KIND_DIR 1u
+#define KIND_KEYS 2u
+#define KIND_PAYLOAD 3u
+#define PAYLOAD_BYTES 48u
+#define MAX_SHARD_BITS 24u
+#define MAX_ENTRIES 2147483647ull
+/* open.ts AUTO_FULL_VERIFY_BYTES: data checksums by default only up to this many mapped bytes. */
+#define AUTO_FULL_VERIFY_BYTES (256ull * 1024 * 1024)
+/* Keys whose misses overlap in a batch: 64 beat 32 and 256 in exploratory runs on the 5M index (docs/native.md). */
+#define GROUP 64u
+
+struct mapping {
+  const uint8_t *base;
+  size_t len;
+};
+
+struct eix_index {
+  _Atomic uint32_t refs;
+  uint32_t shift; /* 32 - dir_bits: the bucket of a key is hi >> shift */
+  uint32_t dir_bits, shard_bits, shard_mask, shards;
+  uint64_t entries, seed, mapped_bytes;
+  const uint32_t *buckets;
+  const uint64_t **keys;
+  const uint8_t **payloads;
+  uint32_t nmaps;
+  struct mapping *maps;
+};
+
+/* ---- CRC-32 (IEEE, as Bun.hash.crc32 and zlib), slicing by 8 ------------------------------ */
+
+static uint32_t crc_table[8][256];
+
+__attribute__((constructor)) static void crc_init(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    crc_table[0][i] = c;
+  }
+  for (uint32_t i = 0; i < 256; i++)
+    for (int t = 1; t < 8; t++) crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (; n >= 8; n -= 8, p += 8) {
+    uint32_t a, b;
+    memcpy(&a, p, 4);
+    memcpy(&b, p + 4, 4);
+    a ^= c;
+    c = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^ crc_table[5][(a >> 16) & 0xff] ^ crc_table[4][a >> 24] ^
+        crc_table[3][b & 0xff] ^ crc_table[2][(b >> 8) & 0xff] ^ crc_table[1][(b >> 16) & 0xff] ^ crc_table[0][b >> 24];
+  }
+  while (n--) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+/* ---- errors: "FILE\0PROBLEM\0" --------------------------------------------------------------- */
+
+struct err {
+  char *buf;
+  uint32_t cap;
+};
+
+static void fail(struct err *e, const char *file, const char *fmt, ...) {
+  if (!e->buf || e->cap < 2) return;
+  size_t f = strlen(file);
+  if (f > e->cap - 2) f = e->cap - 2;
+  memcpy(e->buf, file, f);
+  e->buf[f] = 0;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->buf + f + 1, e->cap - f - 1, fmt, ap);
+  va_end(ap);
+}
+
+static const char *kind_name(uint32_t kind) {
+  return kind == KIND_DIR ? "directory" : kind == KIND_KEYS ? "keys" : kind == KIND_PAYLOAD ? "payload" : NULL;
+}
+
+/* JSON.stringify of the 8 magic bytes read as Latin-1, as format.ts prints them. */
+static void json_latin1(const uint8_t *s, size_t n, char *out, size_t cap) {
+  size_t o = 0;
+#define PUT(...) o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__)
+  PUT("\"");
+  for (size_t i = 0; i < n; i++) {
+    uint8_t c = s[i];
+    if (c == '"' || c == '\\') PUT("\\%c", c);
+    else if (c == '\b') PUT("\\b");
+    else if (c == '\f') PUT("\\f");
+    else if (c == '\n') PUT("\\n");
+    else if (c == '\r') PUT("\\r");
+    else if (c == '\t') PUT("\\t");
+    else if (c < 0x20) PUT("\\u%04x", c);
+    else if (c < 0x80) PUT("%c", c);
+    else PUT("%c%c", 0xC0 | (c >> 6), 0x80 | (c & 0x3F));
+  }
+  PUT("\"");
+#undef PUT
+}
+
+/* ---- files and headers ----------------------------------------------------------------------- */
+
+struct header {
+  uint32_t version, kind;
+  uint64_t entries, seed;
+  uint32_t shard, shards, records, param;
+  uint64_t data_bytes;
+  uint32_t data_crc;
+};
+
+static uint32_t u32_at(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static uint64_t u64_at(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* Maps path read-only into ix->maps; 0 on success, -1 with the error written. */
+static int map_file(eix_index *ix, const char *path, struct err *e) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) fail(e, path, "missing (the index directory is incomplete; regenerate it)");
+    else fail(e, path, "cannot open (%s)", strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    fail(e, path, "cannot stat (%s)", strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if (st.st_size == 0) {
+    fail(e, path, "empty file");
+    close(fd);
+    return -1;
+  }
+  /* MAP_SHARED + PROT_READ: the page cache's pages themselves, one copy for every worker; no write can reach them. */
+  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) {
+    fail(e, path, "cannot map (%s)", strerror(errno));
+    return -1;
+  }
+  ix->maps[ix->nmaps].base = p;
+  ix->maps[ix->nmaps].len = (size_t)st.st_size;
+  ix->nmaps++;
+  return 0;
+}
+
+/* format.ts decodeHeader: magic, version, header CRC, then the file's length against the header. */
+static int decode_header(const char *path, const struct mapping *m, struct header *h, struct err *e) {
+  if (m->len < HEADER_BYTES) {
+    fail(e, path, "truncated: %zu bytes, shorter than the %u-byte header", m->len, HEADER_BYTES);
+    return -1;
+  }
+  const uint8_t *b = m->base;
+  if (memcmp(b, "ENRICHIX", 8) != 0) {
+    char magic[64];
+    json_latin1(b, 8, magic, sizeof magic);
+    fail(e, path, "not an enrich index (magic %s, expected \"ENRICHIX\")", magic);
+    return -1;
+  }
+  h->version = u32_at(b + 8);
+  if (h->version != FORMAT_VERSION) {
+    fail(e, path, "format version %u, this build reads version %u; regenerate it with `bun run gen`", h->version, FORMAT_VERSION);
+    return -1;
+  }
+  if (crc32_of(b, 60) != u32_at(b + 60)) {
+    fail(e, path, "corrupted header (header checksum mismatch)");
+    return -1;
+  }
+  h->kind = u32_at(b + 12);
+  h->entries = u64_at(b + 16);
+  h->seed = u64_at(b + 24);
+  h->shard = u32_at(b + 32);
+  h->shards = u32_at(b + 36);
+  h->records = u32_at(b + 40);
+  h->param = u32_at(b + 44);
+  h->data_bytes = u64_at(b + 48);
+  h->data_crc = u32_at(b + 56);
+  uint64_t have = m->len;
+  if (h->data_bytes > have || have - h->data_bytes < HEADER_BYTES) {
+    fail(e, path, "truncated: %llu bytes, header says %llu", (unsigned long long)have, (unsigned long long)(HEADER_BYTES + h->data_bytes));
+    return -1;
+  }
+  uint64_t expected = HEADER_BYTES + h->data_bytes;
+  if (have > expected) {
+    fail(e, path, "%llu trailing bytes after the %llu the header describes", (unsigned long long)(have - expected), (unsigned long long)expected);
+    return -1;
+  }
+  return 0;
+}
+
+static int expect_kind(const char *path, const struct header *h, uint32_t kind, struct err *e) {
+  if (h->kind == kind) return 0;
+  const char *got = kind_name(h->kind);
+  if (got) fail(e, path, "is a %s file, expected %s", got, kind_name(kind));
+  else fail(e, path, "is a kind-%u file, expected %s", h->kind, kind_name(kind));
+  return -1;
+}
+
+/* format.ts dirBitsFor: about 4–8 entries per bucket. */
+static uint32_t dir_bits_for(uint64_t entries) {
+  uint32_t lg = entries <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(entries - 1); /* ceil(log2) */
+  int32_t bits = (int32_t)lg - 3;
+  return bits < 4 ? 4 : bits > 28 ? 28 : (uint32_t)bits;
+}
+
+static uint64_t shard_count(uint64_t entries, uint32_t shard_bits) {
+  uint64_t n = (entries + (1ull << shard_bits) - 1) >> shard_bits;
+  return n < 1 ? 1 : n;
+}
+
+static void unmap_all(eix_index *ix) {
+  for (uint32_t i = 0; i < ix->nmaps; i++) munmap((void *)ix->maps[i].base, ix->maps[i].len);
+  free(ix->maps);
+  free(ix->keys);
+  free(ix->payloads);
+  free(ix);
+}
+
+/* ---- open ------------------------------------------------------------------------------------- */
+
+static char *join_path(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+eix_index *eix_open(const char *dir, int32_t verify, char *err_buf, uint32_t err_cap) {
+  struct err e = {err_buf, err_cap};
+  if (err_buf && err_cap) err_buf[0] = 0;
+  if (!dir) {
+    fail(&e, "(null)", "no index directory given");
+    return NULL;
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fail(&e, dir, "no such index directory (build one with `bun run gen --entries N --seed S --out DIR`)");
+    return NULL;
+  }
+  eix_index *ix = calloc(1, sizeof *ix);
+  if (!ix) {
+    fail(&e, dir, "out of memory");
+    return NULL;
+  }
+  atomic_init(&ix->refs, 1);
+  char *path = NULL;
+  struct header *hdrs = NULL;
+  char **paths = NULL;
+  uint32_t npaths = 0;
+
+  /* The directory first: it says how many shards there are. */
+  ix->maps = calloc(1, sizeof *ix->maps);
+  path = join_path(dir, "dir.bin");
+  if (!ix->maps || !path) goto oom;
+  if (map_file(ix, path, &e) != 0) goto fail;
+  struct header top;
+  if (decode_header(path, &ix->maps[0], &top, &e) != 0 || expect_kind(path, &top, KIND_DIR, &e) != 0) goto fail;
+  uint32_t dir_bits = top.param & 0xff, shard_bits = top.param >> 8;
+  if (shard_bits < 4 || shard_bits > MAX_SHARD_BITS || top.shards != shard_count(top.entries, shard_bits)) {
+    fail(&e, path, "corrupted directory (%u shards of 2^%u do not fit %llu entries)", top.shards, shard_bits, (unsigned long long)top.entries);
+    goto fail;
+  }
+  if (top.entries < 1 || top.entries > MAX_ENTRIES) {
+    fail(&e, path, "corrupted directory (%llu entries, expected 1..%llu)", (unsigned long long)top.entries, MAX_ENTRIES);
+    goto fail;
+  }
+  if (dir_bits != dir_bits_for(top.entries) || top.records != (1u << dir_bits) + 1) {
+    fail(&e, path, "corrupted directory (%u records with %u bits do not fit %llu entries)", top.records, dir_bits, (unsigned long long)top.entries);
+    goto fail;
+  }
+  if (top.data_bytes != (uint64_t)top.records * 4) {
+    fail(&e, path, "corrupted directory (%llu data bytes for %u records)", (unsigned long long)top.data_bytes, top.records);
+    goto fail;
+  }
+  const uint32_t *buckets = (const uint32_t *)(ix->maps[0].base + HEADER_BYTES);
+  if (buckets[top.records - 1] != top.entries) {
+    fail(&e, path, "corrupted directory (ends at %u, expected %llu)", buckets[top.records - 1], (unsigned long long)top.entries);
+    goto fail;
+  }
+  ix->entries = top.entries;
+  ix->seed = top.seed;
+  ix->dir_bits = dir_bits;
+  ix->shift = 32 - dir_bits;
+  ix->shard_bits = shard_bits;
+  ix->shard_mask = (1u << shard_bits) - 1;
+  ix->shards = top.shards;
+  ix->buckets = buckets;
+
+  uint32_t nfiles = 1 + 2 * ix->shards;
+  struct mapping *grown = realloc(ix->maps, nfiles * sizeof *ix->maps);
+  if (!grown) goto oom;
+  ix->maps = grown;
+  ix->keys = calloc(ix->shards, sizeof *ix->keys);
+  ix->payloads = calloc(ix->shards, sizeof *ix->payloads);
+  hdrs = calloc(nfiles, sizeof *hdrs);
+  paths = calloc(nfiles, sizeof *paths);
+  if (!ix->keys || !ix->payloads || !hdrs || !paths) goto oom;
+  hdrs[0] = top;
+  paths[npaths++] = path;
+  path = NULL;
+
+  for (uint32_t s = 0; s < ix->shards; s++) {
+    uint64_t first = (uint64_t)s << shard_bits;
+    uint64_t left = ix->entries - first;
+    uint32_t records = left < (1ull << shard_bits) ? (uint32_t)left : 1u << shard_bits;
+    for (uint32_t kind = KIND_KEYS; kind <= KIND_PAYLOAD; kind++) {
+      char name[32];
+      snprintf(name, sizeof name, "%s-%03u.bin", kind == KIND_KEYS ? "keys" : "payload", s);
+      path = join_path(dir, name);
+      if (!path) goto oom;
+      uint32_t at = ix->nmaps;
+      if (map_file(ix, path, &e) != 0) goto fail;
+      struct header *h = &hdrs[at];
+      if (decode_header(path, &ix->maps[at], h, &e) != 0 || expect_kind(path, h, kind, &e) != 0) goto fail;
+      uint32_t record_bytes = kind == KIND_KEYS ? 8 : PAYLOAD_BYTES;
+      if (h->entries != ix->entries || h->seed != ix->seed || h->shards != ix->shards) {
+        fail(&e, path, "belongs to another index (entries %llu, seed %llu; dir.bin says entries %llu, seed %llu)", (unsigned long long)h->entries, (unsigned long long)h->seed,
+             (unsigned long long)ix->entries, (unsigned long long)ix->seed);
+        goto fail;
+      }
+      if (h->shard != s || h->records != records || h->param != record_bytes || h->data_bytes != (uint64_t)records * record_bytes) {
+        fail(&e, path, "header describes shard %u of %u records, expected shard %u of %u", h->shard, h->records, s, records);
+        goto fail;
+      }
+      const uint8_t *data = ix->maps[at].base + HEADER_BYTES;
+      if (kind == KIND_KEYS) ix->keys[s] = (const uint64_t *)data;
+      else ix->payloads[s] = data;
+      paths[npaths++] = path;
+      path = NULL;
+    }
+  }
+
+  for (uint32_t i = 0; i < ix->nmaps; i++) ix->mapped_bytes += ix->maps[i].len;
+  int full = verify == EIX_VERIFY_FULL || (verify == EIX_VERIFY_AUTO && ix->mapped_bytes <= AUTO_FULL_VERIFY_BYTES);
+  for (uint32_t i = 0; i < ix->nmaps; i++) {
+    if (!full && hdrs[i].kind != KIND_DIR) continue;
+    if (crc32_of(ix->maps[i].base + HEADER_BYTES, ix->maps[i].len - HEADER_BYTES) != hdrs[i].data_crc) {
+      fail(&e, paths[i], "corrupted data (%s checksum mismatch)", kind_name(hdrs[i].kind));
+      goto fail;
+    }
+  }
+  /* Beyond open.ts: every bucket inside the index and in order, so no lookup can leave the mappings. */
+  if (buckets[0] != 0) {
+    fail(&e, paths[0], "corrupted directory (starts at %u, expected 0)", buckets[0]);
+    goto fail;
+  }
+  for (uint32_t b = 1; b < top.records; b++) {
+    if (buckets[b] < buckets[b - 1]) {
+      fail(&e, paths[0], "corrupted directory (bucket %u starts at %u, before bucket %u at %u)", b, buckets[b], b - 1, buckets[b - 1]);
+      goto fail;
+    }
+  }
+  for (uint32_t i = 0; i < npaths; i++) free(paths[i]);
+  free(paths);
+  free(hdrs);
+  return ix;
+
+oom:
+  fail(&e, path ? path : dir, "out of memory");
+fail:
+  free(path);
+  if (paths)
+    for (uint32_t i = 0; i < npaths; i++) free(paths[i]);
+  free(paths);
+  free(hdrs);
+  unmap_all(ix);
+  return NULL;
+}
+
+/* ---- lookups --------------------------------------------------------------------------------- */
+
+static inline const uint64_t *key_at(const eix_index *ix, uint32_t p) {
+  return &ix->keys[p >> ix->shard_bits][p & ix->shard_mask];
+}
+
+/* The bucket of hi holds positions [buckets[b], buckets[b+1]), sorted by key: scan until a key ≥ the one sought. */
+static inline int32_t scan(const eix_index *ix, uint32_t hi, uint32_t lo) {
+  const uint64_t key = (uint64_t)hi << 32 | lo;
+  const uint32_t b = hi >> ix->shift;
+  const uint32_t end = ix->buckets[b + 1];
+  for (uint32_t p = ix->buckets[b]; p < end; p++) {
+    const uint64_t k = *key_at(ix, p);
+    if (k >= key) return k == key ? (int32_t)p : -1;
+  }
+  return -1;
+}
+
+int32_t eix_find(const eix_index *ix, uint32_t hi, uint32_t lo) {
+  return ix ? scan(ix, hi, lo) : -1;
+}
+
+int32_t eix_find_batch(const eix_index *ix, const uint32_t *his, const uint32_t *los, uint32_t n, int32_t *out) {
+  if (!ix || (n > 0 && (!his || !los || !out))) return -1;
+  int32_t hits = 0;
+  if (n < 4) { /* too few misses to overlap: staging would only add work */
+    for (uint32_t i = 0; i < n; i++) hits += (out[i] = scan(ix, his[i], los[i])) >= 0;
+    return hits;
+  }
+  uint32_t start[GROUP], end[GROUP];
+  for (uint32_t g = 0; g < n; g += GROUP) {
+    const uint32_t m = n - g < GROUP ? n - g : GROUP;
+    const uint32_t *h = his + g;
+    /* 1: every key's directory entry on its way. */
+    for (uint32_t j = 0; j < m; j++) __builtin_prefetch(&ix->buckets[h[j] >> ix->shift]);
+    /* 2: the first load waits one miss, the rest have arrived meanwhile; every bucket's keys on their way (4–8 keys: one or two lines). */
+    for (uint32_t j = 0; j < m; j++) {
+      const uint32_t b = h[j] >> ix->shift;
+      start[j] = ix->buckets[b];
+      end[j] = ix->buckets[b + 1];
+      if (start[j] < end[j]) {
+        __builtin_prefetch(key_at(ix, start[j]));
+        __builtin_prefetch(key_at(ix, end[j] - 1));
+      }
+    }
+    /* 3: the scans, again one miss's wait for the whole group. */
+    for (uint32_t j = 0; j < m; j++) {
+      const uint64_t key = (uint64_t)h[j] << 32 | los[g + j];
+      int32_t p = -1;
+      for (uint32_t q = start[j]; q < end[j]; q++) {
+        const uint64_t k = *key_at(ix, q);
+        if (k >= key) {
+          p = k == key ? (int32_t)q : -1;
+          break;
+        }
+      }
+      out[g + j] = p;
+      hits += p >= 0;
+    }
+  }
+  return hits;
+}
+
+/* ---- info, payload, lifetime -------------------------------------------------------------------- */
+
+int32_t eix_info(const eix_index *ix, uint64_t *out, uint32_t n) {
+  if (!ix || (n > 0 && !out)) return -1;
+  const uint64_t v[EIX_INFO_COUNT] = {ix->entries, ix->seed, ix->dir_bits, ix->shard_bits, ix->shards, ix->mapped_bytes};
+  uint32_t m = n < EIX_INFO_COUNT ? n : EIX_INFO_COUNT;
+  memcpy(out, v, m * sizeof *out);
+  return (int32_t)m;
+}
+
+const uint8_t *eix_payload_data(const eix_index *ix, uint32_t shard) {
+  return ix && shard < ix->shards ? ix->payloads[shard] : NULL;
+}
+
+void eix_retain(eix_index *ix) {
+  if (ix) atomic_fetch_add_explicit(&ix->refs, 1, memory_order_relaxed);
+}
+
+void eix_release_view(void *bytes, void *ctx) {
+  (void)bytes;
+  eix_index *ix = ctx;
+  if (ix && atomic_fetch_sub_explicit(&ix->refs, 1, memory_order_acq_rel) == 1) unmap_all(ix);
+}
+
+void eix_close(eix_index *ix) {
+  eix_release_view(NULL, ix);
+}

@@ -1,0 +1,13 @@
+/**
+ * The IO rungs' parent, named in one place: the best CPU variant, so the
+ * audit's IO cost is not hidden behind CPU waste. Re-point it when a better
+ * CPU rung lands; every io-* variant follows. IO_CONTROL_PARENT is the
+ * Amdahl control's: a CPU-worse rung (v3…v8's CPU fixes undone) carrying the
+ * same naive audit, to show those CPU fixes buy nothing once the request
+ * waits on Redis (io-naive-audit-on-v2).
+ */
+import { v2LockFreeLookup } from "./v2-lock-free-lookup.ts";
+import { v8ArithmeticKey } from "./v8-arithmetic-key.ts";
+
+export const IO_PARENT = v8ArithmeticKey;
+export const IO_CONTROL_PARENT = v2LockFreeLookup;

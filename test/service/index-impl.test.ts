@@ -1,0 +1,36 @@
+/** `--index-impl ts|native` on the real listener: the choice serves, and says so in /healthz and the ready line; without a compiler, native is a clear error and ts still serves. */
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { KeySpace } from "../../src/domain/keys.ts";
+import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { builtIndex, scratch } from "../support/fixtures.ts";
+import { implsUnderTest } from "../support/native.ts";
+import { startService } from "../support/service.ts";
+
+const dir = builtIndex(20_000, 5);
+const ks = new KeySpace(5);
+
+for (const impl of implsUnderTest()) {
+  test(`--index-impl ${impl} serves and reports itself`, async () => {
+    const svc = await startService(["--index", dir, "--index-impl", impl]);
+    try {
+      const health = (await (await fetch(`${svc.url}/healthz`)).json()) as Record<string, unknown>;
+      const res = await fetch(`${svc.url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events: [{ key: ks.keyString(7), attrs: {} }, { key: "1", attrs: {} }] }) });
+      const found = ((await res.json()) as { results: { found: boolean }[] }).results.map((r) => r.found);
+      expect({ impl: health.indexImpl, entries: health.entries, found, line: new RegExp(`${impl} lookup, mapped \\d+ bytes`).test(svc.log()) }).toEqual({ impl, entries: 20_000, found: [true, false], line: true });
+    } finally {
+      await svc.stop();
+    }
+  });
+}
+
+test("without a C compiler, --index-impl native exits 1 with a message that names the way out (--index-impl ts)", () => {
+  const env = { ...process.env, CC: "/nonexistent/cc", ENRICH_NATIVE_BUILD_DIR: join(scratch(), "native-build") };
+  const r = Bun.spawnSync([process.execPath, "src/server.ts", "--index", dir, "--index-impl", "native", "--port", "0", "--admin-port", "0", "--host", "127.0.0.1"], { cwd: PROJECT_ROOT, env, stdout: "pipe", stderr: "pipe" });
+  expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 1, stderr: "error: cannot build the native index: no C compiler ('/nonexistent/cc' not found; install gcc or set CC). The pure-TS index needs none: --index-impl ts" });
+});
+
+test("a bad --index-impl is a usage error (exit 2)", () => {
+  const r = Bun.spawnSync([process.execPath, "src/server.ts", "--index-impl", "rust"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --index-impl: expected one of ts, native, got 'rust'" });
+});
