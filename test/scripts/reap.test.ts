@@ -20,6 +20,15 @@ function alive(pid: number): boolean {
   }
 }
 
+async function deadWithin(pid: number, ms: number): Promise<boolean> {
+  const until = performance.now() + ms;
+  while (alive(pid)) {
+    if (performance.now() > until) return false;
+    await Bun.sleep(5);
+  }
+  return true;
+}
+
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   test(`a script's child server dies with the script on ${signal}`, async () => {
     const script = Bun.spawn([process.execPath, "-e", CHILD], { stdout: "pipe", stderr: "inherit" });
@@ -29,6 +38,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     expect(alive(pid)).toBe(true);
     script.kill(signal);
     expect(await script.exited).toBe(signal === "SIGTERM" ? 143 : 130);
-    expect(alive(pid)).toBe(false);
+    // SIGKILL was sent before the script exited; its delivery is the kernel's, so wait for that event (bounded).
+    expect(await deadWithin(pid, 10_000)).toBe(true);
   });
 }
