@@ -84,7 +84,9 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
       async ({ body, request }) => {
         // Taken before any admission wait: the audit's arrival time is when the parsed request reached the handler.
         const auditScope = audit?.forRequest(request);
-        const slot = await admission.enter(request, (body as EnrichRequest).events.length);
+        // A free slot is handed over synchronously: no promise or microtask on the hot path unless the request queues.
+        const entered = admission.enter(request, (body as EnrichRequest).events.length);
+        const slot = entered instanceof Promise ? await entered : entered;
         const token = observer?.start(request, body as EnrichRequest);
         // The request keeps the index it started with, whatever a reload swaps in meanwhile.
         const lease = ref.acquire();
