@@ -12,6 +12,7 @@ import { GOLDEN_SPEC } from "../golden/spec.ts";
 import { builtIndex } from "../support/fixtures.ts";
 import { type RunningRedis, skipWithoutRedis, startRedis } from "../support/redis.ts";
 import { startService, type RunningService } from "../support/service.ts";
+import { eventually } from "../support/eventually.ts";
 
 const dir = builtIndex(GOLDEN_SPEC.entries, GOLDEN_SPEC.seed);
 // The golden requests minus the 1,000-event ones: mixed sizes, misses, empty batches, odd attrs.
@@ -68,11 +69,10 @@ async function metrics(svc: RunningService): Promise<(name: string, label?: stri
 
 /** Polls /metrics until `ok` holds (bounded): the writer's progress is an event we wait for, not a time. */
 async function metricsUntil(svc: RunningService, ok: (m: (name: string, label?: string) => number) => boolean, what: string, waitMs = 20_000) {
-  for (const deadline = performance.now() + waitMs; ; await Bun.sleep(20)) {
+  return eventually(async () => {
     const m = await metrics(svc);
-    if (ok(m)) return m;
-    if (performance.now() > deadline) throw new Error(`/metrics never showed ${what}`);
-  }
+    return ok(m) ? m : undefined;
+  }, `/metrics showing ${what}`, waitMs, 20);
 }
 
 async function streamIds(redis: RunningRedis, stream: string): Promise<Map<string, number>> {

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { eventually } from "../support/eventually.ts";
 
 const CHILD = `
 import { reapOnExit } from ${JSON.stringify(join(import.meta.dir, "../../scripts/lib/reap.ts"))};
@@ -20,15 +21,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function deadWithin(pid: number, ms: number): Promise<boolean> {
-  const until = performance.now() + ms;
-  while (alive(pid)) {
-    if (performance.now() > until) return false;
-    await Bun.sleep(5);
-  }
-  return true;
-}
-
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   test(`a script's child server dies with the script on ${signal}`, async () => {
     const script = Bun.spawn([process.execPath, "-e", CHILD], { stdout: "pipe", stderr: "inherit" });
@@ -39,6 +31,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     script.kill(signal);
     expect(await script.exited).toBe(signal === "SIGTERM" ? 143 : 130);
     // SIGKILL was sent before the script exited; its delivery is the kernel's, so wait for that event (bounded).
-    expect(await deadWithin(pid, 10_000)).toBe(true);
+    expect(await eventually(() => (alive(pid) ? undefined : true), `pid ${pid} gone`)).toBe(true);
   });
 }
