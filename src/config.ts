@@ -99,6 +99,12 @@ export const CONTINUOUS_DEFAULTS = Object.freeze({
   blockRateMs: 40,
   /** A push that takes longer is abandoned (the file on disk stays). */
   pushTimeoutMs: 5_000,
+  /**
+   * The heap's objects by type are counted only when the walk (on the JS
+   * thread) is estimated to take at most this long: well under admission's
+   * loopStallMs, so a window never sheds (src/admin/continuous/heap-sizes.ts).
+   */
+  heapWalkBudgetMs: 10,
 });
 
 /**

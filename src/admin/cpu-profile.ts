@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { Label, type Profile, Sample } from "pprof-format";
 import { epochMs } from "./clock.ts";
 import { type Frame, ProfileBuilder } from "./pprof.ts";
-import { capWeights, type CpuWindow, labelsOf, OUTSIDE_JS, type StackSample, samplerState, subscribe } from "./sampler.ts";
+import { capWeights, type CpuWindow, labelsOf, OUTSIDE_JS, type StackSample, samplerState, subscribe, windowOpen } from "./sampler.ts";
 import { threadCpuSource } from "./thread-cpu.ts";
 
 export const CPU_DEFAULTS = Object.freeze({ seconds: 30, maxSeconds: 60, hz: 100, maxHz: 2000 });
@@ -35,16 +35,22 @@ export async function captureCpu(seconds: number, hz: number, signal?: AbortSign
   busy = true;
   const samples: StackSample[] = [];
   const thread = { onCpuNs: 0, runQueueNs: 0, jsNs: 0, source: threadCpuSource(), samplePeriodMs: 0 };
-  const startMs = performance.now();
+  // Windows count from the sampler's being live: the one straddling a restart holds on-CPU time from before its first sample.
+  let live = false;
   const stop = subscribe(
     1000 / hz,
     (batch, w?: CpuWindow) => {
+      if (!live) return;
       for (const s of batch) samples.push(s);
       if (w) (thread.onCpuNs += w.onCpuNs), (thread.runQueueNs += w.runQueueNs);
     },
     { weighted: true },
   );
+  let startMs = performance.now();
   try {
+    await windowOpen();
+    live = true;
+    startMs = performance.now();
     await abortableSleep(seconds * 1000, signal);
   } finally {
     thread.samplePeriodMs = samplerState().periodMs;
@@ -79,8 +85,15 @@ export function cpuComments(c: CpuCapture): string[] {
 /** The label on every CPU sample in the pprof: its time, ns after the profile's time_nanos (scripts/profile/cpuprofile.ts reads it). */
 export const SAMPLE_TIME_LABEL = "elapsed";
 
-/** toPprof: samples/count is JSC's samples; cpu/nanoseconds is each sample's on-CPU weight; one pprof sample per CPU sample, labelled with its time (timeline). */
-export function cpuToPprof(c: CpuCapture): Uint8Array {
+/**
+ * toPprof: samples/count is JSC's samples; cpu/nanoseconds is each sample's
+ * on-CPU weight. With `timeline` (the endpoint's and a bundle's), one pprof
+ * sample per CPU sample, labelled with its time; without (continuous
+ * captures), equal stacks and labels merged: a tenth of the samples or
+ * fewer, which pprof-format encodes in a fraction of the time (its encode
+ * of a 10 s timeline takes 10–20 ms, a stall the loop would feel).
+ */
+export function cpuToPprof(c: CpuCapture, o: { timeline?: boolean } = {}): Uint8Array {
   const periodNs = Math.round(1e9 / c.hz);
   const b = new ProfileBuilder({
     sampleTypes: [["samples", "count"], ["cpu", "nanoseconds"]],
@@ -93,6 +106,10 @@ export function cpuToPprof(c: CpuCapture): Uint8Array {
   });
   // The OUTSIDE_JS sample of each window is time, not a JSC sample: it counts 0 in samples/count.
   const values = (s: StackSample) => [s.frames[0] === OUTSIDE_JS ? 0 : 1, Math.round(s.cpuNs ?? periodNs)];
+  if (o.timeline === false) {
+    for (const s of c.samples) b.add(s.frames, values(s), labelsOf(s));
+    return b.encode();
+  }
   for (const s of c.samples) b.add(s.frames, values(s));
   return gzipSync(timeline(b.build(), c, values).encode());
 }

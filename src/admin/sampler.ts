@@ -90,10 +90,22 @@ const UNKNOWN_LINE = 4294967295;
 const DRAIN_EVERY_MS = 100;
 /** The fastest rate we let anyone ask for (a sample costs the JS thread a suspend/resume). */
 export const MIN_INTERVAL_MS = 0.5;
+/**
+ * The interval a stopped sampler is left at. JSC's sampler thread never
+ * exits: paused, it still wakes at its interval, and the inspector's
+ * Profiler.start (the only way to stop it) leaves that at 1 ms — about 1,000
+ * wake-ups a second, 1.2% of a CPU for the rest of the process's life after
+ * the first profile (measured: `bun scripts/sampler-idle.ts`). Parked at
+ * 250 ms it wakes 4 times a second; the price is that a restart is live only
+ * after the parked sleep runs out (windowOpen()).
+ */
+export const PARKED_INTERVAL_MS = 250;
 
 const subscribers = new Set<Subscriber>();
 const frameCache = new Map<string, Frame>();
 let running = false;
+/** Set from a restart until the sampler is live at the new rate (windowOpen()). */
+let opening: { promise: Promise<void>; open(): void; deadline: number } | null = null;
 let intervalMs = 0;
 let timer: ReturnType<typeof setInterval> | null = null;
 let lastDrain: { t: number; cpu: ThreadCpu } | null = null;
@@ -234,13 +246,15 @@ export function drain(): void {
   if (!running) return;
   const raw = samplingProfilerStackTraces() as unknown as { traces?: { timestamp: number; frames: JscFrame[] }[] };
   const traces = raw?.traces ?? [];
-  const now = performance.now();
+  // A restart is live at its first sample, or when the parked sleep has surely run out (an idle thread gives none).
+  if (opening && (traces.length > 0 || performance.now() >= opening.deadline)) openWindow();
+  const t = performance.now();
   const cpu = threadCpu();
   const samples: StackSample[] = traces.map((tr) => ({ t: monotonicToPerfMs(tr.timestamp), frames: collapseAsyncWrappers(tr.frames.map(toFrame)) }));
   // Before anyone gets them: each sample learns which request was on the thread at its time.
-  segments.label(samples, now);
+  segments.label(samples, t);
   const since = lastDrain;
-  lastDrain = { t: now, cpu };
+  lastDrain = { t, cpu };
   if (!since) return; // the first drain after a start only opens the window
   period.add(samples);
   const periodMs = period.ms;
@@ -258,7 +272,7 @@ export function drain(): void {
           const running = wasRunning(readings, x.t);
           return running === null ? null : running ? 1 : 0;
         });
-        weighed = { samples: w.samples, window: { fromMs: since.t, toMs: now, onCpuNs, runQueueNs, jsNs: w.jsNs } };
+        weighed = { samples: w.samples, window: { fromMs: since.t, toMs: t, onCpuNs, runQueueNs, jsNs: w.jsNs } };
       }
       s.onSamples(weighed.samples, weighed.window);
       continue;
@@ -274,28 +288,62 @@ function retime(): void {
   drain();
   if (intervalMs !== wanted) period = new PeriodEstimate(wanted);
   intervalMs = wanted;
-  if (samplerTids === null) {
+  const firstStart = samplerTids === null;
+  if (firstStart) {
     const before = new Set(threads().map((t) => t.tid));
     startSamplingProfiler(undefined, Math.round(wanted * 1000));
     samplerTids = threads().filter((t) => !before.has(t.tid)).map((t) => t.tid);
   } else startSamplingProfiler(undefined, Math.round(wanted * 1000));
   // Off the JS thread's core, or it samples the JS thread's idle moments (affinity.ts).
   samplerCpus = helperCpus();
-  if (samplerCpus) for (const tid of samplerTids) setCpus(tid, samplerCpus);
+  if (samplerCpus) for (const tid of samplerTids!) setCpus(tid, samplerCpus);
   if (!running) {
-    // Drop what JSC buffered while nobody listened, and open the first CPU window now.
+    // Drop what JSC buffered while nobody listened. A first start is live at once; a restart, once it has slept out the parked interval.
     samplingProfilerStackTraces();
     lastDrain = { t: performance.now(), cpu: threadCpu() };
     segments.setRecording(true);
+    if (!firstStart) beginOpening();
   }
   running = true;
   timer ??= setInterval(drain, DRAIN_EVERY_MS);
   timer.unref?.();
 }
 
-/** There is no bun:jsc call to stop the sampler; the inspector's Profiler.stop stops it. */
+function openWindow(): void {
+  const o = opening;
+  opening = null;
+  o?.open();
+}
+
+/**
+ * beginOpening: after a restart JSC's thread first sleeps out the parked
+ * interval. Until its first sample, drains run every few milliseconds, so
+ * windowOpen() resolves close to when the samples start; whatever is drained
+ * meanwhile still reaches the subscribers (a stall then is still caught).
+ */
+function beginOpening(): void {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  const o = { promise, open, deadline: performance.now() + PARKED_INTERVAL_MS * 1.2 + 5 };
+  opening = o;
+  const poll = () => {
+    if (opening !== o || !running) return;
+    drain();
+    if (opening === o) setTimeout(poll, 5);
+  };
+  setTimeout(poll, 5);
+}
+
+/** windowOpen resolves once the sampler is live (at once unless it is restarting), so a capture's window can start when its samples do. */
+export function windowOpen(): Promise<void> {
+  return opening?.promise ?? Promise.resolve();
+}
+
+/** There is no bun:jsc call to stop the sampler; the inspector's Profiler.stop stops it (parked: PARKED_INTERVAL_MS). */
 async function stopSampler(): Promise<void> {
   drain();
+  opening?.open();
+  opening = null;
   running = false;
   segments.setRecording(false);
   lastDrain = null;
@@ -304,8 +352,9 @@ async function stopSampler(): Promise<void> {
   timer = null;
   const session = new Session();
   session.connect();
-  const post = (method: string) => new Promise<void>((resolve) => session.post(method, {}, () => resolve()));
+  const post = (method: string, params = {}) => new Promise<void>((resolve) => session.post(method, params, () => resolve()));
   await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: PARKED_INTERVAL_MS * 1000 });
   await post("Profiler.start");
   await post("Profiler.stop");
   await post("Profiler.disable");

@@ -13,6 +13,7 @@ import { inflightPprof, inflightRows, inflightText } from "./inflight.ts";
 import { ENDPOINTS, indexPage } from "./index-page.ts";
 import { choice, num, optionalNum, ParamError } from "./params.ts";
 import { PPROF_HEADERS } from "./pprof.ts";
+import { windowOpen } from "./sampler.ts";
 import { captureTrace, TRACE_DEFAULTS, traceBusy } from "./trace.ts";
 
 type Query = Record<string, string | undefined>;
@@ -43,10 +44,12 @@ export function createAdminApp(hub: AdminHub) {
     const seconds = num(q, "seconds", { def: 0, min: 0, max: MAX_WINDOW_S });
     const temp = which === "block" ? optionalNum(q, "rate", { min: 0, max: MAX_BLOCK_MS }) : optionalNum(q, "fraction", { min: 0, max: MAX_FRACTION });
     if (seconds === 0) return profiler.profile();
-    const base = profiler.counts.snapshot();
     const saved = hub.saveRate(which);
     // The window's own revert is a safety net (client gone, error); the read below restores first.
     if (temp !== undefined) hub.setRates({ [which]: temp } as Partial<Rates>, seconds + REVERT_GRACE_S);
+    // Block stalls are told by their stacks: the window starts once the sampler is live (after a restart, ≤ its parked interval).
+    if (which === "block") await windowOpen();
+    const base = profiler.counts.snapshot();
     await sleep(seconds * 1000, signal);
     const bytes = profiler.profile(base, seconds * 1000);
     if (temp !== undefined) hub.restoreRate(which, saved);
@@ -141,8 +144,10 @@ export function createAdminApp(hub: AdminHub) {
     .get("/metrics", async () => new Response(await hub.metrics.scrape(), { headers: { "content-type": hub.metrics.registry.contentType } }));
 
   if (hub.selftest) {
-    app.post("/debug/pprof/selftest/block", ({ query }) => {
+    app.post("/debug/pprof/selftest/block", async ({ query }) => {
       const ms = num(query as Query, "ms", { def: 300, min: 1, max: 10_000 });
+      // Once a block window's sampler is live (it may be restarting): the stall is there to be seen by its stack.
+      await windowOpen();
       return json({ ms, spins: injectedLongTask(ms) });
     });
   }

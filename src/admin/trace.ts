@@ -9,7 +9,7 @@
 import { epochMs } from "./clock.ts";
 import type { GcWatcher } from "./gc.ts";
 import type { RequestRecord, RequestTracker } from "./requests.ts";
-import { type StackSample, subscribe } from "./sampler.ts";
+import { type StackSample, subscribe, windowOpen } from "./sampler.ts";
 import { watchStalls, type Stall } from "./stalls.ts";
 import type { GcEvent } from "./gc.ts";
 
@@ -51,21 +51,25 @@ export async function captureTrace(o: TraceOptions, tracker: RequestTracker, gc:
   if (busy) throw new Error("a trace is already being captured");
   busy = true;
   const pid = process.pid;
-  const start = performance.now();
   const requests: RequestRecord[] = [];
   const gcs: GcEvent[] = [];
   const stalls: Stall[] = [];
   const samples: StackSample[] = [];
   const counters: TraceEvent[] = [];
   let dropped = 0;
+  // The window starts when its samples do: after a restart the sampler is live within its parked interval.
+  let start = Infinity;
+  const stopSamples = subscribe(1000 / o.hz, (batch) => samples.push(...batch.filter((s) => s.t >= start)));
+  await windowOpen();
+  start = performance.now();
   const stops = [
+    stopSamples,
     tracker.onFinish((r) => {
       if (requests.length < TRACE_DEFAULTS.maxRequests) requests.push(r);
       else dropped++;
     }),
     gc.onCycle((e) => gcs.push(e), TRACE_DEFAULTS.gcPollMs),
     watchStalls(o.stallMs, (s) => stalls.push(s)),
-    subscribe(1000 / o.hz, (batch) => samples.push(...batch.filter((s) => s.t >= start))),
   ];
   const counterTimer = setInterval(() => {
     counters.push({ name: "in-flight requests", ph: "C", ts: us(performance.now()), pid, tid: REQ_TID, args: { requests: tracker.inflight.size } });

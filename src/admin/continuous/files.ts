@@ -9,7 +9,8 @@
  * a reader sees a whole profile or none. Retention deletes by the time in the
  * name (oldest first), never by mtime, so it is exact and testable.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 export type Kind = "cpu" | "heap" | "block";
@@ -70,31 +71,34 @@ export function listCaptures(dir: string): (CaptureName & { file: string; path: 
     .sort((a, b) => a.startMs - b.startMs || (a.file < b.file ? -1 : 1));
 }
 
-/** writeAtomic puts bytes at dir/name so that a crash at any point leaves the old state or the whole new file, never a torn one. */
-export function writeAtomic(dir: string, name: string, bytes: Uint8Array): string {
+/**
+ * writeAtomic puts bytes at dir/name so that a crash at any point leaves the
+ * old state or the whole new file, never a torn one. Asynchronous: the
+ * writes and fsyncs run off the JS thread, which keeps serving meanwhile.
+ */
+export async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${name}`);
-  const fd = openSync(tmp, "w");
+  const fh = await open(tmp, "w");
   try {
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
+    await fh.writeFile(bytes);
+    await fh.sync();
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    await fh.close();
+    await rm(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
+  await fh.close();
   const final = join(dir, name);
   try {
-    renameSync(tmp, final);
+    await rename(tmp, final);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    await rm(tmp, { force: true });
     throw e;
   }
   // The rename itself is durable only once the directory is synced.
   try {
-    const d = openSync(dir, "r");
-    fsyncSync(d);
-    closeSync(d);
+    const d = await open(dir, "r");
+    await d.sync().finally(() => d.close());
   } catch {
     // Some filesystems refuse fsync on a directory; the rename is still atomic.
   }

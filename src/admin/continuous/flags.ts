@@ -16,6 +16,7 @@ export const CONTINUOUS_FLAGS = {
   "continuous-profile-keep": { kind: "duration", help: "delete captures older than this", default: formatDuration(D.keepMs) },
   "continuous-profile-max-files": { kind: "number", help: "and keep at most this many files in DIR (oldest deleted first)", default: D.maxFiles },
   "continuous-profile-kinds": { kind: "string", help: "comma-separated kinds: cpu, heap, block", default: D.kinds.join(",") },
+  "continuous-profile-heap-walk": { kind: "duration", help: "count the heap's objects by type only when that walk is estimated to hold the loop at most this long (0: never)", default: formatDuration(D.heapWalkBudgetMs) },
   "profile-push": { kind: "string", help: "also push each capture to this Pyroscope-compatible server (POST URL/ingest)" },
 } as const;
 
@@ -48,5 +49,5 @@ export function continuousFromFlags(f: Flags): ContinuousOptions | undefined {
     }
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`--profile-push: expected an http(s) URL, got '${push}'`);
   }
-  return { dir, windowMs, everyMs, keepMs: f["continuous-profile-keep"], maxFiles, kinds: [...new Set(kinds)] as Kind[], hz: D.hz, blockRateMs: D.blockRateMs, pushUrl: push, pushTimeoutMs: D.pushTimeoutMs };
+  return { dir, windowMs, everyMs, keepMs: f["continuous-profile-keep"], maxFiles, kinds: [...new Set(kinds)] as Kind[], hz: D.hz, blockRateMs: D.blockRateMs, heapWalkBudgetMs: f["continuous-profile-heap-walk"], pushUrl: push, pushTimeoutMs: D.pushTimeoutMs };
 }

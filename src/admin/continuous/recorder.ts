@@ -10,7 +10,7 @@ import { captureComments, type CaptureLabels, labelProfile } from "./label.ts";
 import { captureFileName, type Kind, prune, removeStaleTemps, type Retention, writeAtomic } from "./files.ts";
 import { pushCapture } from "./push.ts";
 import { type Clock, nextStart, validateSchedule } from "./schedule.ts";
-import type { Sources } from "./sources.ts";
+import { type Sources, yieldToLoop } from "./sources.ts";
 
 export interface RecorderOptions {
   dir: string;
@@ -69,14 +69,17 @@ export class ContinuousRecorder {
         continue;
       }
       try {
+        // One step per task: a window's end must not hold the event loop past admission's --loop-stall.
+        await yieldToLoop();
         const { bytes, samples } = labelProfile(k.bytes, labels, comments);
         const name = captureFileName({ startMs: fromMs, kind: k.kind, variant: o.identity.variant, commit: o.identity.commit, host: o.identity.host, worker: Number(o.identity.worker) });
-        r.written.push(writeAtomic(o.dir, name, bytes));
+        r.written.push(await writeAtomic(o.dir, name, bytes));
         labelled.push({ kind: k.kind, bytes, samples });
       } catch (e) {
         r.errors.push(`${k.kind}: ${(e as Error).message}`);
       }
     }
+    await yieldToLoop();
     r.pruned = prune(o.dir, untilMs, o.retention);
     if (o.push) {
       for (const { kind, bytes, samples } of labelled) {

@@ -20,6 +20,7 @@ export interface ContinuousOptions {
   kinds: readonly Kind[];
   hz: number;
   blockRateMs: number;
+  heapWalkBudgetMs: number;
   pushUrl?: string;
   pushTimeoutMs: number;
 }
@@ -46,12 +47,12 @@ export function startContinuous(hub: AdminHub, o: ContinuousOptions, log: (line:
     hz: o.hz,
     push: o.pushUrl ? { url: o.pushUrl, timeoutMs: o.pushTimeoutMs } : undefined,
     clock: systemClock,
-    sources: hubSources(hub, { hz: o.hz, blockRateMs: o.blockRateMs }),
+    sources: hubSources(hub, { hz: o.hz, blockRateMs: o.blockRateMs, heapWalkBudgetMs: o.heapWalkBudgetMs }),
     log,
   });
   if (hub.workerId === 0) {
-    const meta = { ...identity, worker: undefined, startedAt: new Date().toISOString(), pid: process.pid, bun: Bun.version, cpu: { model: cpus()[0]?.model ?? "unknown", cores: cpus().length }, schedule: { windowMs: o.windowMs, everyMs: o.everyMs, alignedTo: "epoch" }, kinds: o.kinds, cpuHz: o.hz, blockRateMs: o.blockRateMs, retention: { keepMs: o.keepMs, maxFiles: o.maxFiles }, push: o.pushUrl ?? null };
-    writeAtomic(o.dir, "meta.json", new TextEncoder().encode(`${JSON.stringify(meta, null, 2)}\n`));
+    const meta = { ...identity, worker: undefined, startedAt: new Date().toISOString(), pid: process.pid, bun: Bun.version, cpu: { model: cpus()[0]?.model ?? "unknown", cores: cpus().length }, schedule: { windowMs: o.windowMs, everyMs: o.everyMs, alignedTo: "epoch" }, kinds: o.kinds, cpuHz: o.hz, blockRateMs: o.blockRateMs, heapWalkBudgetMs: o.heapWalkBudgetMs, retention: { keepMs: o.keepMs, maxFiles: o.maxFiles }, push: o.pushUrl ?? null };
+    writeAtomic(o.dir, "meta.json", new TextEncoder().encode(`${JSON.stringify(meta, null, 2)}\n`)).catch((e) => log(`continuous profile: meta.json not written: ${(e as Error).message}`));
   }
   void rec.start();
   return rec;

@@ -8,6 +8,7 @@
  */
 import { captureCpu, cpuBusy, cpuToPprof } from "../cpu-profile.ts";
 import { heapSizesPprof } from "./heap-sizes.ts";
+import { windowOpen } from "../sampler.ts";
 import type { AdminHub } from "../hub.ts";
 import type { Kind } from "./files.ts";
 
@@ -27,7 +28,7 @@ export interface Sources {
 const REVERT_GRACE_S = 5;
 
 /** Lets the event loop serve what queued up between two synchronous steps (each one stalls it). */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -35,20 +36,24 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });
 
-export function hubSources(hub: AdminHub, o: { hz: number; blockRateMs: number }): Sources {
+export function hubSources(hub: AdminHub, o: { hz: number; blockRateMs: number; heapWalkBudgetMs: number }): Sources {
   return {
     async capture(windowMs, kinds, signal) {
       const out: KindResult[] = [];
       const want = (k: Kind) => kinds.includes(k);
-      const t0 = performance.now();
       // Block: a rate someone set is left as it is; with none, one is raised for this window only.
-      const base = want("block") ? hub.block.counts.snapshot() : null;
       const saved = want("block") && hub.block.rate === 0 ? hub.saveRate("block") : null;
       if (saved) hub.setRates({ block: o.blockRateMs }, windowMs / 1000 + REVERT_GRACE_S);
+      // Stalls are told by their stacks: the window starts once the sampler is live (after a restart, ≤ its parked interval).
+      await windowOpen();
+      const t0 = performance.now();
+      const base = want("block") ? hub.block.counts.snapshot() : null;
       try {
         if (want("cpu") && !cpuBusy()) {
           try {
-            out.push({ kind: "cpu", bytes: cpuToPprof(await captureCpu(windowMs / 1000, o.hz, signal)) });
+            const capture = await captureCpu(windowMs / 1000, o.hz, signal);
+            await yieldToLoop();
+            out.push({ kind: "cpu", bytes: cpuToPprof(capture, { timeline: false }) });
           } catch (e) {
             out.push({ kind: "cpu", error: (e as Error).message });
           }
@@ -56,14 +61,18 @@ export function hubSources(hub: AdminHub, o: { hz: number; blockRateMs: number }
           if (want("cpu")) out.push({ kind: "cpu", error: "a CPU profile was being read from the admin port; this window has none" });
           await sleep(windowMs, signal);
         }
-        if (base) out.push({ kind: "block", bytes: hub.block.profile(base, performance.now() - t0) });
+        if (base) {
+          const spanMs = performance.now() - t0;
+          await yieldToLoop();
+          out.push({ kind: "block", bytes: hub.block.profile(base, spanMs) });
+        }
       } finally {
         if (saved) hub.restoreRate("block", saved);
       }
       if (want("heap")) {
         try {
           await yieldToLoop();
-          out.push({ kind: "heap", bytes: heapSizesPprof() });
+          out.push({ kind: "heap", bytes: heapSizesPprof({ walkBudgetMs: o.heapWalkBudgetMs }) });
         } catch (e) {
           out.push({ kind: "heap", error: (e as Error).message });
         }

@@ -42,8 +42,8 @@ describe("schedule", () => {
   });
 
   test("flags: defaults are 10 s every 60 s, all kinds; bad values are one-line errors", () => {
-    const base = { "continuous-profile": "/tmp/x", "continuous-profile-window": 10_000, "continuous-profile-every": 60_000, "continuous-profile-keep": 86_400_000, "continuous-profile-max-files": 5000, "continuous-profile-kinds": "cpu,heap,block", "profile-push": undefined };
-    expect(continuousFromFlags(base)).toMatchObject({ dir: "/tmp/x", windowMs: 10_000, everyMs: 60_000, kinds: ["cpu", "heap", "block"] });
+    const base = { "continuous-profile": "/tmp/x", "continuous-profile-window": 10_000, "continuous-profile-every": 60_000, "continuous-profile-keep": 86_400_000, "continuous-profile-max-files": 5000, "continuous-profile-kinds": "cpu,heap,block", "continuous-profile-heap-walk": 10, "profile-push": undefined };
+    expect(continuousFromFlags(base)).toMatchObject({ dir: "/tmp/x", windowMs: 10_000, everyMs: 60_000, kinds: ["cpu", "heap", "block"], heapWalkBudgetMs: 10 });
     expect(continuousFromFlags({ ...base, "continuous-profile": undefined })).toBeUndefined();
     expect(() => continuousFromFlags({ ...base, "continuous-profile-kinds": "cpu,wall" })).toThrow("--continuous-profile-kinds: expected some of cpu, heap, block, got 'wall'");
     expect(() => continuousFromFlags({ ...base, "profile-push": "ftp://x" })).toThrow("--profile-push: expected an http(s) URL, got 'ftp://x'");
@@ -103,14 +103,14 @@ describe("files", () => {
 });
 
 describe("crash safety", () => {
-  test("a write goes through a temp file and a rename: no temp file stays, a failed rename leaves neither a torn file nor the temp", () => {
+  test("a write goes through a temp file and a rename: no temp file stays, a failed rename leaves neither a torn file nor the temp", async () => {
     const dir = scratch();
-    writeAtomic(dir, "a.pb.gz", new Uint8Array([1, 2, 3]));
+    await writeAtomic(dir, "a.pb.gz", new Uint8Array([1, 2, 3]));
     expect(readdirSync(dir)).toEqual(["a.pb.gz"]);
     // The target is a non-empty directory: rename fails, nothing half-written is left under either name.
     mkdirSync(join(dir, "b.pb.gz"));
     writeFileSync(join(dir, "b.pb.gz", "x"), "");
-    expect(() => writeAtomic(dir, "b.pb.gz", new Uint8Array([1]))).toThrow();
+    expect(writeAtomic(dir, "b.pb.gz", new Uint8Array([1]))).rejects.toThrow();
     expect(readdirSync(dir).sort()).toEqual(["a.pb.gz", "b.pb.gz"]);
   });
 
