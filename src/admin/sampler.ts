@@ -93,11 +93,11 @@ export const MIN_INTERVAL_MS = 0.5;
 /**
  * The interval a stopped sampler is left at. JSC's sampler thread never
  * exits: paused, it still wakes at its interval, and the inspector's
- * Profiler.start (the only way to stop it) leaves that at 1 ms — about 1,000
- * wake-ups a second, 1.2% of a CPU for the rest of the process's life after
- * the first profile (measured: `bun scripts/sampler-idle.ts`). Parked at
- * 250 ms it wakes 4 times a second; the price is that a restart is live only
- * after the parked sleep runs out (windowOpen()).
+ * Profiler.start (the only way to stop it) leaves that at 1 ms — ~925
+ * wake-ups a second, 1.3–1.9% of a CPU for the rest of the process's life
+ * after the first profile (`bun bench/sampler-idle.ts`). Parked at 250 ms it
+ * wakes 4 times a second (0.01–0.03%); the price is that a restart is live
+ * only after the parked sleep runs out (windowOpen()).
  */
 export const PARKED_INTERVAL_MS = 250;
 
@@ -329,9 +329,9 @@ function beginOpening(): void {
   const poll = () => {
     if (opening !== o || !running) return;
     drain();
-    if (opening === o) setTimeout(poll, 5);
+    if (opening === o) setTimeout(poll, 5).unref?.();
   };
-  setTimeout(poll, 5);
+  setTimeout(poll, 5).unref?.();
 }
 
 /** windowOpen resolves once the sampler is live (at once unless it is restarting), so a capture's window can start when its samples do. */
