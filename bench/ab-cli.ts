@@ -14,7 +14,8 @@
  *                     variant-specific benchmarks run, named without /variant=.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
 import { parseGoBench } from "./format/gobench.ts";
@@ -29,8 +30,6 @@ writes <out>/<A>.txt and <out>/<B>.txt and prints their benchstat comparison.
   --revs A B        two git revisions (worktrees in a temp dir; "." = working tree);
                     this checkout's bench/ is used on both sides
   --variants V1 V2  two enrich variants of this checkout`;
-
-const ROOT = resolve(import.meta.dir, "..");
 
 const o = cli(process.argv.slice(2), USAGE, {
   revs: { kind: "boolean", help: "the two positional arguments are git revisions" },

@@ -25,7 +25,8 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
@@ -68,7 +69,6 @@ try {
   fail(`--filter: ${(e as Error).message}`);
 }
 
-const ROOT = resolve(import.meta.dir, "..");
 const say = (s: string) => process.stderr.write(`ci-gate: ${s}\n`);
 const started = performance.now();
 

@@ -9,7 +9,7 @@
  * writes Go benchmark text for `bun run bench:compare` or the real benchstat.
  */
 import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { parseGoBench } from "./format/gobench.ts";
 import { buildTables, renderTables, DEFAULT_IGNORE } from "./compare/tables.ts";
@@ -22,8 +22,6 @@ Runs the micro-benchmarks in bench/suites: R rounds, each a fresh process, in
 shuffled order; one value per benchmark per round. Prints median ± 95% CI over
 the rounds; --save writes Go benchmark text for bench:compare / benchstat.
 To compare two revisions or variants, see bun run bench:ab --help.`;
-
-const ROOT = resolve(import.meta.dir, "..");
 
 const o = cli(process.argv.slice(2), USAGE, {
   filter: { kind: "string", help: "only benchmarks whose name matches this regular expression" },

@@ -21,7 +21,8 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { CONTINUOUS_DEFAULTS } from "../src/config.ts";
 import { listCaptures } from "../src/admin/continuous/files.ts";
-import { ensureDefaultIndex, PROJECT_ROOT } from "../src/service/default-index.ts";
+import { ensureDefaultIndex } from "../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 

@@ -12,7 +12,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
-import { ensureDefaultIndex, PROJECT_ROOT } from "../src/service/default-index.ts";
+import { ensureDefaultIndex } from "../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta, pinning } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 

@@ -12,6 +12,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
 import type { GateRow } from "./compare/gate.ts";
@@ -25,7 +26,6 @@ const o = cli(process.argv.slice(2), "Usage: bun bench/gate-false-alarm.ts [flag
 });
 if (!Number.isInteger(o.runs) || o.runs < 1) fail("--runs: expected a positive integer");
 
-const ROOT = join(import.meta.dir, "..");
 const runs: { exit: number; elapsedS: number; rows: GateRow[]; frames: FrameVerdict[] }[] = [];
 for (let i = 0; i < o.runs; i++) {
   const out = join(o.out, "runs", String(i + 1));

@@ -23,13 +23,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
+import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import type { FindMaxResult, Step } from "../src/load/find-max.ts";
 import { curveSvg } from "../src/load/plot.ts";
 import type { LoadResult } from "../src/load/result.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
 const f = cli(process.argv.slice(2), "Usage: bun bench/load-capacity.ts [options]\n\nHighest valid harness rate vs wrk's closed-loop rate on one trivial pinned Bun server.", {
   start: { kind: "number", help: "first rate of the ladder", default: 20000 },
   step: { kind: "number", help: "ladder increment", default: 10000 },

@@ -28,7 +28,8 @@ import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { collectMeta, pinning, pinSelf, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/record.ts";
-import { decodeProfile, flatten, type FlatProfile, total } from "../scripts/profile/pprof.ts";
+import { decodePprof, type FlatProfile, flatten } from "../src/admin/pprof.ts";
+import { total } from "../scripts/profile/pprof.ts";
 import { type CpuReading, readCpu } from "../scripts/profile/proc-stat.ts";
 import { topRows } from "../scripts/profile/top.ts";
 import { cpuNative, jsShares, perfNative } from "../scripts/profile/cross-check.ts";
@@ -143,8 +144,8 @@ try {
       const bytes = new Uint8Array(await res.arrayBuffer());
       const perfResult = perfRun ? await perfRun : null;
       if (c.block) await fetch(`${server.adminUrl}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" });
-      const jsc = flatten(decodeProfile(bytes));
-      const pp = perfResult ? flatten(decodeProfile(perfResult.bytes)) : null;
+      const jsc = flatten(decodePprof(bytes));
+      const pp = perfResult ? flatten(decodePprof(perfResult.bytes)) : null;
       const onCpuMs = b.threadMs - a.threadMs;
       const adminCpuMs = total(jsc, jsc.sampleTypes.findIndex((t) => t.type === "cpu")) / 1e6;
       const w: Window = {

@@ -21,14 +21,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
-import { DEFAULTS } from "../src/config.ts";
-import { ensureDefaultIndex, PROJECT_ROOT } from "../src/service/default-index.ts";
+import { SERVICE_DEFAULTS } from "../src/config.ts";
+import { ensureDefaultIndex } from "../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
 import { startLoad } from "../src/load/index.ts";
 import { collectMeta, pinning } from "../scripts/lib/meta.ts";
 import { spawnService, type RunningService } from "../scripts/lib/spawn-service.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [options]\n\nOverload against capacity measured in the same run; writes meta.json.", {
-  variants: { kind: "string", help: "comma-separated variants (default: the service's default variant and v2-lock-free-lookup)", default: [...new Set([DEFAULTS.variant, "v2-lock-free-lookup"])].join(",") },
+  variants: { kind: "string", help: "comma-separated variants (default: the service's default variant and v2-lock-free-lookup)", default: [...new Set([SERVICE_DEFAULTS.variant, "v2-lock-free-lookup"])].join(",") },
   mixes: { kind: "string", help: "comma-separated corpora (thin, default, fat)", default: "thin,fat" },
   factor: { kind: "number", help: "overload = factor × measured capacity", default: 3 },
   duration: { kind: "duration", help: "length of the overload", default: "30s" },

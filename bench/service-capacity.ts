@@ -17,8 +17,9 @@
  * Elysia parsing the body and echoing its events), pinned the same way, and
  * alternates the two run by run, so both are measured under the same
  * conditions; it reports the ratio per pair and its median. Before any wrk
- * run, each server's answer to the corpus's first body is checked (200, one
- * result per event): wrk counts answers, not whether they are right.
+ * run, each server answers the corpus's first bodies and must say exactly
+ * what v0 says in-process (an echo: the body's events), or the run stops
+ * (bench/capacity/answers.ts): wrk counts answers, not whether they are right.
  *
  * `--audit local` starts a redis-server for the run, pinned with the load
  * generator (the downstream is not on the server's core), and passes
@@ -33,13 +34,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
-import { ensureDefaultIndex, PROJECT_ROOT } from "../src/service/default-index.ts";
+import { ensureDefaultIndex } from "../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { RedisClient } from "bun";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
 import { getVariant } from "../src/enrich/registry.ts";
 import { writesAudit } from "../src/enrich/variant.ts";
+import { checkAnswers, type Probe, probeBodies, v0Answers } from "./capacity/answers.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [options]\n\nClosed-loop capacity (wrk) of one pinned service process.", {
   variant: { kind: "string", help: "service variant, or several separated by commas (each its own pinned process, all alternated run by run)", default: "v0" },
@@ -94,14 +97,11 @@ const sides: Side[] = [];
 const cleanup = () => (sides.forEach((s) => s.kill()), void redis?.stop());
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 
-/** The answer to the corpus's first body must be a 200 with one result per event, before wrk's count means anything. */
-async function checkAnswers(url: string, name: string): Promise<void> {
-  const body = readFileSync(corpus, "utf8").split("\n", 1)[0]!;
-  const events = (JSON.parse(body) as { events: unknown[] }).events.length;
-  const res = await fetch(`${url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body });
-  const text = await res.text();
-  const results = res.ok ? (JSON.parse(text) as { results?: unknown[] }).results?.length : undefined;
-  if (results !== events) throw new Error(`${name} answered ${res.status} with ${results ?? "no"} results for ${events} events; not measuring it:\n${text.slice(0, 300)}`);
+/** The probes each side must answer right before wrk's count means anything: v0's in-process bytes for variants, the events for a ceiling. */
+async function probesFor(): Promise<{ variant: Probe[]; ceiling: Probe[] }> {
+  const bodies = probeBodies(readFileSync(corpus, "utf8"));
+  const reference = await v0Answers(index, bodies);
+  return { variant: bodies.map((body, i) => ({ body, expect: { bytes: reference[i]! } })), ceiling: bodies.map((body) => ({ body, expect: "echo" as const })) };
 }
 
 /** One wrk run; its answers must all be 2xx unless it is a discarded warm-up (whose errors are reported, not fatal). */
@@ -170,7 +170,8 @@ try {
     const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: CEILINGS[ceilingName]!() });
     sides.push({ name: ceilingName, url: s.url, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
-  for (const side of sides) await checkAnswers(side.url, side.name);
+  const probes = await probesFor();
+  for (const side of sides) await checkAnswers(side.url, side.name, side.name === ceilingName ? probes.ceiling : probes.variant);
   process.stderr.write(`capacity: warmup ${formatDuration(args.warmup)} each\n`);
   for (const side of sides) {
     wrk(args.warmup, side.url, true);

@@ -7,12 +7,12 @@
 import { cli, fail } from "../src/cli/args.ts";
 import { progressReporter } from "../src/cli/progress.ts";
 import { buildIndex } from "../src/index/build.ts";
-import { DEFAULT_REQUESTS, writeCorpora } from "./corpus.ts";
+import { DEFAULT_REQUESTS, writeCorpora } from "../src/workload/corpus.ts";
 
 const USAGE = `Usage: bun run gen --entries N --seed S --out DIR [options]
 
 Writes a memory-mappable index of N entries (keys and 48-byte payloads fixed
-by DESIGN.md's formulas) and three Zipfian request corpora into DIR:
+by docs/contract.md's formulas) and three Zipfian request corpora into DIR:
 thin.ndjson (1 event/request), default.ndjson (100), fat.ndjson (1,000).
 The same arguments always produce byte-identical files.`;
 

@@ -8,7 +8,7 @@
  *        bun scripts/profile.ts calibrate [--profilers admin,admin+block,perf,bun] [--hog]
  *        bun scripts/profile.ts history DIR (--at HH:MM | --from T --to T) [--diff-range T..T | --commit A --diff-commit B]
  *
- * Captures a profile bundle under load (DESIGN.md "Profile bundle") and reads
+ * Captures a profile bundle under load (docs/contract.md "Profile bundle") and reads
  * bundles back. The capture prints a short summary and the bundle's path as
  * its last line. Exit codes: 0 ok, 3 bundle written but the load was not held,
  * 1 cannot run, 2 bad flag. Details: docs/profile.md.

@@ -21,7 +21,7 @@ import { getPriority } from "node:os";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { getVariant } from "../src/enrich/registry.ts";
-import { PROJECT_ROOT } from "../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta } from "./lib/meta.ts";
 
 const STEPS = ["bundles", "ab", "capacity"] as const;

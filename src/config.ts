@@ -1,6 +1,8 @@
 /** Frozen defaults for the service: one place, so flags, docs and tests agree. */
-export const DEFAULTS = Object.freeze({
+export const SERVICE_DEFAULTS = Object.freeze({
   port: 8080,
+  /** Hot-path bind address: every interface (the admin port alone stays on loopback). */
+  host: "0.0.0.0",
   adminPort: 6060,
   adminHost: "127.0.0.1",
   /** Built on first `bun run serve` when no --index is given. */
@@ -9,6 +11,8 @@ export const DEFAULTS = Object.freeze({
   indexSeed: 1,
   /** --index-impl: the pure-TS lookup (no compiler needed) unless native is asked for. */
   indexImpl: "ts" as "ts" | "native",
+  /** --verify-index: data checksums at open; auto = full up to 256 MiB, headers only above. */
+  verifyIndex: "auto" as "auto" | "full" | "headers",
   /** The last rung of the thin ladder (FINDINGS.md §10); v0 stays selectable as the control. */
   variant: "v8-arithmetic-key",
   workers: 1,
@@ -20,7 +24,7 @@ export const DEFAULTS = Object.freeze({
   drainTimeoutMs: 10_000,
 });
 
-/** Request limits (DESIGN.md, "Wire contract"). */
+/** Request limits (docs/contract.md, "POST /enrich"). */
 export interface Limits {
   bodyBytes: number;
   events: number;
@@ -109,7 +113,7 @@ export const CONTINUOUS_DEFAULTS = Object.freeze({
 
 /**
  * pprof labels on CPU samples and block stalls (src/admin/request-labels.ts).
- * The mixes are 1, 100 and 1,000 events (DESIGN.md, "Request corpora"); a
+ * The mixes are 1, 100 and 1,000 events (docs/contract.md, "Request corpora"); a
  * batch is `thin` up to thinMaxEvents, `default` up to defaultMaxEvents and
  * `fat` above: the geometric midpoints, so each mix sits mid-class and a
  * batch of 50 or 500 lands in the class of its nearest mix.

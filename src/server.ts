@@ -6,7 +6,7 @@
  * and serves the default index data/default (1M entries, seed 1).
  */
 import { cli, fail } from "./cli/args.ts";
-import { DEFAULTS, DEFAULT_ADMISSION, DEFAULT_LIMITS, PROFILE_LABELS } from "./config.ts";
+import { SERVICE_DEFAULTS, DEFAULT_ADMISSION, DEFAULT_LIMITS, PROFILE_LABELS } from "./config.ts";
 import { getVariant, variantNames } from "./enrich/registry.ts";
 import { startService } from "./service/start.ts";
 import { checkLabelAttr } from "./admin/request-labels.ts";
@@ -22,17 +22,17 @@ endpoints on --admin-host:--admin-port. SIGTERM drains in-flight requests,
 then exits. Variants: ${variantNames().join(", ")}.`;
 
 const args = cli(process.argv.slice(2), USAGE, {
-  port: { kind: "number", help: "hot-path port (0 = any free port)", default: DEFAULTS.port },
-  host: { kind: "string", help: "hot-path bind address", default: "0.0.0.0" },
-  "admin-port": { kind: "number", help: "admin port (each extra worker i uses admin-port + i)", default: DEFAULTS.adminPort },
-  "admin-host": { kind: "string", help: "admin bind address", default: DEFAULTS.adminHost },
+  port: { kind: "number", help: "hot-path port (0 = any free port)", default: SERVICE_DEFAULTS.port },
+  host: { kind: "string", help: "hot-path bind address", default: SERVICE_DEFAULTS.host },
+  "admin-port": { kind: "number", help: "admin port (each extra worker i uses admin-port + i)", default: SERVICE_DEFAULTS.adminPort },
+  "admin-host": { kind: "string", help: "admin bind address", default: SERVICE_DEFAULTS.adminHost },
   index: { kind: "string", help: "index directory (default: data/default, built on first run)" },
-  "index-impl": { kind: "string", help: "index lookup: pure TypeScript, or the C library (native/, built with gcc on first use)", default: DEFAULTS.indexImpl, choices: INDEX_IMPLS },
-  "verify-index": { kind: "string", help: "data checksums at open: auto = full up to 256 MiB", default: "auto", choices: ["auto", "full", "headers"] },
-  variant: { kind: "string", help: "pipeline variant", default: DEFAULTS.variant, choices: variantNames() },
-  workers: { kind: "number", help: "processes sharing the port (SO_REUSEPORT), all mapping the same index", default: DEFAULTS.workers },
-  "block-profile-rate": { kind: "number", help: "event-loop block profiling: record blocks ≥ N ms (0 = off)", default: DEFAULTS.blockProfileRate },
-  "mutex-profile-fraction": { kind: "number", help: "sample 1/N of lock contentions with stacks (0 = off)", default: DEFAULTS.mutexProfileFraction },
+  "index-impl": { kind: "string", help: "index lookup: pure TypeScript, or the C library (native/, built with gcc on first use)", default: SERVICE_DEFAULTS.indexImpl, choices: INDEX_IMPLS },
+  "verify-index": { kind: "string", help: "data checksums at open: auto = full up to 256 MiB", default: SERVICE_DEFAULTS.verifyIndex, choices: ["auto", "full", "headers"] },
+  variant: { kind: "string", help: "pipeline variant", default: SERVICE_DEFAULTS.variant, choices: variantNames() },
+  workers: { kind: "number", help: "processes sharing the port (SO_REUSEPORT), all mapping the same index", default: SERVICE_DEFAULTS.workers },
+  "block-profile-rate": { kind: "number", help: "event-loop block profiling: record blocks ≥ N ms (0 = off)", default: SERVICE_DEFAULTS.blockProfileRate },
+  "mutex-profile-fraction": { kind: "number", help: "sample 1/N of lock contentions with stacks (0 = off)", default: SERVICE_DEFAULTS.mutexProfileFraction },
   "profile-label-attr": { kind: "string", help: `label CPU samples and block stalls with this attr's value (first event's; at most ${PROFILE_LABELS.attrCardinality} values, then 'other')` },
   "max-body-bytes": { kind: "number", help: "request body limit (413 above)", default: DEFAULT_LIMITS.bodyBytes },
   "max-events": { kind: "number", help: "events per batch limit (413 above)", default: DEFAULT_LIMITS.events },
@@ -46,7 +46,7 @@ const args = cli(process.argv.slice(2), USAGE, {
   "loop-stall": { kind: "duration", help: "admission: shed requests arriving after the event loop was busy this long (0 = off)", default: `${DEFAULT_ADMISSION.loopStallMs}ms` },
   "request-deadline": { kind: "duration", help: "drop work older than this (from X-Request-Start or arrival) at the next stage", default: `${DEFAULT_ADMISSION.deadlineMs}ms` },
   "max-body-bytes-in-flight": { kind: "number", help: "body bytes read at once across requests (503 beyond)", default: DEFAULT_ADMISSION.bodyBytes },
-  "idle-timeout": { kind: "duration", help: "close a connection silent this long (idle keep-alive, stalled headers; 1s–255s)", default: `${DEFAULTS.idleTimeoutS}s` },
+  "idle-timeout": { kind: "duration", help: "close a connection silent this long (idle keep-alive, stalled headers; 1s–255s)", default: `${SERVICE_DEFAULTS.idleTimeoutS}s` },
   "body-timeout": { kind: "duration", help: "a body not fully arrived this long after its headers gets 408", default: `${DEFAULT_ADMISSION.bodyTimeoutMs}ms` },
   "worker-id": { kind: "number", help: "(internal) set by the primary on the workers it spawns", default: 0 },
   ...CONTINUOUS_FLAGS,

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { KeySpace, fmix64, keyHi, keyLo } from "../src/domain/keys.ts";
 import { PAYLOAD_BYTES, decodePayload, isoSeconds, writePayload } from "../src/domain/payload.ts";
 import { H, L, mod64, mul64 } from "../src/domain/u64.ts";
-import * as ref from "./support/reference.ts";
+import * as ref from "../oracle/formulas.ts";
 
 const big = (hi: number, lo: number) => (BigInt(hi) << 32n) | BigInt(lo);
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -34,7 +34,7 @@ describe("u64 arithmetic", () => {
   });
 });
 
-describe("DESIGN.md test vectors (seed 1)", () => {
+describe("docs/contract.md test vectors (seed 1)", () => {
   const ks = new KeySpace(1);
   test("keys", () => {
     expect([ks.keyString(0), ks.keyString(1), ks.keyString(1_000_000)]).toEqual([

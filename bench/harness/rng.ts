@@ -1,4 +1,10 @@
-/** A small seeded PRNG (mulberry32) for shuffling benchmark order reproducibly. */
+/**
+ * mulberry32, for shuffling benchmark order reproducibly. Deliberately not the
+ * project's PRNG (src/workload/rng.ts): bench:ab and the CI gate run each
+ * side's own copy of this file, and "both sides of a round share one order"
+ * holds only while every revision draws the same sequence from a seed; the
+ * gate tests' expected p-values are pinned to this sequence too.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

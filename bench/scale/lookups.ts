@@ -9,9 +9,9 @@
  */
 import { KeySpace, keyHi, keyLo } from "../../src/domain/keys.ts";
 import type { Index, IndexImpl } from "../../src/index/contract.ts";
-import { Rng } from "../../gen/rng.ts";
-import { ZipfSampler } from "../../gen/zipf.ts";
-import { MISS_RATE, ZIPF_EXPONENT } from "../../gen/corpus.ts";
+import { Rng } from "../../src/workload/rng.ts";
+import { ZipfSampler } from "../../src/workload/zipf.ts";
+import { MISS_RATE, ZIPF_EXPONENT } from "../../src/workload/corpus.ts";
 import { summarize } from "../../scripts/lib/meta.ts";
 import { schedstatNs } from "../../scripts/profile/proc-stat.ts";
 

@@ -5,9 +5,11 @@
  * like the corpora (Zipf s = 1.1 over ranks, about 1% misses).
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { Rng } from "../../gen/rng.ts";
-import { ZipfSampler } from "../../gen/zipf.ts";
+import { join } from "node:path";
+import { PROJECT_ROOT as ROOT } from "../../src/root.ts";
+import { Rng } from "../../src/workload/rng.ts";
+import { ZipfSampler } from "../../src/workload/zipf.ts";
+import { MISS_RATE, ZIPF_EXPONENT } from "../../src/workload/corpus.ts";
 import { KeySpace } from "../../src/domain/keys.ts";
 import { buildIndex } from "../../src/index/build.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
@@ -18,9 +20,6 @@ export const BENCH_ENTRIES = 1_000_000;
 export const BENCH_SEED = 1;
 /** The batch sizes of the thin, default and fat mixes. */
 export const SIZES = Object.freeze([1, 100, 1000]);
-const MISS_RATE = 0.01;
-
-const ROOT = resolve(import.meta.dir, "../..");
 
 /** benchIndexDir returns the bench index directory ($BENCH_INDEX, or data/bench-<entries>-<seed>), building it on first use. */
 export function benchIndexDir(): string {
@@ -56,7 +55,7 @@ const ATTRS: Record<string, string>[] = [{}, { src: "web" }, { src: "app", campa
 /** requestBatch returns the deterministic batch of `size` events for `seed`. */
 export function requestBatch(size: number, seed = 42): Batch {
   const rng = new Rng(seed * 1009 + size);
-  const zipf = new ZipfSampler(BENCH_ENTRIES, 1.1);
+  const zipf = new ZipfSampler(BENCH_ENTRIES, ZIPF_EXPONENT);
   const ks = new KeySpace(BENCH_SEED);
   const events: EnrichRequest["events"] = [];
   const miss: boolean[] = [];

@@ -10,11 +10,12 @@ import { decodePayload } from "../../src/domain/payload.ts";
 import type { Index } from "../../src/index/contract.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
 import { nativeAvailability, openNativeIndex } from "../../src/index/native-index.ts";
-import * as ref from "../../test/support/reference.ts";
+import * as ref from "../../oracle/formulas.ts";
 import { expectEqual, type BenchSpec } from "../harness/spec.ts";
 import { BENCH_ENTRIES, BENCH_SEED, benchIndexDir } from "./fixtures.ts";
-import { Rng } from "../../gen/rng.ts";
-import { ZipfSampler } from "../../gen/zipf.ts";
+import { Rng } from "../../src/workload/rng.ts";
+import { ZipfSampler } from "../../src/workload/zipf.ts";
+import { ZIPF_EXPONENT } from "../../src/workload/corpus.ts";
 
 const N = 4096;
 
@@ -26,7 +27,7 @@ const IMPLEMENTATIONS: { name: string; open(dir: string): Index }[] = [
 
 // N keys as (hi, lo) with their ranks: Zipf-drawn hits, or ranks past the end (misses).
 function keys(miss: boolean) {
-  const rng = new Rng(miss ? 2 : 1), zipf = new ZipfSampler(BENCH_ENTRIES, 1.1), ks = new KeySpace(BENCH_SEED);
+  const rng = new Rng(miss ? 2 : 1), zipf = new ZipfSampler(BENCH_ENTRIES, ZIPF_EXPONENT), ks = new KeySpace(BENCH_SEED);
   const his = new Uint32Array(N), los = new Uint32Array(N), ranks = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     ranks[i] = miss ? BENCH_ENTRIES + rng.int(2 ** 30) : zipf.sample(rng) - 1;

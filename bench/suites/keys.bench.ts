@@ -1,6 +1,6 @@
 /** Key derivation (src/domain/keys.ts): the mix behind every key of the generator and the tests. */
 import { KeySpace, fmix64, keyHi, keyLo } from "../../src/domain/keys.ts";
-import * as ref from "../../test/support/reference.ts";
+import * as ref from "../../oracle/formulas.ts";
 import { expectEqual, type BenchSpec } from "../harness/spec.ts";
 
 const N = 1024; // inputs cycled through; a power of two so the index wraps with a mask

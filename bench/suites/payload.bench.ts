@@ -1,7 +1,7 @@
 /** The 48-byte payload (src/domain/payload.ts): written by the generator, decoded by the reference decoder. */
 import { KeySpace, keyHi, keyLo } from "../../src/domain/keys.ts";
 import { PAYLOAD_BYTES, decodePayload, isoSeconds, writePayload } from "../../src/domain/payload.ts";
-import * as ref from "../../test/support/reference.ts";
+import * as ref from "../../oracle/formulas.ts";
 import { expectEqual, type BenchSpec } from "../harness/spec.ts";
 
 const N = 1024;

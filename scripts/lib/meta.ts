@@ -1,10 +1,10 @@
 /**
  * The capture conditions every measurement records next to its numbers
- * (DESIGN.md: "a profile without its capture conditions is unattributable").
+ * (a profile without its capture conditions is unattributable).
  */
 import { readFileSync } from "node:fs";
 import { cpus, hostname, loadavg, totalmem } from "node:os";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
 
 export interface RunMeta {
   command: string;

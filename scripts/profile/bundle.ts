@@ -1,11 +1,11 @@
 /**
- * The bundle: file names (DESIGN.md "Profile bundle"), the capture options
+ * The bundle: file names (docs/contract.md "Profile bundle"), the capture options
  * with their frozen defaults, and the shape of meta.json.
  */
 import type { RunMeta } from "../lib/meta.ts";
 import type { IndexImpl } from "../../src/index/contract.ts";
 import type { CpuFigures } from "./proc-stat.ts";
-import { DEFAULTS as LOAD_DEFAULTS } from "../../src/load/defaults.ts";
+import { LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { Counts } from "../../src/load/recorder.ts";
 import type { LatencySummary } from "../../src/load/histograms.ts";
 
@@ -202,7 +202,7 @@ export interface Meta extends RunMeta {
   files: Record<string, FileRecord>;
 }
 
-/** Every meta.json key DESIGN.md requires, as paths (the bundle test checks them all). */
+/** Every meta.json key docs/contract.md requires, as paths (the bundle test checks them all). */
 export const META_FIELDS = [
   "rate.offeredRps",
   "duration.windowMs",

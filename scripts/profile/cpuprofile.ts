@@ -12,10 +12,9 @@
  *
  * fromCpuProfile reads one into the FlatProfile every analysis command uses.
  */
-import type { FlatProfile, Frame } from "./pprof.ts";
-
-/** The pprof sample label holding a sample's time, ns after time_nanos (src/admin/cpu-profile.ts writes it). */
-export const SAMPLE_TIME_LABEL = "elapsed";
+import { CpuProfileBuilder, type CpuProfileJson, type CpuProfileNode } from "../../src/admin/cpuprofile-json.ts";
+import { SAMPLE_TIME_LABEL } from "../../src/admin/cpu-profile.ts";
+import type { FlatProfile, Frame } from "../../src/admin/pprof.ts";
 
 /**
  * A sample is credited at most this many sampling periods. JSC's sampler
@@ -24,31 +23,6 @@ export const SAMPLE_TIME_LABEL = "elapsed";
  * one period plus jitter. The period is estimated as the 10th-percentile gap.
  */
 export const IDLE_GAP_FACTOR = 3;
-
-interface CallFrame {
-  functionName: string;
-  scriptId: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-
-interface Node {
-  id: number;
-  callFrame: CallFrame;
-  hitCount: number;
-  children?: number[];
-  positionTicks?: { line: number; ticks: number }[];
-}
-
-/** A .cpuprofile as JSON.parse returns it. timeDeltas[i] is µs from the previous sample (from startTime for the first) to sample i. */
-export interface CpuProfileJson {
-  nodes: Node[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
 
 /** isCpuProfile says whether parsed JSON has the .cpuprofile shape (nodes with callFrames, samples, timeDeltas), whatever the file is called. */
 export function isCpuProfile(x: unknown): x is CpuProfileJson {
@@ -88,7 +62,7 @@ export function fromCpuProfile(cp: CpuProfileJson): FlatProfile {
   const byId = new Map(cp.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of cp.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const frameOf = (n: Node): Frame => {
+  const frameOf = (n: CpuProfileNode): Frame => {
     const f = n.callFrame;
     return { name: f.functionName || (f.url ? "(anonymous)" : "(native)"), file: fileOf(f.url ?? ""), line: f.lineNumber >= 0 ? f.lineNumber + 1 : 0 };
   };
@@ -152,14 +126,6 @@ export function fromCpuProfile(cp: CpuProfileJson): FlatProfile {
   };
 }
 
-interface OutNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount: number;
-  children: number[];
-  positionTicks?: { line: number; ticks: number }[];
-}
-
 /** sampleTimes: the samples' times (ns after time_nanos, SAMPLE_TIME_LABEL) when every sample has one, else null. */
 export function sampleTimes(p: FlatProfile): number[] | null {
   if (!p.samples.length) return null;
@@ -170,47 +136,7 @@ export function sampleTimes(p: FlatProfile): number[] | null {
 /** Converts a flat CPU profile (value index `countIndex` = sample counts) to .cpuprofile JSON, on the samples' real times when they carry them. */
 export function toCpuProfile(p: FlatProfile, countIndex = 0): CpuProfileJson {
   const periodUs = p.period > 0 && p.periodType?.unit === "nanoseconds" ? p.period / 1000 : 10_000;
-  const firstLine = new Map<string, number>();
-  for (const s of p.samples) for (const f of s.stack) {
-    const k = `${f.name}\0${f.file}`;
-    if (f.line > 0 && (firstLine.get(k) ?? Infinity) > f.line) firstLine.set(k, f.line);
-  }
-  const frame = (f: Frame): CallFrame => {
-    const line = firstLine.get(`${f.name}\0${f.file}`) ?? 0;
-    return { functionName: f.name, scriptId: "0", url: f.file ? `file://${f.file}` : "", lineNumber: line > 0 ? line - 1 : -1, columnNumber: -1 };
-  };
-  const root: OutNode = { id: 1, callFrame: { functionName: "(root)", scriptId: "0", url: "", lineNumber: -1, columnNumber: -1 }, hitCount: 0, children: [] };
-  const nodes = [root];
-  const child = new Map<string, OutNode>();
-  const ticks = new Map<OutNode, Map<number, number>>();
-  const nodeOf = (stack: Frame[]) => {
-    let node = root;
-    for (let i = stack.length - 1; i >= 0; i--) {
-      const f = stack[i]!;
-      const key = `${node.id}\0${f.name}\0${f.file}`;
-      let c = child.get(key);
-      if (!c) {
-        c = { id: nodes.length + 1, callFrame: frame(f), hitCount: 0, children: [] };
-        nodes.push(c);
-        node.children.push(c.id);
-        child.set(key, c);
-      }
-      node = c;
-    }
-    return node;
-  };
-  const hit = (s: FlatProfile["samples"][number], n: number) => {
-    const node = nodeOf(s.stack);
-    node.hitCount += n;
-    const line = s.stack[0]?.line ?? 0;
-    if (line > 0) {
-      let m = ticks.get(node);
-      if (!m) ticks.set(node, (m = new Map()));
-      m.set(line, (m.get(line) ?? 0) + n);
-    }
-    return node.id;
-  };
-
+  const tree = new CpuProfileBuilder(p.samples.map((s) => s.stack));
   const startTime = Math.round(p.timeNanos / 1000);
   const samples: number[] = [];
   const timeDeltas: number[] = [];
@@ -222,7 +148,7 @@ export function toCpuProfile(p: FlatProfile, countIndex = 0): CpuProfileJson {
     for (const i of order) {
       const s = p.samples[i]!;
       if (Math.round(s.values[countIndex] ?? 0) <= 0) continue;
-      samples.push(hit(s, 1));
+      samples.push(tree.hit(s.stack, 1));
       // Deltas from rounded absolute times: they add up to the last sample's time, not to a drift.
       const us = Math.round(times[i]! / 1000);
       timeDeltas.push(us - lastUs);
@@ -232,12 +158,11 @@ export function toCpuProfile(p: FlatProfile, countIndex = 0): CpuProfileJson {
     for (const s of p.samples) {
       const n = Math.round(s.values[countIndex] ?? 0);
       if (n <= 0) continue;
-      const id = hit(s, n);
+      const id = tree.hit(s.stack, n);
       for (let k = 0; k < n; k++) samples.push(id), timeDeltas.push(Math.round(periodUs));
       lastUs += n * Math.round(periodUs);
     }
   }
-  for (const [node, m] of ticks) node.positionTicks = [...m].map(([line, t]) => ({ line, ticks: t }));
   const endTime = startTime + Math.max(Math.round(p.durationNanos / 1000), lastUs);
-  return { nodes, startTime, endTime, samples, timeDeltas };
+  return tree.profile({ startTime, endTime, samples, timeDeltas });
 }

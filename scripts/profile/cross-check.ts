@@ -14,7 +14,8 @@
  * each profile's cpu total, by function name (perf's JIT frames carry no
  * file).
  */
-import { type FlatProfile, type Frame, sampleIndex } from "./pprof.ts";
+import type { FlatProfile, Frame } from "../../src/admin/pprof.ts";
+import { sampleIndex } from "./pprof.ts";
 
 export const CROSS_CHECK = Object.freeze({
   /** How many of each profile's widest frames are compared. */

@@ -13,7 +13,8 @@ import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { decodeHistograms } from "../../src/load/index.ts";
 import { esc, flameBlock, flameTree, diffTree, page, percentilePlot, shortPath } from "./html.ts";
-import { type FlatProfile, total } from "./pprof.ts";
+import type { FlatProfile } from "../../src/admin/pprof.ts";
+import { total } from "./pprof.ts";
 import { type Loaded } from "./report.ts";
 import { fmtValue, topRows } from "./top.ts";
 

@@ -38,7 +38,8 @@ import { join } from "node:path";
 import { BUNDLE, type Meta } from "./bundle.ts";
 import { type CrossCheck, crossCheck } from "./cross-check.ts";
 import { type GcSummary, gcWallFractionOf } from "./gc-log.ts";
-import { type FlatProfile, readProfile, sampleIndex, total } from "./pprof.ts";
+import type { FlatProfile } from "../../src/admin/pprof.ts";
+import { readProfile, sampleIndex, total } from "./pprof.ts";
 import { parseProm, series } from "./prom.ts";
 import { topRows } from "./top.ts";
 

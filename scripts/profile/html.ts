@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Histogram } from "../../src/load/histograms.ts";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
-import type { FlatProfile } from "./pprof.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
+import type { FlatProfile } from "../../src/admin/pprof.ts";
 
 export const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

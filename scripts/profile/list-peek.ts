@@ -8,7 +8,8 @@
  * the value that flowed along each edge.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { type FlatProfile, fnKey, total } from "./pprof.ts";
+import type { FlatProfile } from "../../src/admin/pprof.ts";
+import { fnKey, total } from "./pprof.ts";
 import { fmtValue, shortFile } from "./top.ts";
 
 export function listText(p: FlatProfile, index: number, re: RegExp): string {

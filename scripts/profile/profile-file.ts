@@ -12,8 +12,10 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { heapToPprof } from "../../src/admin/heap.ts";
 import { BUNDLE } from "./bundle.ts";
-import { type CpuProfileJson, fromCpuProfile, isCpuProfile } from "./cpuprofile.ts";
-import { decodeProfile, encodeProfile, type FlatProfile, flatten } from "./pprof.ts";
+import type { CpuProfileJson } from "../../src/admin/cpuprofile-json.ts";
+import { fromCpuProfile, isCpuProfile } from "./cpuprofile.ts";
+import { decodePprof, type FlatProfile, flatten } from "../../src/admin/pprof.ts";
+import { encodeProfile } from "./pprof.ts";
 
 export type ProfileKind = "pprof" | "cpuprofile" | "heapsnapshot";
 
@@ -51,7 +53,7 @@ export function toPprof(s: Sniffed): Uint8Array {
 export function toFlat(s: Sniffed, name = "input"): FlatProfile {
   if (s.kind === "cpuprofile") return fromCpuProfile(s.json);
   try {
-    return flatten(decodeProfile(toPprof(s)));
+    return flatten(decodePprof(toPprof(s)));
   } catch (e) {
     throw new Error(`${name}: not a pprof profile, a .cpuprofile or a V8 heap snapshot (${(e as Error).message})`);
   }

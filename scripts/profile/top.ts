@@ -3,7 +3,8 @@
  * -top` prints it. Flat = the function was the leaf; cum = it was anywhere on
  * the stack (counted once per sample, so recursion does not double it).
  */
-import { type FlatProfile, fnKey, total } from "./pprof.ts";
+import type { FlatProfile } from "../../src/admin/pprof.ts";
+import { fnKey, total } from "./pprof.ts";
 
 export interface TopRow {
   /** "name file" (the aggregation key). */

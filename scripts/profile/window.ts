@@ -5,7 +5,7 @@
  * requests that ended inside it. The result has the shape of a LoadResult, so
  * the harness's own writers (hist.json + .hgrm) and plots take it unchanged.
  */
-import { DEFAULTS, decodeHistograms, type LoadResult, summarize } from "../../src/load/index.ts";
+import { LOAD_DEFAULTS, decodeHistograms, type LoadResult, summarize } from "../../src/load/index.ts";
 import { encode } from "../../src/load/histograms.ts";
 import type { Counts, WindowStats } from "../../src/load/recorder.ts";
 import { judge, shortfallCause } from "../../src/load/validity.ts";
@@ -40,7 +40,7 @@ export function windowResult(a: LoadResult, b: LoadResult): LoadResult {
   const latency = { corrected: summarize(hb.corrected), service: summarize(hb.service), sendLag: summarize(hb.sendLag), scheduleLag: summarize(hb.scheduleLag) };
   const validity = judge(
     { scheduleLagP99Ms: latency.scheduleLag.p99, windows, connectionWaits: 0, connections: b.connections.limit === "unbounded" ? Infinity : b.connections.limit, clamped: 0 },
-    { maxLagMs: DEFAULTS.maxLagMs, minWindowRatio: DEFAULTS.minWindowRatio, maxCpu: DEFAULTS.maxCpu },
+    { maxLagMs: LOAD_DEFAULTS.maxLagMs, minWindowRatio: LOAD_DEFAULTS.minWindowRatio, maxCpu: LOAD_DEFAULTS.maxCpu },
   );
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
@@ -60,7 +60,7 @@ export function windowResult(a: LoadResult, b: LoadResult): LoadResult {
 }
 
 /** Whether one load window shows the rate held: the generator sent on time, the server answered it, nothing failed. */
-export function windowHolds(w: WindowStats, maxCpu = DEFAULTS.maxCpu): string | null {
+export function windowHolds(w: WindowStats, maxCpu = LOAD_DEFAULTS.maxCpu): string | null {
   if (w.scheduled === 0) return `second ${w.index + 1}: nothing scheduled`;
   if (w.sent < w.scheduled * 0.99 - 1) return `second ${w.index + 1}: sent ${w.sent} of ${w.scheduled} scheduled (${shortfallCause(w) === "generator" ? "generator behind" : "the server held it back"})`;
   if (w.completed < w.scheduled * 0.95 - 1) return `second ${w.index + 1}: ${w.completed} of ${w.scheduled} completed (server behind)`;

@@ -6,7 +6,8 @@
 import { gzipSync } from "node:zlib";
 import { Label, type Profile, Sample } from "pprof-format";
 import { epochMs } from "./clock.ts";
-import { type Frame, ProfileBuilder } from "./pprof.ts";
+import { CpuProfileBuilder, type CpuProfileJson } from "./cpuprofile-json.ts";
+import { ProfileBuilder } from "./pprof.ts";
 import { capWeights, type CpuWindow, labelsOf, OUTSIDE_JS, type StackSample, samplerState, subscribe, windowOpen } from "./sampler.ts";
 import { threadCpuSource } from "./thread-cpu.ts";
 
@@ -153,70 +154,16 @@ function timeline(p: Profile, c: CpuCapture, values: (s: StackSample) => number[
   return p;
 }
 
-interface CpuProfileNode {
-  id: number;
-  callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
-  hitCount: number;
-  children: number[];
-  positionTicks?: { line: number; ticks: number }[];
-}
-
-/**
- * toCpuProfile rebuilds the Chrome .cpuprofile JSON: one node per distinct
- * call path of functions; the lines a leaf was executing go in positionTicks.
- * JSC gives no function start line, so callFrame.lineNumber is the first line
- * sampled in that function (0-based, as the format wants).
- */
-export function cpuToCpuProfile(c: CpuCapture): object {
-  const firstLine = new Map<string, number>();
-  for (const s of c.samples) {
-    for (const f of s.frames) {
-      const k = `${f.name}\u0000${f.file}`;
-      if (f.line > 0 && (firstLine.get(k) ?? Infinity) > f.line) firstLine.set(k, f.line);
-    }
-  }
-  const root: CpuProfileNode = { id: 1, callFrame: callFrame({ name: "(root)", file: "", line: 0 }, 0), hitCount: 0, children: [] };
-  const nodes = [root];
-  const childIndex = new Map<string, CpuProfileNode>();
-  const ticks = new Map<CpuProfileNode, Map<number, number>>();
+/** cpuToCpuProfile: the capture as .cpuprofile JSON, one sample per CPU sample at its real time (cpuprofile-json.ts builds the tree). */
+export function cpuToCpuProfile(c: CpuCapture): CpuProfileJson {
+  const b = new CpuProfileBuilder(c.samples.map((s) => s.frames));
   const samples: number[] = [];
   const timeDeltas: number[] = [];
   let last = c.startMs;
   for (const s of c.samples) {
-    let node = root;
-    for (let i = s.frames.length - 1; i >= 0; i--) {
-      const f = s.frames[i]!;
-      const key = `${node.id}\u0000${f.name}\u0000${f.file}`;
-      let child = childIndex.get(key);
-      if (!child) {
-        child = { id: nodes.length + 1, callFrame: callFrame(f, firstLine.get(`${f.name}\u0000${f.file}`) ?? 0), hitCount: 0, children: [] };
-        nodes.push(child);
-        node.children.push(child.id);
-        childIndex.set(key, child);
-      }
-      node = child;
-    }
-    node.hitCount++;
-    const line = s.frames[0]?.line ?? 0;
-    if (line > 0) {
-      let m = ticks.get(node);
-      if (!m) ticks.set(node, (m = new Map()));
-      m.set(line, (m.get(line) ?? 0) + 1);
-    }
-    samples.push(node.id);
+    samples.push(b.hit(s.frames, 1));
     timeDeltas.push(Math.max(0, Math.round((s.t - last) * 1000)));
     last = s.t;
   }
-  for (const [node, m] of ticks) node.positionTicks = [...m].map(([line, t]) => ({ line, ticks: t }));
-  return {
-    nodes,
-    startTime: Math.round(epochMs(c.startMs) * 1000),
-    endTime: Math.round(epochMs(c.endMs) * 1000),
-    samples,
-    timeDeltas,
-  };
-}
-
-function callFrame(f: Frame, firstLine: number) {
-  return { functionName: f.name, scriptId: "0", url: f.file ? `file://${f.file}` : "", lineNumber: firstLine > 0 ? firstLine - 1 : -1, columnNumber: -1 };
+  return b.profile({ startTime: Math.round(epochMs(c.startMs) * 1000), endTime: Math.round(epochMs(c.endMs) * 1000), samples, timeDeltas });
 }

@@ -1,7 +1,9 @@
 /**
- * A small builder over pprof-format: interns strings, functions and locations,
- * aggregates identical stacks, and encodes gzipped protobuf (what
- * `go tool pprof` reads). Every profile endpoint builds through this.
+ * pprof, both ways, over pprof-format. ProfileBuilder interns strings,
+ * functions and locations, aggregates identical stacks, and encodes gzipped
+ * protobuf (what `go tool pprof` reads): every profile endpoint, and the
+ * profile kit's diff and convert, write through it. decodePprof + flatten is
+ * the one reader (the tests, scripts/profile, the history merge).
  */
 import { gzipSync } from "node:zlib";
 import { Function as PFunction, Label, Line, Location, Mapping, Profile, Sample, StringTable, ValueType } from "pprof-format";
@@ -67,6 +69,13 @@ export class ProfileBuilder {
     this.samples.set(key, { sample: new Sample({ locationId: ids, value: [], label }), values: [...values] });
   }
 
+  /** append adds `values` on `frames` (leaf first) as a sample of its own, never merged: a profile re-encoded keeps its samples. */
+  append(frames: readonly Frame[], values: readonly number[]): void {
+    const sample = new Sample({ locationId: frames.map((f) => this.locationId(f)), value: [], label: [] });
+    // The key only has to be unique: merged samples' keys hold a "|".
+    this.samples.set(`#${this.samples.size}`, { sample, values: [...values] });
+  }
+
   /** build returns the pprof-format Profile (values rounded to integers, as the format requires). */
   build(): Profile {
     const s = this.spec;
@@ -102,27 +111,71 @@ export class ProfileBuilder {
   }
 }
 
-/** decodePprof reads a (possibly gzipped) pprof file; used by tests and the analysis scripts. */
+/** decodePprof reads a (possibly gzipped, detected by magic) pprof file. Throws on anything that is not a profile. */
 export function decodePprof(bytes: Uint8Array): Profile {
   const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? Bun.gunzipSync(bytes as Uint8Array<ArrayBuffer>) : bytes;
   return Profile.decode(raw);
 }
 
-/** Flattened view of a decoded profile: each sample's frames (leaf first) with names resolved. */
-export function readSamples(p: Profile): { frames: Frame[]; values: number[]; labels: Record<string, string> }[] {
+/** A decoded profile, flattened: every sample's stack leaf first, values in sampleTypes order. */
+export interface FlatProfile {
+  sampleTypes: { type: string; unit: string }[];
+  /** Index into sampleTypes that tools show by default. */
+  defaultIndex: number;
+  period: number;
+  periodType: { type: string; unit: string } | null;
+  durationNanos: number;
+  timeNanos: number;
+  comments: string[];
+  samples: { stack: Frame[]; values: number[]; labels: Record<string, string> }[];
+}
+
+/**
+ * flatten is the one pprof reader (tests, the analysis scripts, the history
+ * merge): names resolved, inlined lines innermost first as pprof lists them, a
+ * location without lines named by its address, numeric labels as their number.
+ */
+export function flatten(p: Profile): FlatProfile {
   const str = (i: unknown) => p.stringTable.strings[Number(i)] ?? "";
   const fns = new Map(p.function.map((f) => [Number(f.id), f]));
   const locs = new Map(p.location.map((l) => [Number(l.id), l]));
-  return p.sample.map((s) => ({
-    frames: s.locationId.flatMap((id) =>
-      (locs.get(Number(id))?.line ?? []).map((ln) => {
-        const f = fns.get(Number(ln.functionId))!;
-        return { name: str(f.name), file: str(f.filename), line: Number(ln.line) };
-      }),
-    ),
-    values: s.value.map(Number),
-    labels: Object.fromEntries(s.label.map((l) => [str(l.key), str(l.str)])),
-  }));
+  const frameOf = new Map<number, Frame[]>();
+  const framesFor = (id: number): Frame[] => {
+    let fr = frameOf.get(id);
+    if (!fr) {
+      fr = (locs.get(id)?.line ?? []).map((ln) => {
+        const f = fns.get(Number(ln.functionId));
+        return { name: f ? str(f.name) : "?", file: f ? str(f.filename) : "", line: Number(ln.line) };
+      });
+      if (!fr.length) fr = [{ name: `0x${id.toString(16)}`, file: "", line: 0 }];
+      frameOf.set(id, fr);
+    }
+    return fr;
+  };
+  // A label with neither a string nor a unit is the empty string (its str is index 0), not the number 0.
+  const labelValue = (l: Label) => (l.str || !(l.num || l.numUnit) ? str(l.str) : String(l.num));
+  const sampleTypes = p.sampleType.map((t) => ({ type: str(t.type), unit: str(t.unit) }));
+  const dflt = str(p.defaultSampleType);
+  const defaultIndex = dflt ? Math.max(0, sampleTypes.findIndex((t) => t.type === dflt)) : sampleTypes.length - 1;
+  return {
+    sampleTypes,
+    defaultIndex: Math.max(0, defaultIndex),
+    period: Number(p.period ?? 0),
+    periodType: p.periodType ? { type: str(p.periodType.type), unit: str(p.periodType.unit) } : null,
+    durationNanos: Number(p.durationNanos ?? 0),
+    timeNanos: Number(p.timeNanos ?? 0),
+    comments: (p.comment ?? []).map(str),
+    samples: p.sample.map((s) => ({
+      stack: s.locationId.flatMap((id) => framesFor(Number(id))),
+      values: s.value.map(Number),
+      labels: Object.fromEntries(s.label.map((l) => [str(l.key), labelValue(l)])),
+    })),
+  };
+}
+
+/** readSamples: flatten's samples with the stack named `frames` (the shape ProfileBuilder.add takes), for the admin tests and the history merge. */
+export function readSamples(p: Profile): { frames: Frame[]; values: number[]; labels: Record<string, string> }[] {
+  return flatten(p).samples.map((s) => ({ frames: s.stack, values: s.values, labels: s.labels }));
 }
 
 /** sampleTypes lists a decoded profile's value types as "type/unit". */

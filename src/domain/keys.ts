@@ -1,5 +1,5 @@
 /**
- * Key derivation, fixed by DESIGN.md ("Data model"): every key is a seeded
+ * Key derivation, fixed by docs/contract.md ("Data formulas"): every key is a seeded
  * bijective mix of its rank, so keys are distinct and ranks ≥ N are misses.
  *
  *   GOLDEN  = 0x9E3779B97F4A7C15

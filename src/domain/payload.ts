@@ -1,6 +1,6 @@
 /**
  * The 48-byte payload stored with every key, and the splitmix64 stream that
- * fills it (DESIGN.md, "Data model"). The index stores these bytes; the enrich
+ * fills it (docs/contract.md, "Data formulas"). The index stores these bytes; the enrich
  * step decodes them and never recomputes them from the key.
  *
  * Byte layout (little-endian):

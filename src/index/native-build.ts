@@ -15,8 +15,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-
-const PROJECT_ROOT = join(import.meta.dir, "../..");
+import { PROJECT_ROOT } from "../root.ts";
 
 const SOURCE = join(PROJECT_ROOT, "native/enrich_index.c");
 const HEADER = join(PROJECT_ROOT, "native/enrich_index.h");

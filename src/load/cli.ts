@@ -11,7 +11,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { cli, fail } from "../cli/args.ts";
-import { DEFAULTS } from "./defaults.ts";
+import { formatDuration } from "../cli/duration.ts";
+import { LOAD_DEFAULTS } from "./defaults.ts";
 import { LoadError } from "./errors.ts";
 import { findMax } from "./find-max.ts";
 import { writeHistOut } from "./hist-out.ts";
@@ -33,25 +34,25 @@ saturated), with what that means and what (not) to do.
 Exit codes: 0 valid run, 3 invalid run (or find-max found no rate), 1 cannot run, 2 bad flag.`;
 
 const SPECS = {
-  url: { kind: "string", help: "target URL (POST)", default: DEFAULTS.url },
+  url: { kind: "string", help: "target URL (POST)", default: LOAD_DEFAULTS.url },
   rps: { kind: "number", help: "offered arrival rate, requests/s (with --find-max: the first step)" },
-  duration: { kind: "duration", help: "measured period (per step with --find-max)", default: "10s" },
+  duration: { kind: "duration", help: "measured period (per step with --find-max)", default: formatDuration(LOAD_DEFAULTS.durationMs) },
   corpus: { kind: "string", help: "ndjson file, one request body per line, cycled in order" },
-  connections: { kind: "string", help: "keep-alive connections: a number, or 'unbounded'", default: String(DEFAULTS.connections) },
-  arrivals: { kind: "string", help: "arrival process", choices: ["constant", "poisson"], default: DEFAULTS.arrivals },
-  seed: { kind: "number", help: "seed for Poisson gaps", default: DEFAULTS.seed },
-  warmup: { kind: "duration", help: "run the schedule this long first; its samples are discarded", default: "2s" },
-  timeout: { kind: "duration", help: "a request unanswered this long after its intended start is a timeout", default: "5s" },
-  transport: { kind: "string", help: "raw keep-alive sockets or Bun fetch", choices: ["raw", "fetch"], default: DEFAULTS.transport },
-  "max-lag": { kind: "duration", help: "validity: schedule-lag p99 limit", default: `${DEFAULTS.maxLagMs}ms` },
+  connections: { kind: "string", help: "keep-alive connections: a number, or 'unbounded'", default: String(LOAD_DEFAULTS.connections) },
+  arrivals: { kind: "string", help: "arrival process", choices: ["constant", "poisson"], default: LOAD_DEFAULTS.arrivals },
+  seed: { kind: "number", help: "seed for Poisson gaps", default: LOAD_DEFAULTS.seed },
+  warmup: { kind: "duration", help: "run the schedule this long first; its samples are discarded", default: formatDuration(LOAD_DEFAULTS.warmupMs) },
+  timeout: { kind: "duration", help: "a request unanswered this long after its intended start is a timeout", default: formatDuration(LOAD_DEFAULTS.timeoutMs) },
+  transport: { kind: "string", help: "raw keep-alive sockets or Bun fetch", choices: ["raw", "fetch"], default: LOAD_DEFAULTS.transport },
+  "max-lag": { kind: "duration", help: "validity: schedule-lag p99 limit", default: formatDuration(LOAD_DEFAULTS.maxLagMs) },
   json: { kind: "boolean", help: "print the result as JSON on stdout instead of the table" },
   "hist-out": { kind: "string", help: "write encoded histograms to FILE and .hgrm percentile files beside it" },
   plot: { kind: "string", help: "write an SVG chart: latency by percentile, or vs rate with --find-max" },
   "find-max": { kind: "boolean", help: "step the rate to find the highest valid rate with p99 under --p99 and no errors" },
-  p99: { kind: "duration", help: "--find-max pass threshold for corrected p99", default: "100ms" },
+  p99: { kind: "duration", help: "--find-max pass threshold for corrected p99", default: formatDuration(LOAD_DEFAULTS.findMaxP99Ms) },
   "max-rps": { kind: "number", help: "--find-max: never offer more than this" },
-  "max-steps": { kind: "number", help: "--find-max: step budget", default: DEFAULTS.findMaxSteps },
-  retries: { kind: "number", help: "--find-max: re-run an INVALID step up to N times (never a p99/error failure)", default: 0 },
+  "max-steps": { kind: "number", help: "--find-max: step budget", default: LOAD_DEFAULTS.findMaxSteps },
+  retries: { kind: "number", help: "--find-max: re-run an INVALID step up to N times (never a p99/error failure)", default: LOAD_DEFAULTS.findMaxRetries },
   quiet: { kind: "boolean", help: "no progress line on stderr" },
 } as const;
 
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
   const input: LoadInput = {
     url: f.url,
     corpus: f.corpus,
-    rps: f.rps ?? DEFAULTS.findMaxStartRps,
+    rps: f.rps ?? LOAD_DEFAULTS.findMaxStartRps,
     durationMs: f.duration,
     warmupMs: f.warmup,
     timeoutMs: f.timeout,

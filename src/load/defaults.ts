@@ -2,7 +2,7 @@
  * Every default of the load harness, in one frozen place. The CLI's help text
  * and the library's option filling both read from here.
  */
-export const DEFAULTS = Object.freeze({
+export const LOAD_DEFAULTS = Object.freeze({
   url: "http://127.0.0.1:8080/enrich",
   durationMs: 10_000,
   warmupMs: 2_000,
@@ -37,6 +37,10 @@ export const DEFAULTS = Object.freeze({
   /** --find-max */
   findMaxStartRps: 100,
   findMaxSteps: 12,
+  /** A step passes with corrected p99 at or under this, ms. */
+  findMaxP99Ms: 100,
+  /** Re-runs of an INVALID step (never of a p99/error failure). */
+  findMaxRetries: 0,
   /** Bisection stops when the bracket is this tight (hi/lo − 1). */
   findMaxPrecision: 0.05,
 });

@@ -6,7 +6,7 @@
  * under the threshold and nothing failed; an invalid step never passes, so a
  * figure is never the generator's limit dressed up as the server's.
  */
-import { DEFAULTS } from "./defaults.ts";
+import { LOAD_DEFAULTS } from "./defaults.ts";
 import { LoadError } from "./errors.ts";
 import type { LoadResult } from "./result.ts";
 import { runLoad, type LoadHooks } from "./run.ts";
@@ -105,14 +105,14 @@ export function verdictOf(r: LoadResult, p99Ms: number): Verdict {
  */
 export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run: typeof runLoad = runLoad): Promise<FindMaxResult> {
   if (!(input.p99Ms > 0)) throw new LoadError(`--p99: expected a positive duration, got ${input.p99Ms}ms`);
-  const maxSteps = input.maxSteps ?? DEFAULTS.findMaxSteps;
-  const precision = input.precision ?? DEFAULTS.findMaxPrecision;
+  const maxSteps = input.maxSteps ?? LOAD_DEFAULTS.findMaxSteps;
+  const precision = input.precision ?? LOAD_DEFAULTS.findMaxPrecision;
   const cap = input.maxRps ?? Infinity;
-  let rate = Math.min(input.startRps ?? DEFAULTS.findMaxStartRps, cap);
+  let rate = Math.min(input.startRps ?? LOAD_DEFAULTS.findMaxStartRps, cap);
   const steps: Step[] = [];
   let lo: { rps: number; result: LoadResult } | null = null;
   let hi: Step | null = null;
-  let url = input.url ?? DEFAULTS.url;
+  let url = input.url ?? LOAD_DEFAULTS.url;
 
   for (let k = 0; k < maxSteps; k++) {
     let r: LoadResult | null = null;
@@ -125,7 +125,7 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
       step = toStep(res, input.p99Ms, attempt);
       steps.push(step);
       hooks.onStep?.(step, k);
-      if (step.verdict !== "invalid" || attempt > (input.retries ?? 0) || hooks.signal?.aborted) break;
+      if (step.verdict !== "invalid" || attempt > (input.retries ?? LOAD_DEFAULTS.findMaxRetries) || hooks.signal?.aborted) break;
     }
     if (!r || !step) break;
     url = r.url;

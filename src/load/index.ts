@@ -6,9 +6,10 @@
  *   const result = await run.done;            // what `bun run load --json` prints
  *   writeHistOut(`${dir}/hist.json`, result); // hist.json + hist.hgrm
  */
-export { DEFAULTS, HISTOGRAM } from "./defaults.ts";
+export { LOAD_DEFAULTS, HISTOGRAM } from "./defaults.ts";
 export { LoadError } from "./errors.ts";
 export { runLoad, startLoad, type LoadHandle, type LoadHooks, type Progress } from "./run.ts";
+export { REAL_RUNTIME, type Runtime, type Timer, type TransportFactory } from "./runtime.ts";
 export { findMax, verdictOf, type FindMaxInput, type FindMaxResult, type Step } from "./find-max.ts";
 export { resolveOptions, checkOptions, type LoadInput, type LoadOptions } from "./options.ts";
 export { decodeHistograms, type LoadResult, type EncodedHistograms } from "./result.ts";

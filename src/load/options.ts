@@ -4,7 +4,7 @@
  * caller decides how to report it; `resolveOptions` fills defaults and throws
  * a LoadError.
  */
-import { DEFAULTS } from "./defaults.ts";
+import { LOAD_DEFAULTS } from "./defaults.ts";
 import { LoadError } from "./errors.ts";
 import type { Arrivals } from "./schedule.ts";
 
@@ -58,21 +58,21 @@ export function checkOptions(o: LoadOptions): string | null {
 /** Fills defaults and checks; throws LoadError on a bad option. */
 export function resolveOptions(input: LoadInput): LoadOptions {
   const o: LoadOptions = {
-    url: input.url ?? DEFAULTS.url,
+    url: input.url ?? LOAD_DEFAULTS.url,
     corpus: input.corpus,
     rps: input.rps,
-    durationMs: input.durationMs ?? DEFAULTS.durationMs,
-    warmupMs: input.warmupMs ?? DEFAULTS.warmupMs,
-    timeoutMs: input.timeoutMs ?? DEFAULTS.timeoutMs,
-    connections: input.connections ?? DEFAULTS.connections,
-    arrivals: input.arrivals ?? DEFAULTS.arrivals,
-    seed: input.seed ?? DEFAULTS.seed,
-    transport: input.transport ?? DEFAULTS.transport,
-    maxLagMs: input.maxLagMs ?? DEFAULTS.maxLagMs,
-    minWindowRatio: input.minWindowRatio ?? DEFAULTS.minWindowRatio,
-    maxCpu: input.maxCpu ?? DEFAULTS.maxCpu,
-    windowMs: input.windowMs ?? DEFAULTS.windowMs,
-    progressMs: input.progressMs ?? DEFAULTS.progressMs,
+    durationMs: input.durationMs ?? LOAD_DEFAULTS.durationMs,
+    warmupMs: input.warmupMs ?? LOAD_DEFAULTS.warmupMs,
+    timeoutMs: input.timeoutMs ?? LOAD_DEFAULTS.timeoutMs,
+    connections: input.connections ?? LOAD_DEFAULTS.connections,
+    arrivals: input.arrivals ?? LOAD_DEFAULTS.arrivals,
+    seed: input.seed ?? LOAD_DEFAULTS.seed,
+    transport: input.transport ?? LOAD_DEFAULTS.transport,
+    maxLagMs: input.maxLagMs ?? LOAD_DEFAULTS.maxLagMs,
+    minWindowRatio: input.minWindowRatio ?? LOAD_DEFAULTS.minWindowRatio,
+    maxCpu: input.maxCpu ?? LOAD_DEFAULTS.maxCpu,
+    windowMs: input.windowMs ?? LOAD_DEFAULTS.windowMs,
+    progressMs: input.progressMs ?? LOAD_DEFAULTS.progressMs,
     now: input.now ?? (() => performance.now()),
   };
   const problem = checkOptions(o);

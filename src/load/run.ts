@@ -5,15 +5,14 @@
  * its intended start. Nothing waits for a response before sending the next.
  */
 import { CpuMeter } from "./cpu.ts";
-import { encodeRequests, loadCorpus, parseTarget, type Corpus, type Target } from "./corpus.ts";
+import { loadCorpus, parseTarget, type Corpus, type Target } from "./corpus.ts";
 import { encode } from "./histograms.ts";
 import { resolveOptions, type LoadInput, type LoadOptions } from "./options.ts";
 import { NumberQueue } from "./queue.ts";
 import { ended, Recorder, type HoldKind, type WindowStats } from "./recorder.ts";
 import { histogramBounds, type LoadResult } from "./result.ts";
+import { REAL_RUNTIME, type Runtime, type Timer } from "./runtime.ts";
 import { makeSchedule, type Schedule } from "./schedule.ts";
-import { FetchTransport } from "./transport/fetch.ts";
-import { RawTransport } from "./transport/raw.ts";
 import type { Sink, Transport } from "./transport/types.ts";
 import { judge } from "./validity.ts";
 
@@ -55,20 +54,23 @@ export interface LoadHandle {
   stop(): void;
 }
 
-/** Runs one open-model load and resolves with its result. Rejects with LoadError for bad options, a bad corpus or an unreachable target. */
-export function runLoad(input: LoadInput, hooks: LoadHooks = {}): Promise<LoadResult> {
-  return startLoad(input, hooks).done;
+/**
+ * Runs one open-model load and resolves with its result. Rejects with LoadError for bad options, a bad corpus or an unreachable target.
+ * `runtime` (timer and transport) is the real one unless a test drives the run virtually.
+ */
+export function runLoad(input: LoadInput, hooks: LoadHooks = {}, runtime: Runtime = REAL_RUNTIME): Promise<LoadResult> {
+  return startLoad(input, hooks, runtime).done;
 }
 
 /** Starts a run and returns a handle to read it while it goes. */
-export function startLoad(input: LoadInput, hooks: LoadHooks = {}): LoadHandle {
+export function startLoad(input: LoadInput, hooks: LoadHooks = {}, runtime: Runtime = REAL_RUNTIME): LoadHandle {
   let engine: Engine | null = null;
   let stopRequested = false;
   const done = (async () => {
     const opts = resolveOptions(input);
     const target = parseTarget(opts.url);
     const corpus = await loadCorpus(opts.corpus);
-    engine = new Engine(opts, target, corpus, hooks);
+    engine = new Engine(opts, target, corpus, hooks, runtime);
     await engine.transport.preflight();
     if (stopRequested) engine.stop();
     return engine.run();
@@ -102,7 +104,8 @@ class Engine implements Sink {
   private aborted = false;
   private abortedAt = Infinity;
   private finished = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly timers: Timer;
+  private timer: unknown = undefined;
   private resolve!: (r: LoadResult) => void;
   private cpu: CpuMeter | null = null;
   private nextWindow = 0;
@@ -134,15 +137,14 @@ class Engine implements Sink {
     private readonly target: Target,
     private readonly corpus: Corpus,
     private readonly hooks: LoadHooks,
+    runtime: Runtime,
   ) {
     this.end = opts.warmupMs + opts.durationMs;
     this.rec = new Recorder(opts.warmupMs, this.end, opts.windowMs);
     this.schedule = makeSchedule(opts.arrivals, opts.rps, opts.seed);
     this.nextIntended = this.schedule.next();
-    this.transport =
-      opts.transport === "fetch"
-        ? new FetchTransport(target, corpus, opts.connections, this)
-        : new RawTransport(target, encodeRequests(corpus, target), opts.connections, this);
+    this.timers = runtime.timer;
+    this.transport = runtime.transport(target, corpus, opts, this);
     hooks.signal?.addEventListener("abort", this.onAbort, { once: true });
     if (hooks.signal?.aborted) this.stop();
   }
@@ -260,7 +262,7 @@ class Engine implements Sink {
     if (this.maybeFinish()) return;
     // Sleep until the next request is due (timers tick in whole ms), but wake at least every 10 ms to expire and report.
     const untilDue = this.scheduleDone ? 10 : this.nextIntended - this.now();
-    this.timer = setTimeout(this.tick, Math.min(10, Math.max(1, Math.ceil(untilDue))));
+    this.timer = this.timers.set(this.tick, Math.min(10, Math.max(1, Math.ceil(untilDue))));
   };
 
   private pump(): void {
@@ -315,7 +317,7 @@ class Engine implements Sink {
   private maybeFinish(): boolean {
     if (this.finished || !this.scheduleDone || this.queue.length || this.transport.inFlight) return this.finished;
     this.finished = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clear(this.timer);
     const now = this.now();
     this.windows(Math.max(now, this.rec.measureEnd));
     this.transport.close();

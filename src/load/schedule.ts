@@ -4,7 +4,7 @@
  * exponential gaps, so the same seed always gives the same schedule.
  */
 
-import { Rng } from "../../gen/rng.ts";
+import { Rng } from "../workload/rng.ts";
 
 export type Arrivals = "constant" | "poisson";
 

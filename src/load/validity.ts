@@ -7,7 +7,7 @@
  * the intended start, and it is labelled server-limited. An invalid run never
  * counts toward a capacity figure.
  */
-import { DEFAULTS } from "./defaults.ts";
+import { LOAD_DEFAULTS } from "./defaults.ts";
 import type { WindowStats } from "./recorder.ts";
 
 export interface ValidityRules {
@@ -17,9 +17,9 @@ export interface ValidityRules {
   minWindowRatio: number;
   /** The generator process must stay under this share of one core in every window. */
   maxCpu: number;
-  /** Label a server-limited run saturated when requests waited for the server for this share of it (default DEFAULTS.saturatedShare). */
+  /** Label a server-limited run saturated when requests waited for the server for this share of it (default LOAD_DEFAULTS.saturatedShare). */
   saturatedShare?: number;
-  /** Otherwise stalled when no answer came for this long, ms, and for 4× the usual gap (default DEFAULTS.stallMs). */
+  /** Otherwise stalled when no answer came for this long, ms, and for 4× the usual gap (default LOAD_DEFAULTS.stallMs). */
   stallMs?: number;
 }
 
@@ -154,7 +154,7 @@ export function judge(input: ValidityInput, rules: ValidityRules): Validity {
   const valid = reasons.length === 0;
   const generatorFault = generatorLagged || hot !== null || short !== null;
   const caughtUp = !heldBack.includes(judged[judged.length - 1]!);
-  const server = heldBack.length ? serverLimit(input, heldBack, caughtUp, rules.saturatedShare ?? DEFAULTS.saturatedShare, rules.stallMs ?? DEFAULTS.stallMs) : null;
+  const server = heldBack.length ? serverLimit(input, heldBack, caughtUp, rules.saturatedShare ?? LOAD_DEFAULTS.saturatedShare, rules.stallMs ?? LOAD_DEFAULTS.stallMs) : null;
   if (server && generatorFault) {
     notes.push(`${server.summary}; but the generator was itself behind, and a generator slow to read answers also keeps its connections busy, so this cannot be told from its own slowness`);
   } else if (!server && input.connectionWaits > 0) {
@@ -194,7 +194,7 @@ const heldMs = (w: WindowStats) => (w.poolFullMs ?? 0) + (w.connectWaitMs ?? 0);
  * and the requests that failed before they were sent (refused) do; else the
  * generator.
  */
-export function shortfallCause(w: WindowStats, maxLagMs: number = DEFAULTS.maxLagMs): "server-held" | "server-failed" | "generator" {
+export function shortfallCause(w: WindowStats, maxLagMs: number = LOAD_DEFAULTS.maxLagMs): "server-held" | "server-failed" | "generator" {
   const held = heldMs(w);
   const missing = w.scheduled - w.sent;
   const explains = held > 0 ? serverExplains(w, held, maxLagMs) : 0;

@@ -1,22 +1,20 @@
 /**
- * The default index (DESIGN.md: data/default, 1,000,000 entries, seed 1), built
+ * The default index (docs/contract.md: data/default, 1,000,000 entries, seed 1), built
  * on the first `bun run serve` with progress on stderr. It is built into a
  * temporary sibling directory and renamed into place, so an interrupted build
  * is never mistaken for a finished one.
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { progressReporter } from "../cli/progress.ts";
-import { DEFAULTS } from "../config.ts";
+import { SERVICE_DEFAULTS } from "../config.ts";
 import { buildIndex } from "../index/build.ts";
 import { DIR_FILE } from "../index/format.ts";
-import { writeCorpora } from "../../gen/corpus.ts";
-
-/** The project root (two levels above this file), so the default index does not depend on the cwd. */
-export const PROJECT_ROOT = resolve(import.meta.dir, "../..");
+import { PROJECT_ROOT } from "../root.ts";
+import { writeCorpora } from "../workload/corpus.ts";
 
 export function defaultIndexDir(): string {
-  return join(PROJECT_ROOT, DEFAULTS.indexDir);
+  return join(PROJECT_ROOT, SERVICE_DEFAULTS.indexDir);
 }
 
 /** Builds the default index and its corpora unless they exist; returns the directory. */
@@ -26,7 +24,7 @@ export function ensureDefaultIndex(): string {
   const tmp = `${dir}.building-${process.pid}`;
   const say = progressReporter();
   const started = performance.now();
-  const { indexEntries: entries, indexSeed: seed } = DEFAULTS;
+  const { indexEntries: entries, indexSeed: seed } = SERVICE_DEFAULTS;
   process.stderr.write(`enrich: no index at ${dir}; building the default (${entries} entries, seed ${seed}) once\n`);
   try {
     buildIndex({ entries, seed, out: tmp, onProgress: (phase, f) => say(`enrich: index ${phase} ${(f * 100).toFixed(0)}%`) });

@@ -2,7 +2,7 @@
  * Starts one service process: opens the index, listens on the hot-path and
  * admin ports, spawns the extra workers (from worker 0) and drains on SIGTERM.
  */
-import { DEFAULTS, type AdmissionLimits, type Limits } from "../config.ts";
+import { SERVICE_DEFAULTS, type AdmissionLimits, type Limits } from "../config.ts";
 import { Admission } from "../http/admission.ts";
 import { registerAdmissionMetrics } from "../admin/admission-metrics.ts";
 import { IndexRef } from "../index/lifecycle.ts";
@@ -17,7 +17,8 @@ import { createAdminHub } from "../admin/hub.ts";
 import { instrumentHotPath } from "../admin/requests.ts";
 import { type ContinuousOptions, startContinuous } from "../admin/continuous/service.ts";
 import { Supervisor } from "./supervisor.ts";
-import { defaultIndexDir, ensureDefaultIndex, PROJECT_ROOT } from "./default-index.ts";
+import { defaultIndexDir, ensureDefaultIndex } from "./default-index.ts";
+import { PROJECT_ROOT } from "../root.ts";
 import { type AuditOptions, openAudit } from "../audit/sink.ts";
 import { registerAuditMetrics } from "../audit/metrics.ts";
 
@@ -28,7 +29,7 @@ export interface ServiceOptions {
   adminHost: string;
   indexDir?: string;
   verify: VerifyMode;
-  /** --index-impl: which Index implementation serves (default DEFAULTS.indexImpl). */
+  /** --index-impl: which Index implementation serves (default SERVICE_DEFAULTS.indexImpl). */
   indexImpl?: IndexImpl;
   variant: string;
   workers: number;
@@ -38,7 +39,7 @@ export interface ServiceOptions {
   /** --profile-label-attr: the attr whose value labels CPU samples and block stalls (src/admin/request-labels.ts). */
   profileLabelAttr?: string;
   limits: Limits;
-  /** --idle-timeout in seconds (default DEFAULTS.idleTimeoutS). */
+  /** --idle-timeout in seconds (default SERVICE_DEFAULTS.idleTimeoutS). */
   idleTimeoutS?: number;
   /** Admission control bounds (defaults: DEFAULT_ADMISSION). */
   admission?: Partial<AdmissionLimits>;
@@ -59,10 +60,10 @@ export async function startService(o: ServiceOptions) {
   const indexDir = o.indexDir ?? (o.workerId === 0 ? ensureDefaultIndex() : defaultIndexDir());
   const variant = getVariant(o.variant);
   const openStarted = performance.now();
-  const index = openIndex(indexDir, { impl: o.indexImpl ?? DEFAULTS.indexImpl, verify: o.verify });
+  const index = openIndex(indexDir, { impl: o.indexImpl ?? SERVICE_DEFAULTS.indexImpl, verify: o.verify });
   const openMs = performance.now() - openStarted;
   // The served index sits behind a reference that hot reload swaps (SIGHUP, POST /admin/reload).
-  const indexRef = new IndexRef(index, o.indexImpl ?? DEFAULTS.indexImpl, (line) => process.stderr.write(`${tag}: ${line}\n`));
+  const indexRef = new IndexRef(index, o.indexImpl ?? SERVICE_DEFAULTS.indexImpl, (line) => process.stderr.write(`${tag}: ${line}\n`));
 
   // The admin hub observes every hot-path request (metrics, in-flight table, trace) and owns the profiling rates.
   const hub = createAdminHub({ blockProfileRate: o.blockProfileRate, mutexProfileFraction: o.mutexProfileFraction, variant: variant.name, workerId: o.workerId, labelAttr: o.profileLabelAttr });
@@ -76,7 +77,7 @@ export async function startService(o: ServiceOptions) {
     hostname: o.host,
     reusePort: o.workers > 1,
     maxRequestBodySize: BUN_BODY_CEILING,
-    idleTimeout: o.idleTimeoutS ?? DEFAULTS.idleTimeoutS,
+    idleTimeout: o.idleTimeoutS ?? SERVICE_DEFAULTS.idleTimeoutS,
   });
   const server = app.server!;
   const adminPort = o.adminPort === 0 ? 0 : o.adminPort + o.workerId;
@@ -114,7 +115,7 @@ export async function startService(o: ServiceOptions) {
     // New requests on kept-alive connections get 503 + Connection: close, answered ones Connection: close.
     admission.drain();
     server.stop(false);
-    const deadline = performance.now() + (o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs);
+    const deadline = performance.now() + (o.drainTimeoutMs ?? SERVICE_DEFAULTS.drainTimeoutMs);
     while (server.pendingRequests > 0 && performance.now() < deadline) await Bun.sleep(5);
     const left = server.pendingRequests;
     // The batched audit writer flushes what the answered requests left it, within the same deadline.
@@ -123,7 +124,7 @@ export async function startService(o: ServiceOptions) {
     await Promise.race([workersStopped, Bun.sleep(Math.max(0, deadline - performance.now()))]);
     await stopping;
     admin.server?.stop(true);
-    process.stderr.write(`${tag}: stopped${left > 0 ? ` with ${left} request(s) cut off by the ${o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs} ms drain limit` : ""}\n`);
+    process.stderr.write(`${tag}: stopped${left > 0 ? ` with ${left} request(s) cut off by the ${o.drainTimeoutMs ?? SERVICE_DEFAULTS.drainTimeoutMs} ms drain limit` : ""}\n`);
     process.exit(left > 0 ? 1 : 0);
   };
   // A heap snapshot leaves every later GC slower until restart (src/admin/heap.ts): a supervised worker recycles itself.

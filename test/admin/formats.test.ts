@@ -10,7 +10,7 @@ import { FastCounter, FastHistogram, register } from "../../src/admin/request-me
 import { parseStack } from "../../src/admin/stack.ts";
 import { StackCounts } from "../../src/admin/stack-counts.ts";
 import { sampleSlices } from "../../src/admin/trace.ts";
-import { parsePrometheus } from "./prometheus.ts";
+import { parsePrometheus } from "../../scripts/profile/prom.ts";
 
 const f = (name: string, line = 1, file = "/src/a.ts") => ({ name, file, line });
 

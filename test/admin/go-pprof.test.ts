@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratch } from "../support/fixtures.ts";
-import { serviceUnderLoad } from "./support.ts";
+import { blockRateInForce, serviceUnderLoad } from "./support.ts";
 
 const go = Bun.which("go");
 const V0 = ["enrichBatchV0", "lookupUnderIndexLock", "parseKeyWithBigInt", "decodeFieldsByHand", "payloadHex", "serializeByConcatenation", "cloneRulesPerRequest", "auditCopyOfBatch"];
@@ -64,7 +64,8 @@ describe.skipIf(!go)("go tool pprof", () => {
     const h2 = await save(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`, "h2.pb.gz");
     expect(await pprof("-top", "-base", h1, h2)).toContain("Type: inuse_space");
     const block = fetch(`${live.svc.adminUrl}/debug/pprof/block?seconds=1&rate=50`);
-    await Bun.sleep(200);
+    await blockRateInForce(live.svc.adminUrl, 50);
+    // The self-test stalls once the window's sampler is live.
     await fetch(`${live.svc.adminUrl}/debug/pprof/selftest/block?ms=200`, { method: "POST" });
     const res = await block;
     const path = join(dir, "block.pb.gz");

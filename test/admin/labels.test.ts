@@ -14,7 +14,7 @@ import { KeySpace } from "../../src/domain/keys.ts";
 import { batchClass, checkLabelAttr, type Labels, MISSING_VALUE, OVERFLOW_VALUE, RequestLabeler } from "../../src/admin/request-labels.ts";
 import { SegmentLog } from "../../src/admin/segments.ts";
 import { PROFILE_LABELS } from "../../src/config.ts";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
 import { scratch } from "../support/fixtures.ts";
 import { ENTRIES, fetchPprof, SEED, startAdminService } from "./support.ts";
 

@@ -5,8 +5,8 @@
  * long task, the trace holds request spans and GC, /metrics parses.
  */
 import { describe, expect, test } from "bun:test";
-import { fetchPprof, serviceUnderLoad, weightOf } from "./support.ts";
-import { parsePrometheus } from "./prometheus.ts";
+import { blockRateInForce, captureRunning, fetchPprof, samplerWindowOpen, serviceUnderLoad, weightOf, whilePending } from "./support.ts";
+import { parsePrometheus } from "../../scripts/profile/prom.ts";
 
 const live = serviceUnderLoad();
 
@@ -39,8 +39,8 @@ describe("CPU profile", () => {
   });
 
   test("one capture at a time: a second concurrent request gets 409; bad parameters get 400", async () => {
-    const first = fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=0.5`);
-    await Bun.sleep(50);
+    const first = fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=1`);
+    await captureRunning(live.svc.adminUrl);
     const second = await fetch(`${live.svc.adminUrl}/debug/pprof/profile?seconds=0.5`);
     expect(second.status).toBe(409);
     expect((await first).status).toBe(200);
@@ -63,7 +63,7 @@ describe("shared sampler", () => {
 describe("block profile", () => {
   test("shows an injected long task with its stack and delay", async () => {
     const window = fetchPprof(`${live.svc.adminUrl}/debug/pprof/block?seconds=1.5&rate=50`);
-    await Bun.sleep(300);
+    await blockRateInForce(live.svc.adminUrl, 50);
     const injected = await fetch(`${live.svc.adminUrl}/debug/pprof/selftest/block?ms=300`, { method: "POST" });
     expect(injected.status).toBe(200);
     const { types, samples, comments } = await window;
@@ -106,7 +106,7 @@ describe("mutex profile over HTTP", () => {
 describe("trace", () => {
   test("parses as Chrome trace events with request spans, GC cycles, JS samples and counters", async () => {
     const trace = fetch(`${live.svc.adminUrl}/debug/pprof/trace?seconds=1.5`);
-    await Bun.sleep(300);
+    await samplerWindowOpen(live.svc.adminUrl);
     // A full collection inside the window, so the trace has at least one GC cycle on any day.
     expect((await fetch(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`)).status).toBe(200);
     const res = await trace;
@@ -130,9 +130,9 @@ describe("trace", () => {
 
 describe("gc", () => {
   test("a window of GC cycles as JSON, with a forced full collection in it", async () => {
-    const window = fetch(`${live.svc.adminUrl}/debug/pprof/gc?seconds=1`);
-    await Bun.sleep(200);
-    await fetch(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`);
+    // The window's start shows nowhere: collections are forced until it answers, so some fall inside it.
+    const forceGc = () => fetch(`${live.svc.adminUrl}/debug/pprof/heap?format=pprof&gc=1`).then((r) => r.arrayBuffer());
+    const window = whilePending(fetch(`${live.svc.adminUrl}/debug/pprof/gc?seconds=1`), forceGc);
     const g = (await (await window).json()) as { windowMs: number; cycles: { type: string; cycleMs: number }[]; byType: Record<string, { count: number }>; gcWallFraction: number };
     expect(g.cycles.length).toBeGreaterThan(0);
     expect(g.cycles.some((c) => c.type === "MarkSweepCompact")).toBe(true);

@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { createAdminHub } from "../../src/admin/hub.ts";
 import { nextLoopDelayTick } from "../../src/admin/loop-delay.ts";
-import { parsePrometheus } from "./prometheus.ts";
+import { parsePrometheus } from "../../scripts/profile/prom.ts";
 
 const hub = createAdminHub({ blockProfileRate: 0, mutexProfileFraction: 0, variant: "v0", workerId: 0 });
 afterAll(() => {

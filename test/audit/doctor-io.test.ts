@@ -9,7 +9,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { writeCorpus } from "../../gen/corpus.ts";
+import { writeCorpus } from "../../src/workload/corpus.ts";
 import { capture } from "../../scripts/profile/capture.ts";
 import { diagnose, downstreamOf } from "../../scripts/profile/doctor.ts";
 import { parseProm } from "../../scripts/profile/prom.ts";

@@ -11,7 +11,7 @@ import { parseProm, series } from "../../scripts/profile/prom.ts";
 import { GOLDEN_SPEC } from "../golden/spec.ts";
 import { builtIndex } from "../support/fixtures.ts";
 import { type RunningRedis, skipWithoutRedis, startRedis } from "../support/redis.ts";
-import { startService, type RunningService } from "../support/service.ts";
+import { spawnTestService, type RunningService } from "../support/service.ts";
 import { eventually } from "../support/eventually.ts";
 
 const dir = builtIndex(GOLDEN_SPEC.entries, GOLDEN_SPEC.seed);
@@ -85,7 +85,7 @@ async function streamIds(redis: RunningRedis, stream: string): Promise<Map<strin
   return ids;
 }
 
-const serve = (redis: RunningRedis, variant: string, stream: string, extra: string[] = []) => startService(["--index", dir, "--variant", variant, "--audit", `${redis.url}/${stream}`, ...extra]);
+const serve = (redis: RunningRedis, variant: string, stream: string, extra: string[] = []) => spawnTestService(["--index", dir, "--variant", variant, "--audit", `${redis.url}/${stream}`, ...extra]);
 
 describe.skipIf(skipWithoutRedis("the audit log through the real listener"))("the audit log through the real listener", () => {
   test("--audit refuses a variant that does not write it, and a bad URL", async () => {

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
 import { builtIndex, scratch } from "../support/fixtures.ts";
 import { implsUnderTest } from "../support/native.ts";
 

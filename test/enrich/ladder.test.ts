@@ -11,7 +11,7 @@ import { decodeFieldsByHand } from "../../src/enrich/v0/decode.ts";
 import { RULES } from "../../src/enrich/v0/rules.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
 import { builtIndex } from "../support/fixtures.ts";
-import { Rng } from "../../gen/rng.ts";
+import { Rng } from "../../src/workload/rng.ts";
 
 test("parseKeyByDigits splits every key as the BigInt parser does, at the edges and at random", () => {
   const keys = ["0", "1", "9", "10", "4294967295", "4294967296", "4294967297", "9007199254740991", "9007199254740993", "18446744073709551614", "18446744073709551615"];

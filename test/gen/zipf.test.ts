@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { Rng } from "../../gen/rng.ts";
-import { ZipfSampler } from "../../gen/zipf.ts";
+import { Rng } from "../../src/workload/rng.ts";
+import { ZipfSampler } from "../../src/workload/zipf.ts";
 
 /** Frequencies of the top ranks against P(k) = k^-s / H(n, s), within 5 binomial standard deviations. */
 function checkTopRanks(n: number, s: number, draws: number, top: number, seed: number) {

@@ -2,11 +2,11 @@
  * Usage: bun test/golden/regenerate.ts
  *
  * Rewrites the golden request set and the expected responses. The expected
- * bytes come from test/support/reference.ts (the BigInt transcription of
- * DESIGN.md's formulas) and JSON.stringify — never from the service — so the
+ * bytes come from oracle/response.ts (the BigInt transcription of
+ * docs/contract.md's formulas, and JSON.stringify) — never from the service — so the
  * golden test checks every variant against the spec, not against v0.
  *
- * Regenerate only when the contract itself changes (DESIGN.md's formulas or
+ * Regenerate only when the contract itself changes (docs/contract.md's formulas or
  * wire format, or a deliberate change to the request set). A variant that
  * fails the golden test is wrong; changing these files to make it pass would
  * hide the bug the test exists to catch. Review the diff of responses.ndjson.
@@ -14,10 +14,20 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeCorpus } from "../../gen/corpus.ts";
+import { cli } from "../../src/cli/args.ts";
+import { writeCorpus } from "../../src/workload/corpus.ts";
 import { parseOrdered } from "../../src/http/ordered-json.ts";
-import * as ref from "../support/reference.ts";
+import * as ref from "../../oracle/formulas.ts";
+import { expectedResponse, type OracleEvent } from "../../oracle/response.ts";
 import { GOLDEN_SPEC } from "./spec.ts";
+
+const USAGE = `Usage: bun test/golden/regenerate.ts
+
+Rewrites test/golden/requests.ndjson and responses.ndjson from the reference
+formulas (never from the service). Only when the contract itself changes:
+review the diff of responses.ndjson.`;
+// Before anything is written: --help answers and exits, and any other flag is refused (exit 2).
+cli(process.argv.slice(2), USAGE, {});
 
 const HERE = import.meta.dir;
 const { entries, seed } = GOLDEN_SPEC;
@@ -66,16 +76,8 @@ const requests = [
 const present = new Set<string>();
 for (let r = 0; r < entries; r++) present.add(keyOf(r));
 
-function expected(body: string): string {
-  const req = parseOrdered(body) as { events: { key: string; attrs: Record<string, string> }[] };
-  const results = req.events.map(({ key, attrs }) => {
-    if (!present.has(key)) return { key, found: false, attrs };
-    const f = ref.fields(BigInt(key));
-    const since = new Date(f.since * 1000).toISOString().slice(0, 19) + "Z";
-    return { key, found: true, attrs, account: f.account, segment: f.segment, country: f.country, tier: f.tier, score: f.score, tags: f.tags, since, name: f.name };
-  });
-  return JSON.stringify({ results });
-}
+// parseOrdered keeps the attrs' key order as sent (integer-like keys included), as the service does.
+const expected = (body: string) => expectedResponse((parseOrdered(body) as { events: OracleEvent[] }).events, (key) => present.has(key));
 
 writeFileSync(join(HERE, "requests.ndjson"), requests.join("\n") + "\n");
 writeFileSync(join(HERE, "responses.ndjson"), requests.map(expected).join("\n") + "\n");

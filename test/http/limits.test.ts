@@ -1,11 +1,14 @@
 /**
  * The shared HTTP layer's bounds, through app.handle, for every variant:
- * nesting depth (exactly at the limit parses, one over is 400 before any
- * variant sees it), admission's 503 shape, 405 on a known path, 408 for a
- * body that never arrives, Connection: close while draining, and the
- * ordered-attrs parser taking what JSON.parse takes.
+ * every request limit from both sides (exactly at it is served, one over is
+ * refused with its status, error and path; under these tests' small limits
+ * for every variant, and under DEFAULT_LIMITS for the default one),
+ * admission's 503 shape, 405 on a known path, 408 for a body that never
+ * arrives, Connection: close while draining, and the ordered-attrs parser
+ * taking what JSON.parse takes.
  */
 import { describe, expect, test } from "bun:test";
+import { DEFAULT_LIMITS, SERVICE_DEFAULTS, type Limits } from "../../src/config.ts";
 import { VARIANTS } from "../../src/enrich/registry.ts";
 import { derive } from "../../src/enrich/variant.ts";
 import { createApp } from "../../src/http/app.ts";
@@ -15,11 +18,60 @@ import { openTsIndex } from "../../src/index/ts-index.ts";
 import { builtIndex } from "../support/fixtures.ts";
 
 const index = openTsIndex(builtIndex(10_000, 42));
-const limits = { bodyBytes: 4 * 1024 * 1024, events: 100, attrs: 4, attrChars: 16, depth: 10 };
+const limits: Required<Limits> = { bodyBytes: 4 * 1024 * 1024, events: 100, attrs: 4, attrChars: 16, depth: 10 };
 const post = (app: ReturnType<typeof createApp>, body: string | ReadableStream, headers: Record<string, string> = {}) =>
   app.handle(new Request("http://localhost/enrich", { method: "POST", body, headers: { "content-type": "application/json", ...headers } }));
 /** A body whose ignored field `x` nests `d` arrays: total depth d + 1 (the outer object). */
 const nested = (d: number, attrs = "{}") => `{"x":${"[".repeat(d)}${"]".repeat(d)},"events":[{"key":"1","attrs":${attrs}}]}`;
+
+type Probe = { body: string; headers?: Record<string, string> };
+type Refusal = { status: number; error: string; path: string };
+/** One bound: the request at size n, the size the limits allow, and the refusal one over it gets. */
+type Edge = [name: string, size: (l: Required<Limits>) => number, at: (n: number) => Probe, refused: (l: Required<Limits>) => Refusal];
+
+const one = (attrs: Record<string, string> = {}, key = "1") => JSON.stringify({ events: [{ key, attrs }] });
+const attrsOf = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, "v"]));
+const U64_MAX = 18446744073709551615n;
+
+const EDGES: Edge[] = [
+  ["body bytes, streamed", (l) => l.bodyBytes, (n) => ({ body: one().padEnd(n, " ") }), (l) => ({ status: 413, error: `body is over the limit of ${l.bodyBytes} bytes`, path: "" })],
+  ["body bytes, declared", (l) => l.bodyBytes, (n) => ({ body: one().padEnd(n, " "), headers: { "content-length": String(n) } }), (l) => ({ status: 413, error: `body of ${l.bodyBytes + 1} bytes is over the limit of ${l.bodyBytes}`, path: "" })],
+  ["events per batch", (l) => l.events, (n) => ({ body: JSON.stringify({ events: Array.from({ length: n }, () => ({ key: "1", attrs: {} })) }) }), (l) => ({ status: 413, error: `batch of ${l.events + 1} events is over the limit of ${l.events}`, path: "/events" })],
+  ["attrs per event", (l) => l.attrs, (n) => ({ body: one(attrsOf(n)) }), (l) => ({ status: 400, error: `attrs must be an object of at most ${l.attrs} string values`, path: "/events/0/attrs" })],
+  ["attr value characters", (l) => l.attrChars, (n) => ({ body: one({ a: "x".repeat(n) }) }), (l) => ({ status: 400, error: `attr values must be strings of at most ${l.attrChars} characters`, path: "/events/0/attrs/a" })],
+  ["attr name characters", (l) => l.attrChars, (n) => ({ body: one({ ["n".repeat(n)]: "x" }) }), (l) => ({ status: 400, error: `attr names must be at most ${l.attrChars} characters`, path: `/events/0/attrs/${"n".repeat(Math.min(l.attrChars + 1, 32))}` })],
+  ["nesting depth", (l) => l.depth, (n) => ({ body: nested(n - 1) }), (l) => ({ status: 400, error: `JSON nested deeper than ${l.depth} levels`, path: "/x" })],
+  // The key's bounds are the wire format's, not configurable: 2^64-1, and 20 digits.
+  ["key value (2^64-1)", () => 0, (n) => ({ body: one({}, String(U64_MAX + BigInt(n))) }), () => ({ status: 400, error: `key ${U64_MAX + 1n} is over 2^64-1`, path: "/events/0/key" })],
+  ["key digits (20)", () => 20, (n) => ({ body: one({}, "1" + "0".repeat(n - 1)) }), () => ({ status: 400, error: "key must be an unsigned 64-bit integer as a canonical decimal string", path: "/events/0/key" })],
+];
+
+/** Both sides of every edge under `limits`: n is served (200), n + 1 gets the refusal. */
+function edgeTests(app: ReturnType<typeof createApp>, limits: Required<Limits>) {
+  for (const [name, size, at, refused] of EDGES) {
+    test(`${name}: at the limit served, one over refused`, async () => {
+      const n = size(limits);
+      const ok = at(n);
+      expect({ n, status: (await post(app, ok.body, ok.headers)).status }).toEqual({ n, status: 200 });
+      const over = at(n + 1);
+      const res = await post(app, over.body, over.headers);
+      const { status, error, path } = refused(limits);
+      expect({ n: n + 1, status: res.status, body: await res.json() }).toEqual({ n: n + 1, status, body: { error, path } });
+    });
+  }
+}
+
+for (const [name, variant] of VARIANTS) {
+  describe(`every request limit, both sides, variant ${name}`, () => {
+    // Loop-stall shedding off: a big body at a default limit must not get the next request shed.
+    edgeTests(createApp({ index, variant, limits, admission: new Admission({ loopStallMs: 0 }) }), limits);
+  });
+}
+
+describe(`every request limit, both sides, DEFAULT_LIMITS, variant ${SERVICE_DEFAULTS.variant}`, () => {
+  const defaults = DEFAULT_LIMITS as Required<Limits>;
+  edgeTests(createApp({ index, variant: VARIANTS.get(SERVICE_DEFAULTS.variant)!, admission: new Admission({ loopStallMs: 0 }) }), defaults);
+});
 
 describe("nestingDepth", () => {
   test("counts arrays and objects, not brackets inside strings or after escapes", () => {
@@ -39,12 +91,6 @@ describe("nestingDepth", () => {
 for (const [name, variant] of VARIANTS) {
   describe(`limits, variant ${name}`, () => {
     const app = createApp({ index, variant, limits });
-
-    test("nesting: exactly the depth limit is served, one level more is 400 at the field", async () => {
-      expect((await post(app, nested(9))).status).toBe(200);
-      const res = await post(app, nested(10));
-      expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: "JSON nested deeper than 10 levels", path: "/x" } });
-    });
 
     test("the issue's 45,000-deep body is a 400, not a 500", async () => {
       const d = 45_000;

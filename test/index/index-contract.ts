@@ -1,7 +1,7 @@
 /**
  * The shared Index suite: every implementation's test file calls
  * runIndexContract with a factory. The reference answers come from
- * test/support/reference.ts (the BigInt transcription of DESIGN.md).
+ * oracle/formulas.ts (the BigInt transcription of docs/contract.md).
  */
 import { beforeAll, afterAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
@@ -9,7 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { INDEX_IMPLS, type Index } from "../../src/index/contract.ts";
 import { decodePayload } from "../../src/domain/payload.ts";
-import * as ref from "../support/reference.ts";
+import * as ref from "../../oracle/formulas.ts";
 import { smallIndex } from "../support/fixtures.ts";
 
 const split = (k: bigint) => [Number(k >> 32n), Number(k & 0xffffffffn)] as const;

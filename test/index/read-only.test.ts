@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { mapReadOnly } from "../../src/index/map-readonly.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
 import { builtIndex } from "../support/fixtures.ts";
-import { startService } from "../support/service.ts";
+import { spawnTestService } from "../support/service.ts";
 
 const NOBODY = 65534;
 const canSwitch = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
@@ -36,7 +36,7 @@ test("mapReadOnly maps the same bytes Bun.mmap does", () => {
 });
 
 test.skipIf(!canSwitch)("the service, run as uid 65534, serves a 0444 index with the pure-TS index", async () => {
-  const svc = await startService(["--index", dir, "--verify-index", "full"], {
+  const svc = await spawnTestService(["--index", dir, "--verify-index", "full"], {
     prefix: ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"],
     env: { HOME: base },
   });

@@ -75,8 +75,14 @@ describe("load CLI", () => {
     const r = await load("--url", url, "--rps", "100", "--duration", "500ms", "--warmup", "0s", "--corpus", corpus, "--quiet");
     expect(r.stdout).toContain("latency (ms)");
     expect(r.stdout).toMatch(/corrected .*\n.*service time .*\n.*send lag .*\n.*schedule lag /);
-    expect(r.stdout).toMatch(/^(VALID|INVALID RUN)/m);
-    expect(r.stderr).toBe(r.code === 0 ? "" : r.stderr);
+    const verdict = /^(VALID|INVALID RUN).*$/m.exec(r.stdout);
+    expect(verdict).not.toBeNull();
+    // --quiet: stderr is empty on a valid run; an invalid one (exit 3) repeats the table's reasons on one line.
+    const after = r.stdout.slice(verdict!.index).split("\n").slice(1);
+    const reasons = after.slice(0, after.findIndex((l) => !l.startsWith("  - "))).map((l) => l.slice(4));
+    const invalid = verdict![1] === "INVALID RUN";
+    expect({ code: r.code, stderr: r.stderr }).toEqual(invalid ? { code: 3, stderr: `INVALID RUN: ${reasons.join("; ")}\n` } : { code: 0, stderr: "" });
+    if (invalid) expect(reasons.length).toBeGreaterThan(0);
   });
 
   test("--find-max prints the curve and the figure", async () => {

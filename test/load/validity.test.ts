@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULTS } from "../../src/load/defaults.ts";
+import { LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { WindowStats } from "../../src/load/recorder.ts";
 import { judge, serverExplains, shortfallCause, type Validity } from "../../src/load/validity.ts";
 
 // The judge is pure: every case is a hand-built set of windows, so each rule and each
 // attribution (generator, server held the connections, server refused them) is exact.
 
-const rules = { maxLagMs: DEFAULTS.maxLagMs, minWindowRatio: DEFAULTS.minWindowRatio, maxCpu: DEFAULTS.maxCpu };
+const rules = { maxLagMs: LOAD_DEFAULTS.maxLagMs, minWindowRatio: LOAD_DEFAULTS.minWindowRatio, maxCpu: LOAD_DEFAULTS.maxCpu };
 
 /** A one-second window; `held` adds the server-side fields (ms every connection was occupied, etc.). */
 const win = (index: number, scheduled: number, sent: number, cpuProcess = 0.3, held: Partial<WindowStats> = {}): WindowStats => ({

@@ -4,7 +4,8 @@ import { toCpuProfile } from "../../scripts/profile/cpuprofile.ts";
 import { diffRows } from "../../scripts/profile/diff.ts";
 import { diffTree, flameTree } from "../../scripts/profile/html.ts";
 import { listText, peekText } from "../../scripts/profile/list-peek.ts";
-import { decodeProfile, encodeProfile, flatten, type FlatProfile, type Frame } from "../../scripts/profile/pprof.ts";
+import { decodePprof, type FlatProfile, flatten, type Frame } from "../../src/admin/pprof.ts";
+import { encodeProfile } from "../../scripts/profile/pprof.ts";
 import { parseProm, series } from "../../scripts/profile/prom.ts";
 import { topRows } from "../../scripts/profile/top.ts";
 
@@ -21,7 +22,7 @@ function profile(scale = 1): FlatProfile {
 
 describe("pprof round trip and top", () => {
   test("encode → decode keeps stacks, values and types", () => {
-    const back = flatten(decodeProfile(encodeProfile(profile())));
+    const back = flatten(decodePprof(encodeProfile(profile())));
     expect({ types: back.sampleTypes, first: back.samples[0]!.stack, values: back.samples.map((s) => s.values), dflt: back.defaultIndex }).toEqual({
       types: profile().sampleTypes, first: profile().samples[0]!.stack, values: [[6, 6e7], [2, 2e7], [2, 2e7]], dflt: 1,
     });

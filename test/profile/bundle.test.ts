@@ -1,7 +1,7 @@
 /**
  * The capture end to end, as a user runs it: `bun scripts/profile.ts` against
  * a 20k-entry index for a few seconds. Every bundle file exists and parses,
- * meta.json holds every field DESIGN.md lists, the last stdout line is the
+ * meta.json holds every field docs/contract.md lists, the last stdout line is the
  * bundle's path, and the analysis commands read the bundle back. Whether the
  * load was held depends on the machine, so the exit code may be 0 or 3.
  */
@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodeHistograms } from "../../src/load/index.ts";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
 import { BUNDLE, META_FIELDS, REQUIRED_FILES } from "../../scripts/profile/bundle.ts";
-import { decodeProfile, flatten } from "../../scripts/profile/pprof.ts";
+import { decodePprof, flatten } from "../../src/admin/pprof.ts";
 import { parseProm } from "../../scripts/profile/prom.ts";
 import { scratch } from "../support/fixtures.ts";
 import { spawnService } from "../../scripts/lib/spawn-service.ts";
@@ -51,7 +51,7 @@ describe("scripts/profile.ts capture", () => {
   });
 
   test("the profiles decode as pprof with the expected sample types", () => {
-    const types = (f: string) => flatten(decodeProfile(readFileSync(join(dir, f)))).sampleTypes.map((t) => `${t.type}/${t.unit}`);
+    const types = (f: string) => flatten(decodePprof(readFileSync(join(dir, f)))).sampleTypes.map((t) => `${t.type}/${t.unit}`);
     expect({ cpu: types(BUNDLE.cpu), block: types(BUNDLE.block), mutex: types(BUNDLE.mutex), heap: types(BUNDLE.heap).length > 0 }).toEqual({
       cpu: ["samples/count", "cpu/nanoseconds"],
       block: ["stalls/count", "delay/nanoseconds"],
@@ -61,7 +61,7 @@ describe("scripts/profile.ts capture", () => {
   });
 
   test("the CPU profile has samples of the enrich pipeline, and the .cpuprofile holds the same samples", () => {
-    const p = flatten(decodeProfile(readFileSync(join(dir, BUNDLE.cpu))));
+    const p = flatten(decodePprof(readFileSync(join(dir, BUNDLE.cpu))));
     const samples = p.samples.reduce((s, x) => s + x.values[0]!, 0);
     const files = new Set(p.samples.flatMap((s) => s.stack.map((f) => f.file)));
     const cp = JSON.parse(readFileSync(join(dir, BUNDLE.cpuprofile), "utf8"));
@@ -85,7 +85,7 @@ describe("scripts/profile.ts capture", () => {
     }).toEqual({ trace: true, hist: true, hgrm: true, gc: true, metrics: true, doctor: true });
   });
 
-  test("meta.json holds every capture condition DESIGN.md lists", () => {
+  test("meta.json holds every capture condition docs/contract.md lists", () => {
     const meta = JSON.parse(readFileSync(join(dir, BUNDLE.meta), "utf8"));
     expect(META_FIELDS.filter((f) => get(meta, f) === undefined || get(meta, f) === null)).toEqual([]);
     expect({ rps: meta.rate.offeredRps, mix: meta.mix, variant: meta.variant, indexImpl: meta.indexImpl, entries: meta.index.entries, seed: meta.index.seed, gcLog: meta.env.BUN_JSC_logGC ?? meta.service.env.BUN_JSC_logGC, workers: meta.workers }).toEqual({

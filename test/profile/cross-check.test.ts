@@ -9,7 +9,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crossCheck, NO_JS } from "../../scripts/profile/cross-check.ts";
 import { diagnose } from "../../scripts/profile/doctor.ts";
-import { decodeProfile, encodeProfile, flatten, type FlatProfile } from "../../scripts/profile/pprof.ts";
+import { decodePprof, type FlatProfile, flatten } from "../../src/admin/pprof.ts";
+import { encodeProfile } from "../../scripts/profile/pprof.ts";
 import { scratch } from "../support/fixtures.ts";
 
 const SRC = "/app/server.ts";
@@ -32,7 +33,7 @@ function profile(rows: [{ name: string; file: string; line: number }[], number][
     comments: [],
     samples: rows.map(([stack, ms]) => ({ stack, values: [Math.max(1, Math.round(ms / 10)), ms * 1e6], labels: {} })),
   });
-  return flatten(decodeProfile(bytes));
+  return flatten(decodePprof(bytes));
 }
 
 // The JSC view of a request: hotA, hotB, JSON.parse under jsonRoundTrip, Bun's HTTP work outside JS.

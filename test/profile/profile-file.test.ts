@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { heapToPprof } from "../../src/admin/heap.ts";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
-import { decodeProfile, flatten } from "../../scripts/profile/pprof.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
+import { decodePprof, flatten } from "../../src/admin/pprof.ts";
 import { scratch } from "../support/fixtures.ts";
 
 const go = Bun.which("go");
@@ -129,8 +129,8 @@ describe("the analysis commands read them", () => {
     const out = join(dir, "heap.pb.gz");
     const r = await profileCli("convert", heapFile, "--out", out);
     expect(r.code).toBe(0);
-    const mine = flatten(decodeProfile(readFileSync(out)));
-    const endpoint = flatten(decodeProfile(heapToPprof(readFileSync(heapFile, "utf8"))));
+    const mine = flatten(decodePprof(readFileSync(out)));
+    const endpoint = flatten(decodePprof(heapToPprof(readFileSync(heapFile, "utf8"))));
     expect({ types: mine.sampleTypes, samples: mine.samples }).toEqual({ types: endpoint.sampleTypes, samples: endpoint.samples });
   });
 

@@ -14,7 +14,7 @@ import { capture } from "../../scripts/profile/capture.ts";
 import { diagnose, type Regime } from "../../scripts/profile/doctor.ts";
 import type { GcSummary } from "../../scripts/profile/gc-log.ts";
 import { scratch } from "../support/fixtures.ts";
-import { PROJECT_ROOT as ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT as ROOT } from "../../src/root.ts";
 import { testCapture } from "./support.ts";
 
 const CORPUS = join(import.meta.dir, "servers/one-event.ndjson");

@@ -1,6 +1,6 @@
 /** Helpers for the profile tests: a small index with a thin corpus, and capture options sized for tests (seconds, not minutes). */
 import { join } from "node:path";
-import { writeCorpus } from "../../gen/corpus.ts";
+import { writeCorpus } from "../../src/workload/corpus.ts";
 import { CAPTURE_DEFAULTS, type CaptureOptions } from "../../scripts/profile/bundle.ts";
 import { builtIndex } from "../support/fixtures.ts";
 

@@ -6,7 +6,7 @@
  * keep answering. Timings are the script's to report, not this test's.
  */
 import { expect, test } from "bun:test";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
 import { builtIndex } from "../support/fixtures.ts";
 
 test("bench/hostile.ts --quick: every probe's verdict passes", async () => {

@@ -2,17 +2,17 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { KeySpace } from "../../src/domain/keys.ts";
-import { PROJECT_ROOT } from "../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../src/root.ts";
 import { builtIndex, scratch } from "../support/fixtures.ts";
 import { implsUnderTest } from "../support/native.ts";
-import { startService } from "../support/service.ts";
+import { spawnTestService } from "../support/service.ts";
 
 const dir = builtIndex(20_000, 5);
 const ks = new KeySpace(5);
 
 for (const impl of implsUnderTest()) {
   test(`--index-impl ${impl} serves and reports itself`, async () => {
-    const svc = await startService(["--index", dir, "--index-impl", impl]);
+    const svc = await spawnTestService(["--index", dir, "--index-impl", impl]);
     try {
       const health = (await (await fetch(`${svc.url}/healthz`)).json()) as Record<string, unknown>;
       const res = await fetch(`${svc.url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ events: [{ key: ks.keyString(7), attrs: {} }, { key: "1", attrs: {} }] }) });

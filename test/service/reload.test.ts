@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { HEADER_BYTES } from "../../src/index/format.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
 import { builtIndex, scratch } from "../support/fixtures.ts";
-import { startService, type RunningService } from "../support/service.ts";
+import { spawnTestService, type RunningService } from "../support/service.ts";
 
 const root = scratch();
 const A = builtIndex(10_000, 42), B = builtIndex(10_000, 43);
@@ -66,7 +66,7 @@ function steadyLoad(n: number) {
 }
 
 test("reload under load: no failures, new data served; a corrupt index is refused; SIGHUP reloads", async () => {
-  svc = await startService(["--index", served]);
+  svc = await spawnTestService(["--index", served]);
   const admin = (path: string) => fetch(`${svc.adminUrl}${path}`, { method: "POST" });
   expect({ a: await found(keyA), b: await found(keyB) }).toEqual({ a: true, b: false });
 

@@ -1,8 +1,9 @@
 /** Smoke tests of the real listener: ports, workers, drain. Everything else goes through app.handle. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { eventually } from "../support/eventually.ts";
 import { builtIndex } from "../support/fixtures.ts";
-import { startService, type RunningService } from "../support/service.ts";
+import { spawnTestService, type RunningService } from "../support/service.ts";
 import { KeySpace } from "../../src/domain/keys.ts";
 
 const dir = builtIndex(20_000, 5);
@@ -12,7 +13,7 @@ const JSON_HEADERS = { "content-type": "application/json" };
 describe("one process", () => {
   let svc: RunningService;
   beforeAll(async () => {
-    svc = await startService(["--index", dir]);
+    svc = await spawnTestService(["--index", dir]);
   });
   afterAll(() => svc.stop());
 
@@ -46,7 +47,7 @@ describe("one process", () => {
 });
 
 test("SIGTERM drains in-flight requests before exit", async () => {
-  const svc = await startService(["--index", dir]);
+  const svc = await spawnTestService(["--index", dir]);
   // The body arrives in two parts; the signal lands between them, so the request is surely in flight.
   const events = Array.from({ length: 2_000 }, (_, i) => ({ key: ks.keyString(i), attrs: { i: String(i) } }));
   const text = JSON.stringify({ events });
@@ -62,7 +63,9 @@ test("SIGTERM drains in-flight requests before exit", async () => {
     },
   });
   const pending = fetch(`${svc.url}/enrich`, { method: "POST", headers: JSON_HEADERS, body });
-  await Bun.sleep(200);
+  // In flight once the service has seen it: the admin in-flight table lists it.
+  const inflight = async () => ((await (await fetch(`${svc.adminUrl}/debug/pprof/goroutine?format=json`)).json()) as { inflight: { route: string }[] }).inflight;
+  await eventually(async () => ((await inflight()).some((r) => r.route === "/enrich") ? true : undefined), "the request in the in-flight table");
   svc.proc.kill("SIGTERM");
   await svc.waitForLog(/SIGTERM: draining/);
   resume();
@@ -73,7 +76,7 @@ test("SIGTERM drains in-flight requests before exit", async () => {
 });
 
 test("--workers 2: two processes share the port and map the same index files", async () => {
-  const svc = await startService(["--index", dir, "--workers", "2"]);
+  const svc = await spawnTestService(["--index", dir, "--workers", "2"]);
   try {
     await svc.waitForLog(/enrich\[1\]: serving/);
     const pids = new Set<number>();
@@ -89,7 +92,7 @@ test("--workers 2: two processes share the port and map the same index files", a
 });
 
 test("v0's index lock contends over HTTP when requests overlap (the lock regime is real)", async () => {
-  const svc = await startService(["--index", dir, "--variant", "v0", "--mutex-profile-fraction", "1"]);
+  const svc = await spawnTestService(["--index", dir, "--variant", "v0", "--mutex-profile-fraction", "1"]);
   try {
     const events = Array.from({ length: 100 }, (_, i) => ({ key: ks.keyString(i), attrs: {} }));
     const body = JSON.stringify({ events });

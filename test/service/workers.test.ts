@@ -8,7 +8,7 @@ import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { backoffAfter, RESTART_MAX_MS, RESTART_MIN_MS, STABLE_MS } from "../../src/service/supervisor.ts";
 import { builtIndex } from "../support/fixtures.ts";
-import { startService, type RunningService } from "../support/service.ts";
+import { spawnTestService, type RunningService } from "../support/service.ts";
 
 test("backoff doubles while a worker dies young, resets once it stayed up STABLE_MS, and is capped", () => {
   expect(backoffAfter(0, 10)).toBe(RESTART_MIN_MS);
@@ -26,7 +26,7 @@ const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/child
 const healthPid = async () => ((await (await fetch(`${svc.url}/healthz`, { headers: { connection: "close" } })).json()) as { pid: number }).pid;
 
 test("a SIGKILLed worker is logged and restarted; clients lose at most its in-flight requests", async () => {
-  svc = await startService(["--index", builtIndex(10_000, 42), "--workers", "2"]);
+  svc = await spawnTestService(["--index", builtIndex(10_000, 42), "--workers", "2"]);
   let [worker] = childrenOf(svc.proc.pid);
   // Wait until the worker is serving (its ready line).
   await svc.waitForLog(/enrich\[1\]: serving/);

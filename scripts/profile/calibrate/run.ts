@@ -20,7 +20,8 @@ import { pinning } from "../../lib/meta.ts";
 import { spawnService, type RunningService } from "../../lib/spawn-service.ts";
 import { readAnyProfile } from "../profile-file.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../perf/record.ts";
-import { decodeProfile, encodeProfile, flatten, type FlatProfile } from "../pprof.ts";
+import { decodePprof, type FlatProfile, flatten } from "../../../src/admin/pprof.ts";
+import { encodeProfile } from "../pprof.ts";
 import { score, type Score, type Truth } from "./score.ts";
 
 export const KNOWN_COST_SERVER = join(import.meta.dir, "known-cost-server.ts");
@@ -116,13 +117,13 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrateResult> {
           let windowOnCpuNs: number | null = null;
           if (profiler === "perf") {
             const r = await recordPerf({ pid: s.proc.pid, jitdumpDir, seconds: o.seconds });
-            p = flatten(decodeProfile(r.bytes));
+            p = flatten(decodePprof(r.bytes));
             // perf's window is its events-on span, shorter than the truth readings around its start and stop.
             windowOnCpuNs = r.schedstatNs;
           } else {
             const res = await fetch(`${s.adminUrl}/debug/pprof/profile?seconds=${o.seconds}&hz=${CALIBRATE_DEFAULTS.hz}`);
             if (!res.ok) throw new Error(`admin profile: ${res.status} ${await res.text()}`);
-            p = flatten(decodeProfile(new Uint8Array(await res.arrayBuffer())));
+            p = flatten(decodePprof(new Uint8Array(await res.arrayBuffer())));
           }
           const after = await truthOf(s);
           if (block) await fetch(`${s.adminUrl}/debug/pprof/rates?block=0&mutex=0`, { method: "POST" });

@@ -4,7 +4,8 @@
  * on-CPU time by the kernel's clock, against its cumulative share of the
  * profile's CPU total. The truth never comes from a sampler.
  */
-import { type FlatProfile, sampleIndex, total } from "../pprof.ts";
+import type { FlatProfile } from "../../../src/admin/pprof.ts";
+import { sampleIndex, total } from "../pprof.ts";
 import { topRows } from "../top.ts";
 
 export const KNOWN_FUNCTIONS = ["hotA", "hotB", "jsonRoundTrip", "lockedIo"] as const;

@@ -9,7 +9,8 @@ import { cli, fail } from "../../../src/cli/args.ts";
 import { formatDuration } from "../../../src/cli/duration.ts";
 import { KINDS, type Kind, stamp } from "../../../src/admin/continuous/files.ts";
 import { diffRows, diffText } from "../diff.ts";
-import { flatten, decodeProfile, total } from "../pprof.ts";
+import { decodePprof, flatten } from "../../../src/admin/pprof.ts";
+import { total } from "../pprof.ts";
 import { topTable } from "../top.ts";
 import { mergeCaptures } from "./merge.ts";
 import { atRange, type Capture, type Filter, listCaptures, parseRange, parseTime, type Range, select } from "./select.ts";
@@ -80,7 +81,7 @@ export async function runHistoryCli(argv: string[]): Promise<number> {
   const pa = await write(a, kind, outA, what(range, base));
   say(`A: ${a.length} ${what(range, base)} (${describe(a)})`);
   if (!b) {
-    const p = flatten(decodeProfile(pa));
+    const p = flatten(decodePprof(pa));
     say(topTable(p, p.defaultIndex, { n: f.n }));
     say(outA);
     return 0;
@@ -89,7 +90,7 @@ export async function runHistoryCli(argv: string[]): Promise<number> {
   const outB = outA.replace(/\.pb\.gz$/, "-b.pb.gz");
   const pb = await write(b, kind, outB, what(rangeB ?? range, bFilter));
   say(`B: ${b.length} ${what(rangeB ?? range, bFilter)} (${describe(b)})`);
-  const fa = flatten(decodeProfile(pa)), fb = flatten(decodeProfile(pb));
+  const fa = flatten(decodePprof(pa)), fb = flatten(decodePprof(pb));
   const i = fa.defaultIndex;
   say(diffText(diffRows(fa, 1 / (total(fa, i) || 1), fb, 1 / (total(fb, i) || 1), i), "share", f.n));
   say(outA);

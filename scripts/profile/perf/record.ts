@@ -9,7 +9,7 @@
 import { mkdtempSync, openSync, closeSync, readFileSync, readlinkSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FlatProfile } from "../pprof.ts";
+import type { FlatProfile } from "../../../src/admin/pprof.ts";
 import { schedstatNs } from "../proc-stat.ts";
 import { JitIndex, readJitdumps } from "./jitdump.ts";
 import { parsePerfScript, PERF_SCRIPT_FIELDS } from "./perf-script.ts";

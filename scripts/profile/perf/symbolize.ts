@@ -7,7 +7,8 @@
  * the cpu column is CPU time.
  */
 import { basename } from "node:path";
-import { encodeProfile, type FlatProfile, type Frame } from "../pprof.ts";
+import type { FlatProfile, Frame } from "../../../src/admin/pprof.ts";
+import { encodeProfile } from "../pprof.ts";
 import { jitName, type JitIndex } from "./jitdump.ts";
 import type { PerfFrame, PerfSample } from "./perf-script.ts";
 

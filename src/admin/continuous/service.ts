@@ -4,7 +4,7 @@
  * worker, with DIR/meta.json saying how the directory is being filled.
  */
 import { cpus, hostname } from "node:os";
-import { PROJECT_ROOT } from "../../service/default-index.ts";
+import { PROJECT_ROOT } from "../../root.ts";
 import type { AdminHub } from "../hub.ts";
 import { type Kind, writeAtomic } from "./files.ts";
 import { ContinuousRecorder } from "./recorder.ts";

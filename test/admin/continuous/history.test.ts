@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ContinuousRecorder } from "../../../src/admin/continuous/recorder.ts";
 import { decodePprof, readSamples } from "../../../src/admin/pprof.ts";
 import { atRange, listCaptures, parseRange, parseTime, select } from "../../../scripts/profile/history/select.ts";
-import { PROJECT_ROOT } from "../../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../../src/root.ts";
 import { scratch } from "../../support/fixtures.ts";
 import { FakeClock, fakeSources } from "./support.ts";
 

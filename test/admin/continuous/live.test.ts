@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { listCaptures } from "../../../src/admin/continuous/files.ts";
 import { decodePprof, readSamples, sampleTypes } from "../../../src/admin/pprof.ts";
 import { goAvailable } from "../../../scripts/profile/go-pprof.ts";
-import { PROJECT_ROOT } from "../../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../../src/root.ts";
 import { scratch } from "../../support/fixtures.ts";
 import type { RunningService } from "../../support/service.ts";
 import { drive, startAdminService } from "../support.ts";

@@ -11,7 +11,7 @@ import { BUNDLE, type Meta } from "../../../scripts/profile/bundle.ts";
 import { capture } from "../../../scripts/profile/capture.ts";
 import { capturePerf } from "../../../scripts/profile/perf/capture-perf.ts";
 import { perfUsable } from "../../../scripts/profile/perf/record.ts";
-import { decodeProfile, flatten } from "../../../scripts/profile/pprof.ts";
+import { decodePprof, flatten } from "../../../src/admin/pprof.ts";
 import { topRows } from "../../../scripts/profile/top.ts";
 import { scratch } from "../../support/fixtures.ts";
 import { smallIndexWithCorpus, testCapture } from "../support.ts";
@@ -45,7 +45,7 @@ describe("a capture's perf.pprof", () => {
   }, 120_000);
 
   test.skipIf(!usable.ok)("is written, names the pipeline's JS functions, and its CPU matches the thread's schedstat", () => {
-    const p = flatten(decodeProfile(readFileSync(join(dir, BUNDLE.perf))));
+    const p = flatten(decodePprof(readFileSync(join(dir, BUNDLE.perf))));
     const names = new Set(topRows(p, p.defaultIndex, "cum").map((r) => r.name));
     const rec = meta.files[BUNDLE.perf]!;
     const m = /(\d+) ms on CPU; thread on-CPU by schedstat (\d+) ms/.exec(rec.source);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { JitIndex, parseJitdump } from "../../../scripts/profile/perf/jitdump.ts";
 import { parsePerfScript } from "../../../scripts/profile/perf/perf-script.ts";
 import { NAMES, symbolize, toPprof } from "../../../scripts/profile/perf/symbolize.ts";
-import { decodeProfile, flatten } from "../../../scripts/profile/pprof.ts";
+import { decodePprof, flatten } from "../../../src/admin/pprof.ts";
 import { jitdumpBytes } from "./jitdump-bytes.ts";
 
 const captured = readFileSync(join(import.meta.dir, "fixtures", "perf-script.txt"), "utf8");
@@ -116,7 +116,7 @@ describe("symbolize", () => {
 
   test("toPprof writes samples/count and cpu/nanoseconds (the default) and says how it was made", () => {
     const { samples, stats } = symbolize(parsePerfScript(captured).samples, jit, { tid: 8517, exe: BUN });
-    const p = flatten(decodeProfile(toPprof(samples, stats, { pid: 8517, tid: 8517, event: "cpu-clock", hz: 499, command: "perf record …", windowNs: 2e9, startedAtMs: 1_700_000_000_000, jitdump: { dir: "/tmp/jd", regions: 3 }, schedstatNs: 4_100_000 })));
+    const p = flatten(decodePprof(toPprof(samples, stats, { pid: 8517, tid: 8517, event: "cpu-clock", hz: 499, command: "perf record …", windowNs: 2e9, startedAtMs: 1_700_000_000_000, jitdump: { dir: "/tmp/jd", regions: 3 }, schedstatNs: 4_100_000 })));
     expect({ types: p.sampleTypes, dflt: p.defaultIndex, period: p.period, periodType: p.periodType, duration: p.durationNanos }).toEqual({
       types: [{ type: "samples", unit: "count" }, { type: "cpu", unit: "nanoseconds" }],
       dflt: 1,

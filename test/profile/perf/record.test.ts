@@ -9,9 +9,9 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { jitDumpEnv, openPerf, perfUsable } from "../../../scripts/profile/perf/record.ts";
 import { schedstatNs } from "../../../scripts/profile/proc-stat.ts";
-import { decodeProfile, flatten, type FlatProfile } from "../../../scripts/profile/pprof.ts";
+import { decodePprof, type FlatProfile, flatten } from "../../../src/admin/pprof.ts";
 import { topRows } from "../../../scripts/profile/top.ts";
-import { PROJECT_ROOT } from "../../../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../../../src/root.ts";
 import { scratch } from "../../support/fixtures.ts";
 
 const usable = await perfUsable();
@@ -65,7 +65,7 @@ describe.skipIf(!usable.ok)("perf record on a Bun process", () => {
     const b = schedstatNs(child.pid, child.pid)!;
     await s.stop();
     const r = await s.result();
-    const p = flatten(decodeProfile(r.bytes));
+    const p = flatten(decodePprof(r.bytes));
     const share = shares(p, ["hotA", "hotB"]);
     const cpuNs = p.samples.reduce((t, x) => t + x.values[1]!, 0);
     expect({ types: p.sampleTypes.map((t) => `${t.type}/${t.unit}`), comment: p.comments[0], unresolved: r.stats.unresolvedJit }).toEqual({

@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG (xoshiro128**, seeded through splitmix32) for corpora.
- * Deterministic across runs and platforms: only 32-bit integer ops.
+ * The project's seeded PRNG (xoshiro128**, seeded through splitmix32): request
+ * corpora, Poisson arrivals, benchmark fixtures. Deterministic across runs and
+ * platforms (only 32-bit integer ops), so the same seed gives the same files.
  */
 export class Rng {
   private a: number;

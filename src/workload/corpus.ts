@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { KeySpace } from "../src/domain/keys.ts";
+import { KeySpace } from "../domain/keys.ts";
 import { Rng } from "./rng.ts";
 import { ZipfSampler } from "./zipf.ts";
 

@@ -1,6 +1,12 @@
 /**
- * An independent BigInt transcription of DESIGN.md's formulas, written straight
- * from the spec text. Tests hold the fast u32-pair code to this.
+ * The oracle: an independent BigInt transcription of docs/contract.md's data formulas
+ * (keys, payload fields), written straight from the spec text and sharing no
+ * code with src/. It exists only to check answers: tests and the golden
+ * regenerator hold the fast u32-pair code in src/domain/ to it, and every
+ * benchmark checks its result against it before and after timing. It lives
+ * outside test/ so that bench/ can use it without importing test code; nothing
+ * in src/ may import it (a service that checked itself against its own copy of
+ * the contract would prove nothing).
  */
 const M = (1n << 64n) - 1n;
 const GOLDEN = 0x9e3779b97f4a7c15n;
