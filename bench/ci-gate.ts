@@ -33,10 +33,10 @@ import { collectMeta } from "../scripts/lib/meta.ts";
 import { parseGoBench } from "./format/gobench.ts";
 import { DEFAULT_IGNORE, buildTables, renderTables } from "./compare/tables.ts";
 import { gateText, runGate } from "./compare/gate.ts";
-import { GATE_DEFAULTS as D } from "./gate/defaults.ts";
 import { compareShares, profileGateText, type Shares, sharesOf } from "./gate/profile-gate.ts";
 import { goLines, header, runRound } from "./harness/rounds.ts";
 import { type Checkout, Worktrees } from "./harness/worktree.ts";
+import { GATE_DEFAULTS as D } from "../src/config.ts";
 
 const USAGE = `Usage: bun bench/ci-gate.ts [flags]
 

@@ -16,8 +16,8 @@ import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
 import type { GateRow } from "./compare/gate.ts";
-import { GATE_DEFAULTS } from "./gate/defaults.ts";
 import type { FrameVerdict } from "./gate/profile-gate.ts";
+import { GATE_DEFAULTS } from "../src/config.ts";
 
 const o = cli(process.argv.slice(2), "Usage: bun bench/gate-false-alarm.ts [flags]\n\nA/A runs of the CI gate: its false-alarm rate over unchanged rows.", {
   runs: { kind: "number", help: "A/A gate runs", default: 6 },

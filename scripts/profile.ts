@@ -17,7 +17,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { variantNames } from "../src/enrich/registry.ts";
 import { startRedis } from "./lib/redis-server.ts";
-import { CAPTURE_DEFAULTS, type CaptureOptions } from "./profile/bundle.ts";
+import { type CaptureOptions } from "./profile/bundle.ts";
 import { capture } from "./profile/capture.ts";
 import { INDEX_IMPLS, type IndexImpl } from "../src/index/contract.ts";
 import { runAnalysis, ANALYSIS_COMMANDS } from "./profile/analysis-cli.ts";
@@ -25,6 +25,7 @@ import { runCalibrateCli } from "./profile/calibrate/cli.ts";
 import { runPerfCli } from "./profile/perf/cli.ts";
 import { runHistoryCli } from "./profile/history/cli.ts";
 import { summaryText } from "./profile/summary.ts";
+import { CAPTURE_DEFAULTS } from "../src/config.ts";
 
 const USAGE = `Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
        bun scripts/profile.ts --url URL [--admin-url URL] [--server-pid PID] --rps R --duration D --mix M --index DIR

@@ -1,4 +1,10 @@
-/** Frozen defaults for the service: one place, so flags, docs and tests agree. */
+/**
+ * The project's frozen defaults, every one of them in this one module, so
+ * flags, help texts, docs and tests agree: the service first, then the kit
+ * that measures it (load harness, profiles, calibration, perf, the CI gate).
+ */
+
+/** The service. */
 export const SERVICE_DEFAULTS = Object.freeze({
   port: 8080,
   /** Hot-path bind address: every interface (the admin port alone stays on loopback). */
@@ -145,4 +151,156 @@ export const AUDIT_DEFAULTS = Object.freeze({
   reconnectMaxMs: 1_000,
   /** A connection attempt that has not succeeded in this long has failed. */
   connectTimeoutMs: 1_000,
+});
+
+/**
+ * Every default of the load harness, in one frozen place. The CLI's help text
+ * and the library's option filling both read from here.
+ */
+export const LOAD_DEFAULTS = Object.freeze({
+  url: "http://127.0.0.1:8080/enrich",
+  durationMs: 10_000,
+  warmupMs: 2_000,
+  /** Measured from a request's intended start, so corrected latency never exceeds it. */
+  timeoutMs: 5_000,
+  /**
+   * Keep-alive connections, opened only when a due request finds none idle;
+   * `Infinity` means no bound. Generous so that a server hiccup (a GC pause)
+   * at a moderate rate does not exhaust the pool: at 2,000 req/s, 256
+   * connections ride out a 128 ms stall while still offering the load.
+   */
+  connections: 256,
+  arrivals: "constant" as "constant" | "poisson",
+  seed: 1,
+  transport: "raw" as "raw" | "fetch",
+  /** Validity: the generator's own schedule lag p99 must stay under this. */
+  maxLagMs: 10,
+  /** Validity: each one-second window must send at least this share of what it scheduled. */
+  minWindowRatio: 0.99,
+  /** Validity: the generator process at or above this share of one core in any window means saturated. */
+  maxCpu: 0.95,
+  /**
+   * Server-limited labels. Saturated: requests waited for the server (every
+   * connection occupied) for at least this share of the measured period (or
+   * it was still holding sends back in the last window, and did not stall).
+   */
+  saturatedShare: 0.8,
+  /** Otherwise stalled: while they waited, no answer at all for this long (and for 4× the mean gap between answers then), ms. */
+  stallMs: 100,
+  windowMs: 1_000,
+  progressMs: 1_000,
+  /** --find-max */
+  findMaxStartRps: 100,
+  findMaxSteps: 12,
+  /** A step passes with corrected p99 at or under this, ms. */
+  findMaxP99Ms: 100,
+  /** Re-runs of an INVALID step (never of a p99/error failure). */
+  findMaxRetries: 0,
+  /** Bisection stops when the bracket is this tight (hi/lo − 1). */
+  findMaxPrecision: 0.05,
+});
+
+/**
+ * Histogram bounds and precision, stated once. Values are integer microseconds
+ * from 1 µs to 1 hour with 3 significant digits: any reported value is within
+ * 0.1% of the true one (exact below 2.048 ms). Larger values are clamped to
+ * the top and counted in `clamped`.
+ */
+export const HISTOGRAM = Object.freeze({
+  unit: "us" as const,
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 3_600_000_000,
+  numberOfSignificantValueDigits: 3 as const,
+});
+
+/** /debug/pprof/profile: seconds and hz when not given, and their bounds. */
+export const CPU_DEFAULTS = Object.freeze({ seconds: 30, maxSeconds: 60, hz: 100, maxHz: 2000 });
+
+/** /debug/pprof/trace; maxRequests bounds a trace's memory at high rates; later requests are counted, not drawn. */
+export const TRACE_DEFAULTS = Object.freeze({ seconds: 5, maxSeconds: 60, hz: 100, stallMs: 10, counterEveryMs: 10, gcPollMs: 10, maxRequests: 100_000 });
+
+/** scripts/profile.ts: a bundle's capture. */
+export const CAPTURE_DEFAULTS = Object.freeze({
+  out: "profiles",
+  variant: "v0",
+  warmupMs: 5_000,
+  /** After warmup, how long to wait at most for the rate to hold. */
+  settleMs: 10_000,
+  /** Consecutive one-second load windows that must hold before the capture starts. */
+  checkWindows: 2,
+  traceMs: 5_000,
+  /** Rates on and the first scrape done this long before the window, so their start-up cost falls outside it. */
+  armMs: 1_000,
+  hz: 100,
+  /** Block profiling threshold during the window, ms. While it is on the admin runs the shared sampler faster (rate/4 ms at the time of writing). */
+  blockRateMs: 20,
+  /** Mutex profiling: 1 in N contentions carries a stack during the window. */
+  mutexFraction: 10,
+  /** The load harness's own default (a pool that rides out a server hiccup). */
+  connections: LOAD_DEFAULTS.connections,
+  arrivals: "constant" as "constant" | "poisson",
+  transport: LOAD_DEFAULTS.transport as "raw" | "fetch",
+  timeoutMs: 5_000,
+  pin: true,
+  serverCpu: 0,
+  loadCpu: 1,
+  /** 0 = start at once. */
+  waitQuietMs: 0,
+});
+
+/** scripts/profile.ts calibrate: the known-cost server's run. */
+export const CALIBRATE_DEFAULTS = Object.freeze({
+  /** Offered requests/s: the server at roughly two thirds of a core, so it both works and idles. */
+  rps: 500,
+  /** Each profile's window: at 100 Hz and two-thirds busy, ~800 samples, so sampling noise stays under 2 points. */
+  seconds: 12,
+  warmupSeconds: 2,
+  hz: 100,
+  /** Block profiling threshold (ms) and mutex fraction for the admin+block case. */
+  blockRateMs: 1,
+  mutexFraction: 1,
+});
+
+/** scripts/profile/calibrate/labels-cli.ts: the labelled known-cost server's run. */
+export const LABEL_CALIBRATE_DEFAULTS = Object.freeze({
+  /** Offered requests/s: 7 units of 2 ms per 4 requests, so ~56% of a core plus the app's own work; it both works and idles. */
+  rps: 160,
+  /** At 200 Hz and ~60% busy, ~1,200 labelled samples: sampling noise about 1.5 points on a 57% share. */
+  seconds: 10,
+  warmupSeconds: 2,
+  hz: 200,
+  unitMs: 2,
+  fatEvents: 1000,
+});
+
+/** perf record beside the admin profile (bundles, calibration, profile-truth). */
+export const PERF_DEFAULTS = Object.freeze({
+  /** A software event: its period is ns of CPU, and it works in VMs without a PMU. */
+  event: "cpu-clock",
+  /** Off the 100 Hz grid of timers and the JSC sampler. */
+  hz: 499,
+  /** How long perf may take to start, switch, stop, or print its samples. */
+  stepTimeoutMs: 30_000,
+});
+
+/**
+ * The CI gate's defaults, in one place (bench/ci-gate.ts flags, docs/bench.md).
+ * Sized to finish in about a minute and a half on 2 shared cores and to stay
+ * quiet on unchanged code (the false-alarm rate is measured by
+ * bench/gate-false-alarm.ts); see docs/bench.md "The CI gate".
+ */
+export const GATE_DEFAULTS = Object.freeze({
+  /** A small representative set: key mixing, payload codec, index lookups, and one whole request. */
+  filter: "^(Keys/fmix64|Keys/keyOf|Payload/(write|decode|isoSeconds)|Index/find/impl=ts/(hit|miss)|Index/payload/impl=ts|Handler/variant=v0/size=100)$",
+  rounds: 8,
+  timeMs: 100,
+  alpha: 0.05,
+  /** Slowdowns below this are not failed even when significant: the shared machine's medians wander by a few percent. */
+  thresholdPct: 10,
+  /** CPU-profile check: rounds per side, workload length, and how many percentage points a hot frame may grow. */
+  profileRounds: 3,
+  profileMs: 1500,
+  profileThresholdPp: 5,
+  seed: 1,
+  out: ".bench-out/ci-gate",
 });

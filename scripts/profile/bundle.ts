@@ -5,9 +5,9 @@
 import type { RunMeta } from "../lib/meta.ts";
 import type { IndexImpl } from "../../src/index/contract.ts";
 import type { CpuFigures } from "./proc-stat.ts";
-import { LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { Counts } from "../../src/load/recorder.ts";
 import type { LatencySummary } from "../../src/load/histograms.ts";
+import { LOAD_DEFAULTS } from "../../src/config.ts";
 
 export const BUNDLE = Object.freeze({
   schema: "enrich-profile-bundle/1",
@@ -48,34 +48,6 @@ export const REQUIRED_FILES = [
   BUNDLE.meta,
   BUNDLE.report,
 ] as const;
-
-export const CAPTURE_DEFAULTS = Object.freeze({
-  out: "profiles",
-  variant: "v0",
-  warmupMs: 5_000,
-  /** After warmup, how long to wait at most for the rate to hold. */
-  settleMs: 10_000,
-  /** Consecutive one-second load windows that must hold before the capture starts. */
-  checkWindows: 2,
-  traceMs: 5_000,
-  /** Rates on and the first scrape done this long before the window, so their start-up cost falls outside it. */
-  armMs: 1_000,
-  hz: 100,
-  /** Block profiling threshold during the window, ms. While it is on the admin runs the shared sampler faster (rate/4 ms at the time of writing). */
-  blockRateMs: 20,
-  /** Mutex profiling: 1 in N contentions carries a stack during the window. */
-  mutexFraction: 10,
-  /** The load harness's own default (a pool that rides out a server hiccup). */
-  connections: LOAD_DEFAULTS.connections,
-  arrivals: "constant" as "constant" | "poisson",
-  transport: LOAD_DEFAULTS.transport as "raw" | "fetch",
-  timeoutMs: 5_000,
-  pin: true,
-  serverCpu: 0,
-  loadCpu: 1,
-  /** 0 = start at once. */
-  waitQuietMs: 0,
-});
 
 export interface CaptureOptions {
   rps: number;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { decodeHeader, DIR_FILE } from "../../src/index/format.ts";
 import { PROJECT_ROOT } from "../../src/root.ts";
 import type { RunMeta } from "../lib/meta.ts";
-import { BUNDLE, CAPTURE_DEFAULTS, type CaptureOptions, type Meta } from "./bundle.ts";
+import { BUNDLE, type CaptureOptions, type Meta } from "./bundle.ts";
 import type { Bundle, Captured } from "./capture-files.ts";
 import { r3, type Settle, type Target } from "./capture-window.ts";
 import type { GcSummary } from "./gc-log.ts";
@@ -16,6 +16,7 @@ import type { CapturePerf } from "./perf/capture-perf.ts";
 import { coresBetween, cpuFigures } from "./proc-stat.ts";
 import { series } from "./prom.ts";
 import type { RunningServer } from "./server.ts";
+import { CAPTURE_DEFAULTS } from "../../src/config.ts";
 
 /** heldReasons lists why the load did not hold in the window; empty when it did. */
 export function heldReasons(o: Pick<CaptureOptions, "rps">, settle: Settle, c: Pick<Captured, "win" | "requests"> & { maxGapMs: number }): string[] {

@@ -5,10 +5,11 @@
  * requests that ended inside it. The result has the shape of a LoadResult, so
  * the harness's own writers (hist.json + .hgrm) and plots take it unchanged.
  */
-import { LOAD_DEFAULTS, decodeHistograms, type LoadResult, summarize } from "../../src/load/index.ts";
+import { decodeHistograms, type LoadResult, summarize } from "../../src/load/index.ts";
 import { encode } from "../../src/load/histograms.ts";
 import type { Counts, WindowStats } from "../../src/load/recorder.ts";
 import { judge, shortfallCause } from "../../src/load/validity.ts";
+import { LOAD_DEFAULTS } from "../../src/config.ts";
 
 const sub = (a: Counts, b: Counts): Counts => {
   const diff = (x: Record<string, number>, y: Record<string, number>) =>

@@ -11,8 +11,6 @@ import { ProfileBuilder } from "./pprof.ts";
 import { capWeights, type CpuWindow, labelsOf, OUTSIDE_JS, type StackSample, samplerState, subscribe, windowOpen } from "./sampler.ts";
 import { threadCpuSource } from "./thread-cpu.ts";
 
-export const CPU_DEFAULTS = Object.freeze({ seconds: 30, maxSeconds: 60, hz: 100, maxHz: 2000 });
-
 export interface CpuCapture {
   /** Samples weighted with on-CPU time (cpuNs), plus one "(bun native …)" sample for what they leave. */
   samples: StackSample[];

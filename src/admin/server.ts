@@ -5,7 +5,7 @@
  */
 import { Elysia } from "elysia";
 import { injectedLongTask } from "./block.ts";
-import { captureCpu, CPU_DEFAULTS, cpuBusy, cpuToCpuProfile, cpuToPprof } from "./cpu-profile.ts";
+import { captureCpu, cpuBusy, cpuToCpuProfile, cpuToPprof } from "./cpu-profile.ts";
 import { gcWindow } from "./gc.ts";
 import { beginHeapSnapshot, HeapSnapshotRefusal, heapToPprof } from "./heap.ts";
 import type { AdminHub, Rates } from "./hub.ts";
@@ -14,7 +14,8 @@ import { ENDPOINTS, indexPage } from "./index-page.ts";
 import { choice, num, optionalNum, ParamError } from "./params.ts";
 import { PPROF_HEADERS } from "./pprof.ts";
 import { windowOpen } from "./sampler.ts";
-import { captureTrace, TRACE_DEFAULTS, traceBusy } from "./trace.ts";
+import { captureTrace, traceBusy } from "./trace.ts";
+import { CPU_DEFAULTS, TRACE_DEFAULTS } from "../config.ts";
 
 type Query = Record<string, string | undefined>;
 

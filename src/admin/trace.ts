@@ -12,9 +12,7 @@ import type { RequestRecord, RequestTracker } from "./requests.ts";
 import { type StackSample, subscribe, windowOpen } from "./sampler.ts";
 import { watchStalls, type Stall } from "./stalls.ts";
 import type { GcEvent } from "./gc.ts";
-
-/** maxRequests bounds a trace's memory at high rates; later requests are counted, not drawn. */
-export const TRACE_DEFAULTS = Object.freeze({ seconds: 5, maxSeconds: 60, hz: 100, stallMs: 10, counterEveryMs: 10, gcPollMs: 10, maxRequests: 100_000 });
+import { TRACE_DEFAULTS } from "../config.ts";
 
 const LOOP_TID = 1, CPU_TID = 2, REQ_TID = 3;
 

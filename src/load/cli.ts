@@ -12,7 +12,6 @@
 import { writeFileSync } from "node:fs";
 import { cli, fail } from "../cli/args.ts";
 import { formatDuration } from "../cli/duration.ts";
-import { LOAD_DEFAULTS } from "./defaults.ts";
 import { LoadError } from "./errors.ts";
 import { findMax } from "./find-max.ts";
 import { writeHistOut } from "./hist-out.ts";
@@ -20,6 +19,7 @@ import { parseConnections, type LoadInput } from "./options.ts";
 import { curveSvg, percentileSvg } from "./plot.ts";
 import { curveTable, progressLine, table } from "./report.ts";
 import { runLoad, type Progress } from "./run.ts";
+import { LOAD_DEFAULTS } from "../config.ts";
 
 const USAGE = `Usage: bun run load --url URL --rps R --duration D --corpus FILE [flags]
        bun run load --find-max --p99 100ms --corpus FILE [--rps START] [flags]

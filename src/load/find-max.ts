@@ -6,11 +6,11 @@
  * under the threshold and nothing failed; an invalid step never passes, so a
  * figure is never the generator's limit dressed up as the server's.
  */
-import { LOAD_DEFAULTS } from "./defaults.ts";
 import { LoadError } from "./errors.ts";
 import type { LoadResult } from "./result.ts";
 import { runLoad, type LoadHooks } from "./run.ts";
 import type { LoadInput } from "./options.ts";
+import { LOAD_DEFAULTS } from "../config.ts";
 
 export interface FindMaxInput extends Omit<LoadInput, "rps"> {
   /** Pass threshold for the corrected p99, ms. */

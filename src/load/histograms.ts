@@ -3,8 +3,8 @@
  * integer microseconds (bounds and precision in HISTOGRAM), summarised in
  * milliseconds.
  */
+import { HISTOGRAM } from "../config.ts";
 import * as hdr from "hdr-histogram-js";
-import { HISTOGRAM } from "./defaults.ts";
 
 export type Histogram = hdr.Histogram;
 

@@ -6,7 +6,7 @@
  *   const result = await run.done;            // what `bun run load --json` prints
  *   writeHistOut(`${dir}/hist.json`, result); // hist.json + hist.hgrm
  */
-export { LOAD_DEFAULTS, HISTOGRAM } from "./defaults.ts";
+export { LOAD_DEFAULTS, HISTOGRAM } from "../config.ts";
 export { LoadError } from "./errors.ts";
 export { runLoad, startLoad, type LoadHandle, type LoadHooks, type Progress } from "./run.ts";
 export { REAL_RUNTIME, type Runtime, type Timer, type TransportFactory } from "./runtime.ts";

@@ -4,9 +4,9 @@
  * caller decides how to report it; `resolveOptions` fills defaults and throws
  * a LoadError.
  */
-import { LOAD_DEFAULTS } from "./defaults.ts";
 import { LoadError } from "./errors.ts";
 import type { Arrivals } from "./schedule.ts";
+import { LOAD_DEFAULTS } from "../config.ts";
 
 export interface LoadOptions {
   /** Where to POST, e.g. http://127.0.0.1:8080/enrich. */

@@ -3,10 +3,10 @@
  * `runLoad` resolves to. Histograms ride along encoded, so the result alone
  * can be re-analysed, merged or turned into .hgrm files later.
  */
-import { HISTOGRAM } from "./defaults.ts";
 import { decode, type Histogram, type HistogramName, type LatencySummary } from "./histograms.ts";
 import type { Counts, WindowStats } from "./recorder.ts";
 import type { Validity } from "./validity.ts";
+import { HISTOGRAM } from "../config.ts";
 
 export interface LoadResult {
   tool: "enrich-load";

@@ -7,8 +7,8 @@
  * the intended start, and it is labelled server-limited. An invalid run never
  * counts toward a capacity figure.
  */
-import { LOAD_DEFAULTS } from "./defaults.ts";
 import type { WindowStats } from "./recorder.ts";
+import { LOAD_DEFAULTS } from "../config.ts";
 
 export interface ValidityRules {
   /** The generator's schedule-lag p99 must stay at or under this, ms. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { HISTOGRAM } from "../../src/load/defaults.ts";
 import { decode, encode, newHistogram, percentileDistribution, recordMs, summarize } from "../../src/load/histograms.ts";
+import { HISTOGRAM } from "../../src/config.ts";
 
 /** Nearest-rank percentile over the exact values: the smallest value with at least p% of values at or below it. */
 function exactPercentile(sorted: number[], p: number): number {

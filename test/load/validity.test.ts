@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { LOAD_DEFAULTS } from "../../src/load/defaults.ts";
 import type { WindowStats } from "../../src/load/recorder.ts";
 import { judge, serverExplains, shortfallCause, type Validity } from "../../src/load/validity.ts";
+import { LOAD_DEFAULTS } from "../../src/config.ts";
 
 // The judge is pure: every case is a hand-built set of windows, so each rule and each
 // attribution (generator, server held the connections, server refused them) is exact.

@@ -10,9 +10,10 @@
  * stays well inside the tolerance: what fails is bias, not bad luck.
  */
 import { describe, expect, test } from "bun:test";
-import { calibrate, CALIBRATE_DEFAULTS, type Profiler } from "../../scripts/profile/calibrate/run.ts";
+import { calibrate, type Profiler } from "../../scripts/profile/calibrate/run.ts";
 import { scoreTable, TOLERANCE_POINTS } from "../../scripts/profile/calibrate/score.ts";
 import { perfUsable } from "../../scripts/profile/perf/record.ts";
+import { CALIBRATE_DEFAULTS } from "../../src/config.ts";
 
 const perf = await perfUsable();
 if (!perf.ok) console.warn(`calibration.test.ts: SKIPPING the perf_events calibration: ${perf.why}`);

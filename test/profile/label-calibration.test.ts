@@ -13,9 +13,10 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { calibrateLabels, LABEL_CALIBRATE_DEFAULTS, labelScoreTable } from "../../scripts/profile/calibrate/labels.ts";
+import { calibrateLabels, labelScoreTable } from "../../scripts/profile/calibrate/labels.ts";
 import { TOLERANCE_POINTS } from "../../scripts/profile/calibrate/score.ts";
 import { scratch } from "../support/fixtures.ts";
+import { LABEL_CALIBRATE_DEFAULTS } from "../../src/config.ts";
 
 const go = Bun.which("go");
 if (!go) console.warn("label-calibration.test.ts: `go` not found, SKIPPING the go tool pprof -tagfocus check (apt-get install golang-go)");

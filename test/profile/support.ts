@@ -1,8 +1,9 @@
 /** Helpers for the profile tests: a small index with a thin corpus, and capture options sized for tests (seconds, not minutes). */
 import { join } from "node:path";
 import { writeCorpus } from "../../src/workload/corpus.ts";
-import { CAPTURE_DEFAULTS, type CaptureOptions } from "../../scripts/profile/bundle.ts";
+import { type CaptureOptions } from "../../scripts/profile/bundle.ts";
 import { builtIndex } from "../support/fixtures.ts";
+import { CAPTURE_DEFAULTS } from "../../src/config.ts";
 
 export const ENTRIES = 20_000;
 export const SEED = 1;

@@ -7,8 +7,9 @@ import { cli, fail } from "../../../src/cli/args.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { collectMeta, pinSelf, pinning } from "../../lib/meta.ts";
-import { CALIBRATE_DEFAULTS, calibrate, PROFILERS, type Profiler } from "./run.ts";
+import { calibrate, PROFILERS, type Profiler } from "./run.ts";
 import { scoreTable, TOLERANCE_POINTS } from "./score.ts";
+import { CALIBRATE_DEFAULTS } from "../../../src/config.ts";
 
 const USAGE = `Usage: bun scripts/profile.ts calibrate [--profilers admin,admin+block,perf,bun] [--rps R] [--seconds S] [--hog] [--json] [--out DIR]
 

@@ -10,10 +10,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, fail } from "../../../src/cli/args.ts";
-import { PROFILE_LABELS } from "../../../src/config.ts";
+import { PROFILE_LABELS, LABEL_CALIBRATE_DEFAULTS } from "../../../src/config.ts";
 import { collectMeta, pinSelf, pinning } from "../../lib/meta.ts";
 import { variantNames } from "../../../src/enrich/registry.ts";
-import { calibrateLabels, coverageTable, LABEL_CALIBRATE_DEFAULTS, labelCoverage, labelScoreTable } from "./labels.ts";
+import { calibrateLabels, coverageTable, labelCoverage, labelScoreTable } from "./labels.ts";
 import { TOLERANCE_POINTS } from "./score.ts";
 
 const USAGE = `Usage: bun scripts/profile/calibrate/labels-cli.ts [--rps R] [--seconds S] [--hz H] [--after-io | --variant V] [--no-pin] [--json] [--out DIR]

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { decodePprof, readSamples } from "../../../src/admin/pprof.ts";
 import { NO_REQUEST_ROUTE } from "../../../src/admin/request-labels.ts";
 import { OUTSIDE_JS } from "../../../src/admin/sampler.ts";
-import { PROFILE_LABELS } from "../../../src/config.ts";
+import { PROFILE_LABELS, LABEL_CALIBRATE_DEFAULTS } from "../../../src/config.ts";
 import { ensureDefaultIndex } from "../../../src/service/default-index.ts";
 import { startLoad } from "../../../src/load/index.ts";
 import { pinning } from "../../lib/meta.ts";
@@ -29,17 +29,6 @@ import { spawnService, type RunningService } from "../../lib/spawn-service.ts";
 import { TOLERANCE_POINTS } from "./score.ts";
 
 export const LABELLED_COST_SERVER = join(import.meta.dir, "labelled-cost-server.ts");
-
-export const LABEL_CALIBRATE_DEFAULTS = Object.freeze({
-  /** Offered requests/s: 7 units of 2 ms per 4 requests, so ~56% of a core plus the app's own work; it both works and idles. */
-  rps: 160,
-  /** At 200 Hz and ~60% busy, ~1,200 labelled samples: sampling noise about 1.5 points on a 57% share. */
-  seconds: 10,
-  warmupSeconds: 2,
-  hz: 200,
-  unitMs: 2,
-  fatEvents: 1000,
-});
 
 /** What GET /truth answers (labelled-cost-server.ts), cumulative since the server started. */
 export interface LabelTruth {

@@ -23,22 +23,11 @@ import { jitDumpEnv, perfUsable, recordPerf } from "../perf/record.ts";
 import { decodePprof, type FlatProfile, flatten } from "../../../src/admin/pprof.ts";
 import { encodeProfile } from "../pprof.ts";
 import { score, type Score, type Truth } from "./score.ts";
+import { CALIBRATE_DEFAULTS } from "../../../src/config.ts";
 
 export const KNOWN_COST_SERVER = join(import.meta.dir, "known-cost-server.ts");
 export const PROFILERS = ["admin", "admin+block", "perf", "bun"] as const;
 export type Profiler = (typeof PROFILERS)[number];
-
-export const CALIBRATE_DEFAULTS = Object.freeze({
-  /** Offered requests/s: the server at roughly two thirds of a core, so it both works and idles. */
-  rps: 500,
-  /** Each profile's window: at 100 Hz and two-thirds busy, ~800 samples, so sampling noise stays under 2 points. */
-  seconds: 12,
-  warmupSeconds: 2,
-  hz: 100,
-  /** Block profiling threshold (ms) and mutex fraction for the admin+block case. */
-  blockRateMs: 1,
-  mutexFraction: 1,
-});
 
 export interface CalibrateOptions {
   profilers: readonly Profiler[];

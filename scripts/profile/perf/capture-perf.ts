@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jitDumpEnv, openPerf, PERF_DEFAULTS, perfUsable, type PerfSession } from "./record.ts";
+import { jitDumpEnv, openPerf, perfUsable, type PerfSession } from "./record.ts";
+import { PERF_DEFAULTS } from "../../../src/config.ts";
 
 export interface CapturePerf {
   /** Extra environment for the service (empty when perf is off). */

@@ -10,7 +10,8 @@ import { resolve } from "node:path";
 import { cli, fail } from "../../../src/cli/args.ts";
 import { topRows, fmtValue } from "../top.ts";
 import { jitdumpFiles } from "./jitdump.ts";
-import { PERF_DEFAULTS, perfUsable, recordPerf } from "./record.ts";
+import { perfUsable, recordPerf } from "./record.ts";
+import { PERF_DEFAULTS } from "../../../src/config.ts";
 
 const USAGE = `Usage: bun scripts/profile.ts perf --pid P [--tid T] --seconds N [--jitdump-dir DIR] --out FILE.pprof
 

@@ -14,15 +14,7 @@ import { schedstatNs } from "../proc-stat.ts";
 import { JitIndex, readJitdumps } from "./jitdump.ts";
 import { parsePerfScript, PERF_SCRIPT_FIELDS } from "./perf-script.ts";
 import { symbolize, toPprof, type SymbolizeStats } from "./symbolize.ts";
-
-export const PERF_DEFAULTS = Object.freeze({
-  /** A software event: its period is ns of CPU, and it works in VMs without a PMU. */
-  event: "cpu-clock",
-  /** Off the 100 Hz grid of timers and the JSC sampler. */
-  hz: 499,
-  /** How long perf may take to start, switch, stop, or print its samples. */
-  stepTimeoutMs: 30_000,
-});
+import { PERF_DEFAULTS } from "../../../src/config.ts";
 
 /** The environment a Bun process needs for perf to name its JIT frames. */
 export function jitDumpEnv(dir: string): Record<string, string> {
