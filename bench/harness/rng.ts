@@ -1,9 +1,10 @@
 /**
  * mulberry32, for shuffling benchmark order reproducibly. Deliberately not the
- * project's PRNG (src/workload/rng.ts): bench:ab and the CI gate run each
- * side's own copy of this file, and "both sides of a round share one order"
- * holds only while every revision draws the same sequence from a seed; the
- * gate tests' expected p-values are pinned to this sequence too.
+ * project's PRNG (src/workload/rng.ts): bench:ab and the CI gate run this
+ * harness inside worktrees of other revisions (worktree.ts copies bench/ in),
+ * so it may import only what every revision has — and src/workload/ is newer
+ * than most of them. The gate tests' expected p-values are pinned to this
+ * sequence too.
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -7,6 +7,7 @@
  *   @bench {"name":..., "iters":..., "meanNs":..., "medianNs":..., "bytesPerOp":...}
  * Launched by bench/cli.ts and bench/ab-cli.ts; run it by hand to debug a suite.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { cli, fail } from "../../src/cli/args.ts";
 import type { BenchSpec } from "./spec.ts";
@@ -16,17 +17,39 @@ import { mulberry32, shuffle } from "./rng.ts";
 export const RESULT_PREFIX = "@bench ";
 const SUITES_DIR = join(import.meta.dir, "..", "suites");
 
-/** loadSuites imports every *.bench.ts; a suite whose code under test is missing (an older revision) is skipped with a note. */
-export async function loadSuites(dir = SUITES_DIR): Promise<BenchSpec[]> {
+/** In a worktree of another revision (worktree.ts): that revision's own suites, for a copied one it cannot import. */
+const OWN_SUITES_DIR = join(import.meta.dir, "..", ".own-suites");
+
+async function importSuite(path: string): Promise<BenchSpec[]> {
+  const mod = (await import(path)) as { benches?: () => BenchSpec[] | Promise<BenchSpec[]> };
+  if (typeof mod.benches !== "function") throw new Error("exports no benches()");
+  return await mod.benches();
+}
+
+/**
+ * loadSuites imports every *.bench.ts. In a worktree of another revision, a
+ * copied suite whose imports that revision lacks (a module moved since)
+ * falls back to the revision's own suite of the same name; a suite neither
+ * can load (its code under test is missing) is skipped. Each case says so.
+ */
+export async function loadSuites(dir = SUITES_DIR, ownDir = OWN_SUITES_DIR): Promise<BenchSpec[]> {
   const files = [...new Bun.Glob("*.bench.ts").scanSync(dir)].sort();
   const specs: BenchSpec[] = [];
   for (const f of files) {
     try {
-      const mod = (await import(join(dir, f))) as { benches?: () => BenchSpec[] | Promise<BenchSpec[]> };
-      if (typeof mod.benches !== "function") throw new Error("exports no benches()");
-      specs.push(...(await mod.benches()));
+      specs.push(...(await importSuite(join(dir, f))));
     } catch (e) {
-      process.stderr.write(`bench: skipping suite ${f}: ${(e as Error).message.split("\n")[0]}\n`);
+      const why = (e as Error).message.split("\n")[0];
+      if (existsSync(join(ownDir, f))) {
+        try {
+          specs.push(...(await importSuite(join(ownDir, f))));
+          process.stderr.write(`bench: suite ${f}: this checkout's copy cannot run at this revision (${why}); ran the revision's own\n`);
+          continue;
+        } catch {
+          // Neither copy runs here: skipped below, with the first reason.
+        }
+      }
+      process.stderr.write(`bench: skipping suite ${f}: ${why}\n`);
     }
   }
   return specs;

@@ -2,12 +2,18 @@
  * Checkouts of other revisions for an A/B: `git worktree add --detach` into a
  * temp directory, with this checkout's bench/ copied in (the benchmark code
  * is identical on both sides; only the code under test differs) and
- * node_modules linked. "." is the working tree itself, as it is.
+ * node_modules linked. The revision's own suites are kept beside them
+ * (bench/.own-suites): a copied suite whose imports that revision lacks (a
+ * module moved since) falls back to its own (round.ts loadSuites). "." is
+ * the working tree itself, as it is.
  */
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitCommit } from "./rounds.ts";
+
+/** Where a checkout keeps the revision's own suites (relative to its root). */
+export const OWN_SUITES = join("bench", ".own-suites");
 
 export interface Checkout {
   label: string;
@@ -48,8 +54,12 @@ export class Worktrees {
     const dir = join(this.tmp, which);
     git(["worktree", "add", "--detach", dir, sha], this.root);
     this.made.push(dir);
+    const own = join(this.tmp, `${which}-own-suites`);
+    cpSync(join(dir, "bench", "suites"), own, { recursive: true });
     rmSync(join(dir, "bench"), { recursive: true, force: true });
     cpSync(join(this.root, "bench"), join(dir, "bench"), { recursive: true });
+    cpSync(own, join(dir, OWN_SUITES), { recursive: true });
+    rmSync(own, { recursive: true, force: true });
     symlinkSync(join(this.root, "node_modules"), join(dir, "node_modules"));
     return { label: safe(rev), root: dir, commit: sha.slice(0, 12) };
   }
