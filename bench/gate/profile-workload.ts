@@ -11,7 +11,21 @@
 import { cli } from "../../src/cli/args.ts";
 import { getVariant } from "../../src/enrich/registry.ts";
 import { createApp } from "../../src/http/app.ts";
-import { benchIndex, requestBatch } from "../suites/fixtures.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+type Fixtures = typeof import("../suites/fixtures.ts");
+/** The copied fixtures, or in a worktree of a revision that lacks their imports, the revision's own (worktree.ts). */
+async function fixtures(): Promise<Fixtures> {
+  try {
+    return await import("../suites/fixtures.ts");
+  } catch (e) {
+    const own = join(import.meta.dir, "..", ".own-suites", "fixtures.ts");
+    if (!existsSync(own)) throw e;
+    return (await import(own)) as Fixtures;
+  }
+}
+const { benchIndex, requestBatch } = await fixtures();
 
 const o = cli(process.argv.slice(2), "Usage: bun --cpu-prof --cpu-prof-dir DIR bench/gate/profile-workload.ts [flags]", {
   ms: { kind: "number", help: "wall time of the measured loop, ms", default: 1500 },
