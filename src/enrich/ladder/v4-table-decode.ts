@@ -34,8 +34,15 @@ function tagsFor(allBits: number): readonly string[] {
   return list;
 }
 
+/** tableDecoder: decodeWithTables with `since` rendered by `formatSince` (a later rung changes only that). */
+export function tableDecoder(formatSince: (epochSeconds: number) => string): (bytes: Uint8Array) => Record<string, unknown> {
+  return (bytes) => decodeTables(bytes, formatSince);
+}
+
 /** decodeWithTables: the payload's fields in wire order, from typed reads and start-up tables. */
-export function decodeWithTables(bytes: Uint8Array): Record<string, unknown> {
+export const decodeWithTables = tableDecoder(isoSeconds);
+
+function decodeTables(bytes: Uint8Array, formatSince: (epochSeconds: number) => string): Record<string, unknown> {
   const b6 = bytes[6]!, b7 = bytes[7]!;
   const country = COUNTRY_BY_BYTES.get((b6 << 8) | b7);
   if (country === undefined) throw new Error(`no country rule for ${String.fromCharCode(b6, b7)}`);
@@ -50,7 +57,7 @@ export function decodeWithTables(bytes: Uint8Array): Record<string, unknown> {
     tier,
     score: (bytes[10]! | (bytes[11]! << 8)) / 10000,
     tags: tagsFor((bytes[12]! | (bytes[13]! << 8) | (bytes[14]! << 16) | (bytes[15]! << 24)) >>> 0),
-    since: isoSeconds((bytes[16]! | (bytes[17]! << 8) | (bytes[18]! << 16) | (bytes[19]! << 24)) >>> 0),
+    since: formatSince((bytes[16]! | (bytes[17]! << 8) | (bytes[18]! << 16) | (bytes[19]! << 24)) >>> 0),
     name: String.fromCharCode.apply(null, bytes.subarray(NAME_OFFSET, end) as unknown as number[]),
   };
 }
