@@ -162,7 +162,7 @@ process.exit(code);
 async function profileRound(side: Checkout, r: number): Promise<Shares> {
   const dir = join(profTmp, `${side === A ? "a" : "b"}-${r}`);
   mkdirSync(dir, { recursive: true });
-  await using p = Bun.spawn([process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "bench/gate/profile-workload.ts", "--ms", String(o["profile-ms"])], { cwd: side.root, stdout: "pipe", stderr: "pipe" });
+  await using p = Bun.spawn([process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, "bench/gate/profile-workload.ts", "--ms", String(o["profile-ms"]), "--variant", D.profileVariant], { cwd: side.root, stdout: "pipe", stderr: "pipe" });
   const [err, exit] = await Promise.all([new Response(p.stderr).text(), p.exited]);
   if (exit !== 0) throw new Error(`profile workload failed in ${side.root}: ${err.trim().split("\n").pop()}`);
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));

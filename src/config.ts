@@ -299,6 +299,13 @@ export const GATE_DEFAULTS = Object.freeze({
   thresholdPct: 10,
   /** CPU-profile check: rounds per side, workload length, and how many percentage points a hot frame may grow. */
   profileRounds: 3,
+  /**
+   * The profiled workload's variant: one with no awaited I/O. bun --cpu-prof
+   * counts an awaited call's idle time as that frame (v0's per-key `stat`,
+   * FINDINGS §0), and that share wanders by 5 points between identical
+   * runs: an A/A failed on it. v2 is v0's pipeline without the lock and the stat.
+   */
+  profileVariant: "v2-lock-free-lookup",
   profileMs: 1500,
   profileThresholdPp: 5,
   seed: 1,
