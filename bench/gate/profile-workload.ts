@@ -13,6 +13,7 @@ import { getVariant } from "../../src/enrich/registry.ts";
 import { createApp } from "../../src/http/app.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { OWN_SUITES_DIR } from "../harness/round.ts";
 
 type Fixtures = typeof import("../suites/fixtures.ts");
 /** The copied fixtures, or in a worktree of a revision that lacks their imports, the revision's own (worktree.ts). */
@@ -20,7 +21,7 @@ async function fixtures(): Promise<Fixtures> {
   try {
     return await import("../suites/fixtures.ts");
   } catch (e) {
-    const own = join(import.meta.dir, "..", ".own-suites", "fixtures.ts");
+    const own = join(OWN_SUITES_DIR, "fixtures.ts");
     if (!existsSync(own)) throw e;
     return (await import(own)) as Fixtures;
   }

@@ -12,13 +12,14 @@ import { join } from "node:path";
 import { cli, fail } from "../../src/cli/args.ts";
 import type { BenchSpec } from "./spec.ts";
 import { measureBench } from "./measure.ts";
+import { OWN_SUITES_NAME } from "./worktree.ts";
 import { mulberry32, shuffle } from "./rng.ts";
 
 export const RESULT_PREFIX = "@bench ";
 const SUITES_DIR = join(import.meta.dir, "..", "suites");
 
 /** In a worktree of another revision (worktree.ts): that revision's own suites, for a copied one it cannot import. */
-const OWN_SUITES_DIR = join(import.meta.dir, "..", ".own-suites");
+export const OWN_SUITES_DIR = join(import.meta.dir, "..", OWN_SUITES_NAME);
 
 async function importSuite(path: string): Promise<BenchSpec[]> {
   const mod = (await import(path)) as { benches?: () => BenchSpec[] | Promise<BenchSpec[]> };

@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitCommit } from "./rounds.ts";
 
-/** Where a checkout keeps the revision's own suites (relative to its root). */
-export const OWN_SUITES = join("bench", ".own-suites");
+/** Where, under bench/, a checkout keeps the revision's own suites. */
+export const OWN_SUITES_NAME = ".own-suites";
 
 export interface Checkout {
   label: string;
@@ -58,7 +58,7 @@ export class Worktrees {
     cpSync(join(dir, "bench", "suites"), own, { recursive: true });
     rmSync(join(dir, "bench"), { recursive: true, force: true });
     cpSync(join(this.root, "bench"), join(dir, "bench"), { recursive: true });
-    cpSync(own, join(dir, OWN_SUITES), { recursive: true });
+    cpSync(own, join(dir, "bench", OWN_SUITES_NAME), { recursive: true });
     rmSync(own, { recursive: true, force: true });
     symlinkSync(join(this.root, "node_modules"), join(dir, "node_modules"));
     return { label: safe(rev), root: dir, commit: sha.slice(0, 12) };

@@ -9,8 +9,8 @@ import { mkdirSync } from "node:fs";
 import { captureComments, type CaptureLabels, labelProfile } from "./label.ts";
 import { captureFileName, type Kind, prune, removeStaleTemps, type Retention, writeAtomic } from "./files.ts";
 import { pushCapture } from "./push.ts";
-import { type Clock, nextStart, validateSchedule } from "./schedule.ts";
-import { type Sources, yieldToLoop } from "./sources.ts";
+import { type Clock, nextStart, validateSchedule, yieldToLoop } from "./schedule.ts";
+import type { Sources } from "./sources.ts";
 
 export interface RecorderOptions {
   dir: string;

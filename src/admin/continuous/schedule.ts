@@ -23,6 +23,9 @@ export const systemClock: Clock = {
     }),
 };
 
+/** yieldToLoop lets the event loop serve what queued up between two synchronous steps of a window's end (each one stalls it). */
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** nextStart: the first grid point at or after nowMs. */
 export function nextStart(nowMs: number, everyMs: number): number {
   return Math.ceil(nowMs / everyMs) * everyMs;

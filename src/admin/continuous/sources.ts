@@ -9,6 +9,7 @@
 import { captureCpu, cpuBusy, cpuToPprof } from "../cpu-profile.ts";
 import { heapSizesPprof } from "./heap-sizes.ts";
 import { windowOpen } from "../sampler.ts";
+import { yieldToLoop } from "./schedule.ts";
 import type { AdminHub } from "../hub.ts";
 import type { Kind } from "./files.ts";
 
@@ -27,8 +28,6 @@ export interface Sources {
 /** How long a raised block rate may outlive its window if the window's own restore never runs. */
 const REVERT_GRACE_S = 5;
 
-/** Lets the event loop serve what queued up between two synchronous steps (each one stalls it). */
-export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
