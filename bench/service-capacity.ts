@@ -108,6 +108,7 @@ async function probesFor(): Promise<{ variant: Probe[]; ceiling: Probe[] }> {
 // With --rt, servers start under SCHED_FIFO 30 (on a busy machine one at the default priority may not even get ready), and so does wrk.
 const RT = (): string[] => (args.rt ? ["chrt", "-f", "30"] : []);
 
+// The distribution's lines are matched at line start: "99%" also ends the stats table's +/- Stdev column ("90.99%").
 function wrk(ms: number, url: string, warmup = false) {
   const cmd = [...pin.load, ...RT(), "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
@@ -117,7 +118,7 @@ function wrk(ms: number, url: string, warmup = false) {
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
   if (errors && warmup) process.stderr.write(`capacity: warm-up of ${url}: ${errors} non-2xx answers (discarded run)\n`);
   else if (errors) throw new Error(`the service answered ${errors} requests with errors; not a capacity figure:\n${text}`);
-  return { cmd: cmd.join(" "), rps, p50: /50%\s+(\S+)/.exec(text)?.[1], p99: /99%\s+(\S+)/.exec(text)?.[1], text };
+  return { cmd: cmd.join(" "), rps, p50: /^\s*50%\s+(\S+)/m.exec(text)?.[1], p99: /^\s*99%\s+(\S+)/m.exec(text)?.[1], text };
 }
 
 /** Entries counted and deleted after each run, per variant: a run writes millions, and Redis keeps them in memory. */

@@ -5,7 +5,10 @@
  */
 import { expect, test } from "bun:test";
 import { parseKeyByDigits } from "../../src/enrich/ladder/v8-arithmetic-key.ts";
-import { decodeWithTables } from "../../src/enrich/ladder/v4-table-decode.ts";
+import { decodeWithTables, tagTable } from "../../src/enrich/ladder/v4-table-decode.ts";
+import { v10BatchedLookup } from "../../src/enrich/ladder/v10-batched-lookup.ts";
+import { v11PlainTagLists } from "../../src/enrich/ladder/v11-plain-tag-lists.ts";
+import { DEFAULT_LIMITS } from "../../src/config.ts";
 import { parseKeyWithBigInt } from "../../src/enrich/v0/parse-key.ts";
 import { decodeFieldsByHand } from "../../src/enrich/v0/decode.ts";
 import { RULES } from "../../src/enrich/v0/rules.ts";
@@ -48,4 +51,22 @@ test("decodeWithTables fails on a corrupt tier, country or tag byte exactly as d
     bytes[at] = value;
     expect(outcome(() => decodeWithTables(bytes))).toBe(outcome(() => decodeFieldsByHand(bytes, RULES)));
   }
+});
+
+test("v11's tag lists are v4's lists unfrozen: equal, shared per bit pattern, and plain arrays", () => {
+  const index = openTsIndex(builtIndex(10_000, 42));
+  const frozen = tagTable(true), plain = tagTable(false);
+  const seen = new Map<number, readonly string[]>();
+  for (let pos = 0; pos < 2_000; pos++) {
+    const p = index.payload(pos);
+    const bits = (p[12]! | (p[13]! << 8) | (p[14]! << 16) | (p[15]! << 24)) >>> 0;
+    const list = plain(bits);
+    expect(list).toEqual(frozen(bits));
+    expect(Object.isFrozen(list)).toBe(false);
+    expect(Object.isFrozen(frozen(bits))).toBe(true);
+    if (seen.has(bits)) expect(list).toBe(seen.get(bits)!);
+    seen.set(bits, list);
+  }
+  const ctx = { index, limits: DEFAULT_LIMITS };
+  expect(JSON.stringify(v11PlainTagLists.stages.decode(7, ctx, {}))).toBe(JSON.stringify(v10BatchedLookup.stages.decode(7, ctx, {})));
 });

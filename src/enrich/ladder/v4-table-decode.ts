@@ -23,26 +23,33 @@ const TAGS_BY_PRIORITY = [...RULES.tags].sort((a, b) => a.priority - b.priority)
 // Tag lists by bit pattern, built on first use and shared (results are only ever serialized, never mutated).
 // Bits no rule names are dropped first, as sortTagsByPriority drops them, which also bounds the table.
 const RULE_BITS = RULES.tags.reduce((m, t) => m | (1 << t.bit), 0);
-const tagLists = new Map<number, readonly string[]>();
-function tagsFor(allBits: number): readonly string[] {
-  const bits = allBits & RULE_BITS;
-  let list = tagLists.get(bits);
-  if (!list) {
-    list = Object.freeze(TAGS_BY_PRIORITY.filter((t) => bits & (1 << t.bit)).map((t) => t.name));
-    tagLists.set(bits, list);
-  }
-  return list;
+
+/** tagTable: a payload's tag bits → its tag list, one shared list per bit pattern; `freeze` as v4 built them (a later rung drops it). */
+export function tagTable(freeze: boolean): (allBits: number) => readonly string[] {
+  const lists = new Map<number, readonly string[]>();
+  return function tagsFor(allBits) {
+    const bits = allBits & RULE_BITS;
+    let list = lists.get(bits);
+    if (!list) {
+      const names = TAGS_BY_PRIORITY.filter((t) => bits & (1 << t.bit)).map((t) => t.name);
+      list = freeze ? Object.freeze(names) : names;
+      lists.set(bits, list);
+    }
+    return list;
+  };
 }
 
-/** tableDecoder: decodeWithTables with `since` rendered by `formatSince` (a later rung changes only that). */
-export function tableDecoder(formatSince: (epochSeconds: number) => string): (bytes: Uint8Array) => Record<string, unknown> {
-  return (bytes) => decodeTables(bytes, formatSince);
+const frozenTags = tagTable(true);
+
+/** tableDecoder: decodeWithTables with `since` rendered by `formatSince` and tags from `tagsFor` (later rungs change only those). */
+export function tableDecoder(formatSince: (epochSeconds: number) => string, tagsFor = frozenTags): (bytes: Uint8Array) => Record<string, unknown> {
+  return (bytes) => decodeTables(bytes, formatSince, tagsFor);
 }
 
 /** decodeWithTables: the payload's fields in wire order, from typed reads and start-up tables. */
 export const decodeWithTables = tableDecoder(isoSeconds);
 
-function decodeTables(bytes: Uint8Array, formatSince: (epochSeconds: number) => string): Record<string, unknown> {
+function decodeTables(bytes: Uint8Array, formatSince: (epochSeconds: number) => string, tagsFor: (allBits: number) => readonly string[]): Record<string, unknown> {
   const b6 = bytes[6]!, b7 = bytes[7]!;
   const country = COUNTRY_BY_BYTES.get((b6 << 8) | b7);
   if (country === undefined) throw new Error(`no country rule for ${String.fromCharCode(b6, b7)}`);
