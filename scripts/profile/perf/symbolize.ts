@@ -155,3 +155,16 @@ export function toPprof(samples: FlatProfile["samples"], stats: SymbolizeStats, 
     samples,
   });
 }
+
+/** What ran in a frame of a perf.pprof this module wrote: JS (JIT code of a JS function), JSC's own JIT machinery, the Bun binary, another library, the kernel. */
+export type FrameKind = "js" | "jsc" | "bun" | "lib" | "kernel" | "unknown";
+
+export function frameKind(f: Frame): FrameKind {
+  if (f.name.startsWith(NAMES.kernelPrefix)) return "kernel";
+  if (f.name === NAMES.bunNative) return "bun";
+  if (f.name === NAMES.unknown || f.name === NAMES.unknownJit) return "unknown";
+  if (f.name.startsWith("(jsc ")) return "jsc";
+  // Library frames carry their DSO as the file (jitFrame gives JS frames a source file or none).
+  if (/\.so(\.|$)/.test(f.file) || /(^|\/)bun(\.exe)?$/.test(f.file)) return "lib";
+  return "js";
+}
