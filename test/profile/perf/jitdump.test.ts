@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JitIndex, jitdumpFiles, jitName, parseJitdump, readJitdumps } from "../../../scripts/profile/perf/jitdump.ts";
-import { jitFrame } from "../../../scripts/profile/perf/symbolize.ts";
+import { NAMES, frameKind, jitFrame } from "../../../scripts/profile/perf/symbolize.ts";
 import { scratch } from "../../support/fixtures.ts";
 import { jitdumpBytes } from "./jitdump-bytes.ts";
 
@@ -152,4 +152,15 @@ describe("files", () => {
     expect(readJitdumps(dir, 100).regions.map((r) => r.raw).sort()).toEqual(["JSC-FTL: one#AAAAAA", "JSC-FTL: two#AAAAAA"]);
     expect(jitdumpFiles(join(dir, "missing"), 100)).toEqual([]);
   });
+});
+
+test("frameKind tells JS, JSC's stubs, the Bun binary, libraries and the kernel apart", () => {
+  expect(frameKind(jitFrame("JSC-FTL: hotA#AoczaP"))).toBe("js");
+  expect(frameKind(jitFrame("JSC-DFG: #AoczaP"))).toBe("js");
+  expect(frameKind(jitFrame("JSC-Baseline: handle#AIBpBh", "/work/src/http/app.ts", 12))).toBe("js");
+  expect(frameKind(jitFrame("JSC-Thunk: CallTrampoline"))).toBe("jsc");
+  expect(frameKind({ name: NAMES.bunNative, file: "", line: 0 })).toBe("bun");
+  expect(frameKind({ name: "__memmove_avx512_unaligned_erms", file: "/usr/lib/x86_64-linux-gnu/libc.so.6", line: 0 })).toBe("lib");
+  expect(frameKind({ name: `${NAMES.kernelPrefix}tcp_sendmsg`, file: "", line: 0 })).toBe("kernel");
+  expect(frameKind({ name: NAMES.unknownJit, file: "", line: 0 })).toBe("unknown");
 });
