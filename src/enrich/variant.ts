@@ -66,20 +66,36 @@ export interface Variant {
   readonly parent: string | null;
   /** The one change, in a sentence (shown by --help and in FINDINGS.md). */
   readonly change: string;
-  /** Body text → JS value; the shared schema validates it next. */
+  /** Body text → JS value; the HTTP layer's checks (`validation`) follow. */
   parseBody(text: string): unknown;
+  /**
+   * How the HTTP layer checks the parsed body, with the same status, message
+   * and path either way: "schema" — the envelope, the ordered-attrs test, then
+   * Elysia's TypeBox schema (src/http/schema.ts); "one-pass" — all of it in one
+   * loop over the events (src/http/one-pass.ts).
+   */
+  readonly validation: Validation;
   /** A validated request → the response body text: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): string | Promise<string>;
   readonly stages: Stages;
 }
 
+export type Validation = "schema" | "one-pass";
+
+/** What a variant says about the HTTP layer's side of the request (defaults: JSON.parse, then the schema). */
+export interface BodyOptions {
+  parseBody?: (text: string) => unknown;
+  validation?: Validation;
+}
+
 /** A variant whose response is serialize(enrichBatch(...)) over its stages. */
-export function fromStages(name: string, parent: string | null, change: string, stages: Stages, parseBody: (text: string) => unknown = JSON.parse): Variant {
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema" }: BodyOptions = {}): Variant {
   return {
     name,
     parent,
     change,
     parseBody,
+    validation,
     respond: async (req, ctx) => {
       const results = await stages.enrichBatch(req, ctx);
       const audited = stages.audit(req, results, ctx);
@@ -101,9 +117,10 @@ export function writesAudit(v: Variant): boolean {
 /**
  * The ladder's one rule, as code: a new variant is its parent with some stages
  * replaced (one change). Unreplaced stages are inherited through the prototype,
- * so `this.parseKey` inside an inherited stage reaches the replacement.
+ * so `this.parseKey` inside an inherited stage reaches the replacement; the
+ * body options (`body`) are inherited too unless the change is one of them.
  */
-export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, parseBody = parent.parseBody): Variant {
+export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, body: BodyOptions = {}): Variant {
   const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
-  return fromStages(name, parent.name, change, stages, parseBody);
+  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, ...body });
 }

@@ -4,7 +4,9 @@
  * The body is read by our own parser hook, so that every hostile input gets a
  * 4xx with `{error, path}` before the variant sees it: wrong content type → 415;
  * body over the limit → 413; invalid UTF-8, malformed or too-deep JSON → 400;
- * then Elysia validates the schema (400 with the failing path).
+ * then Elysia validates the schema (400 with the failing path), or, for a
+ * variant whose `validation` is "one-pass", src/http/one-pass.ts does with
+ * the same answers.
  */
 import { Elysia } from "elysia";
 import { DEFAULT_LIMITS, type Limits } from "../config.ts";
@@ -18,6 +20,7 @@ import type { AuditSink } from "../audit/sink.ts";
 import { readBoundedBody } from "./body.ts";
 import { mayHaveReorderedAttrs, parseOrdered } from "./ordered-json.ts";
 import { checkBeyondSchema, checkEnvelope, enrichBodySchema } from "./schema.ts";
+import { checkInOnePass } from "./one-pass.ts";
 
 export interface AppOptions {
   index: Index;
@@ -105,7 +108,8 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
       },
       {
         parse: async ({ request }) => readBody(request, limits, variant, admission, observer),
-        body: enrichBodySchema(limits),
+        // A one-pass variant has checked the body in the parse hook already, with the schema's own answers.
+        body: variant.validation === "one-pass" ? undefined : enrichBodySchema(limits),
       },
     );
 }
@@ -131,6 +135,7 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
     const tooDeep = e instanceof RangeError;
     throw badRequest(tooDeep ? "JSON nested too deeply" : `malformed JSON: ${(e as Error).message}`);
   }
+  if (variant.validation === "one-pass") return checkInOnePass(body, text, limits);
   checkEnvelope(body, limits);
   return mayHaveReorderedAttrs(body as EnrichRequest) ? parseOrdered(text) : body;
 }

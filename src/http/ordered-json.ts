@@ -11,15 +11,15 @@
 
 /** True when some event's attrs has an integer-like key, i.e. JSON.parse may have reordered it. */
 export function mayHaveReorderedAttrs(body: { events: unknown[] }): boolean {
-  for (const event of body.events) {
-    const attrs = (event as { attrs?: unknown } | null)?.attrs;
-    if (typeof attrs !== "object" || attrs === null) continue;
-    // Integer-like keys always come first, so looking at the first key suffices.
-    for (const k in attrs) {
-      if (isArrayIndex(k)) return true;
-      break;
-    }
-  }
+  for (const event of body.events) if (attrsMayBeReordered(event)) return true;
+  return false;
+}
+
+/** One event's part of mayHaveReorderedAttrs: its attrs' first key is integer-like (integer-like keys always come first, so the first decides). */
+export function attrsMayBeReordered(event: unknown): boolean {
+  const attrs = (event as { attrs?: unknown } | null)?.attrs;
+  if (typeof attrs !== "object" || attrs === null) return false;
+  for (const k in attrs) return isArrayIndex(k);
   return false;
 }
 

@@ -12,22 +12,35 @@ import { badRequest, tooLarge } from "./errors.ts";
 export const KEY_PATTERN = "^(0|[1-9][0-9]{0,19})$";
 const U64_MAX = "18446744073709551615";
 
+/** What each node of the schema says when it fails: one text per node, shared by the TypeBox schema and the one-pass check (one-pass.ts). */
+export function schemaMessages(limits: Limits) {
+  return {
+    body: "body must be a JSON object with an events array",
+    events: "events must be an array",
+    event: "each event must be an object with a key and attrs",
+    key: "key must be an unsigned 64-bit integer as a canonical decimal string",
+    attrs: `attrs must be an object of at most ${limits.attrs} string values`,
+    attrValue: `attr values must be strings of at most ${limits.attrChars} characters`,
+  };
+}
+
 // Unknown fields are ignored (additionalProperties), as a forward-compatible API does.
 // Every node carries its own `error`: Elysia then never stringifies the offending
 // value into its message (a deeply nested value would overflow the stack there).
 export function enrichBodySchema(limits: Limits) {
+  const m = schemaMessages(limits);
   return t.Object({
     events: t.Array(
       t.Object({
-        key: t.String({ pattern: KEY_PATTERN, error: "key must be an unsigned 64-bit integer as a canonical decimal string" }),
-        attrs: t.Record(t.String(), t.String({ maxLength: limits.attrChars, error: `attr values must be strings of at most ${limits.attrChars} characters` }), {
+        key: t.String({ pattern: KEY_PATTERN, error: m.key }),
+        attrs: t.Record(t.String(), t.String({ maxLength: limits.attrChars, error: m.attrValue }), {
           maxProperties: limits.attrs,
-          error: `attrs must be an object of at most ${limits.attrs} string values`,
+          error: m.attrs,
         }),
-      }, { additionalProperties: true, error: "each event must be an object with a key and attrs" }),
-      { error: "events must be an array" },
+      }, { additionalProperties: true, error: m.event }),
+      { error: m.events },
     ),
-  }, { additionalProperties: true, error: "body must be a JSON object with an events array" });
+  }, { additionalProperties: true, error: m.body });
 }
 
 /**
@@ -36,9 +49,9 @@ export function enrichBodySchema(limits: Limits) {
  * `events` is reported at /events (Elysia would coerce an object into an array).
  */
 export function checkEnvelope(body: unknown, limits: Limits): void {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body must be a JSON object with an events array");
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest(schemaMessages(limits).body);
   const events = (body as { events?: unknown }).events;
-  if (!Array.isArray(events)) throw badRequest("events must be an array", "/events");
+  if (!Array.isArray(events)) throw badRequest(schemaMessages(limits).events, "/events");
   if (events.length > limits.events) throw tooLarge(`batch of ${events.length} events is over the limit of ${limits.events}`, "/events");
 }
 
