@@ -25,6 +25,7 @@ import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
+import { parseWrk, wrkCommand } from "./wrk/run.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/continuous-cost.ts [options]\n\nThroughput with --continuous-profile against without, interleaved, one run.", {
   pairs: { kind: "number", help: "on/off pairs (each two rounds)", default: 3 },
@@ -53,15 +54,13 @@ function cpuSeconds(pid: number): number {
 }
 
 function wrk(ms: number, url: string) {
-  const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
+  const cmd = wrkCommand({ prefix: pin.load, connections: args.connections, seconds: ms / 1000, url, corpus });
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const text = r.stdout.toString();
-  const m = /(\d+) requests in ([\d.]+)(ms|s|m)\b/.exec(text);
-  if (!r.success || !m) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
+  const out = parseWrk(text);
+  if (!r.success || !out) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
   // Throughput is answered work: a request shed with 503 (admission control after a loop stall) is not.
-  const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
-  const seconds = Number(m[2]) * (m[3] === "ms" ? 0.001 : m[3] === "m" ? 60 : 1);
-  return { cmd: cmd.join(" "), rps: (Number(m[1]) - failed) / seconds, failed };
+  return { cmd: cmd.join(" "), rps: out.answeredPerSecond, failed: out.non2xx };
 }
 
 const base = ["--index", index, "--variant", args.variant];

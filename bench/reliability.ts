@@ -27,6 +27,7 @@ import { PROJECT_ROOT } from "../src/root.ts";
 import { startLoad } from "../src/load/index.ts";
 import { collectMeta, pinning } from "../scripts/lib/meta.ts";
 import { spawnService, type RunningService } from "../scripts/lib/spawn-service.ts";
+import { parseWrk, wrkCommand } from "./wrk/run.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [options]\n\nOverload against capacity measured in the same run; writes meta.json.", {
   variants: { kind: "string", help: "comma-separated variants (default: the service's default variant and v2-lock-free-lookup)", default: [...new Set([SERVICE_DEFAULTS.variant, "v2-lock-free-lookup"])].join(",") },
@@ -72,14 +73,12 @@ function rssMiB(pid: number): number {
 
 /** Closed-loop 2xx/s with wrk (its total minus its non-2xx count). */
 function capacity(url: string, corpus: string, connections: number, ms: number): number {
-  const cmd = ["wrk", "-t1", `-c${connections}`, `-d${Math.max(1, Math.round(ms / 1000))}s`, "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
+  const cmd = wrkCommand({ connections, seconds: ms / 1000, url, corpus });
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const text = r.stdout.toString();
-  const total = Number(/(\d+) requests in/.exec(text)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
-  const secs = Number(/requests in ([\d.]+)s/.exec(text)?.[1]);
-  if (!r.success || !Number.isFinite(total)) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
-  return (total - non2xx) / secs;
+  const out = parseWrk(text);
+  if (!r.success || !out) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
+  return out.answeredPerSecond;
 }
 
 interface Phase {

@@ -29,6 +29,7 @@ import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/record.ts";
 import { frameKind } from "../scripts/profile/perf/symbolize.ts";
 import { checkAnswers, probeBodies, v0Answers } from "./capacity/answers.ts";
+import { parseWrk, wrkCommand } from "./wrk/run.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/saturated-perf.ts --variant V[,V…] [options]\n\nThe JS thread's CPU per saturated request, by layer, from perf_events, against the echo.", {
   variant: { kind: "string", help: "service variant(s), comma-separated", default: "v11-plain-tag-lists" },
@@ -58,14 +59,12 @@ const reference = await v0Answers(index, bodies);
 
 /** One wrk run (async: perf records meanwhile); every answer must be 2xx. */
 async function wrk(seconds: number, url: string): Promise<{ rps: number; text: string }> {
-  const cmd = [...pin.load, "wrk", "-t1", `-c${args.connections}`, `-d${seconds}s`, "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
-  const p = Bun.spawn(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(wrkCommand({ prefix: pin.load, connections: args.connections, seconds, url, corpus }), { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const [text, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
-  if (code !== 0 || !Number.isFinite(rps)) throw new Error(`wrk failed: ${err || text}`);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
-  if (errors) throw new Error(`${url} answered ${errors} requests with errors: not a saturated profile of the service\n${text}`);
-  return { rps, text };
+  const out = parseWrk(text);
+  if (code !== 0 || !out) throw new Error(`wrk failed: ${err || text}`);
+  if (out.non2xx) throw new Error(`${url} answered ${out.non2xx} requests with errors: not a saturated profile of the service\n${text}`);
+  return { rps: out.rps, text };
 }
 
 type Split = Record<"kernelFromLoop" | "bunFromLoop" | "kernelUnderJs" | "nativeUnderJs" | "js" | "unknown", number>;

@@ -43,6 +43,7 @@ import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
 import { getVariant } from "../src/enrich/registry.ts";
 import { writesAudit } from "../src/enrich/variant.ts";
 import { checkAnswers, type Probe, probeBodies, v0Answers } from "./capacity/answers.ts";
+import { parseWrk, wrkCommand } from "./wrk/run.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [options]\n\nClosed-loop capacity (wrk) of one pinned service process.", {
   variant: { kind: "string", help: "service variant, or several separated by commas (each its own pinned process, all alternated run by run)", default: "v0" },
@@ -108,17 +109,15 @@ async function probesFor(): Promise<{ variant: Probe[]; ceiling: Probe[] }> {
 // With --rt, servers start under SCHED_FIFO 30 (on a busy machine one at the default priority may not even get ready), and so does wrk.
 const RT = (): string[] => (args.rt ? ["chrt", "-f", "30"] : []);
 
-// The distribution's lines are matched at line start: "99%" also ends the stats table's +/- Stdev column ("90.99%").
 function wrk(ms: number, url: string, warmup = false) {
-  const cmd = [...pin.load, ...RT(), "wrk", "-t1", `-c${args.connections}`, `-d${Math.round(ms / 1000)}s`, "--latency", "-s", "bench/wrk/post-corpus.lua", url, "--", corpus];
+  const cmd = wrkCommand({ prefix: [...pin.load, ...RT()], connections: args.connections, seconds: ms / 1000, latency: true, url, corpus });
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   const text = r.stdout.toString();
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
-  if (!r.success || !Number.isFinite(rps)) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
-  if (errors && warmup) process.stderr.write(`capacity: warm-up of ${url}: ${errors} non-2xx answers (discarded run)\n`);
-  else if (errors) throw new Error(`the service answered ${errors} requests with errors; not a capacity figure:\n${text}`);
-  return { cmd: cmd.join(" "), rps, p50: /^\s*50%\s+(\S+)/m.exec(text)?.[1], p99: /^\s*99%\s+(\S+)/m.exec(text)?.[1], text };
+  const out = parseWrk(text);
+  if (!r.success || !out) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
+  if (out.non2xx && warmup) process.stderr.write(`capacity: warm-up of ${url}: ${out.non2xx} non-2xx answers (discarded run)\n`);
+  else if (out.non2xx) throw new Error(`the service answered ${out.non2xx} requests with errors; not a capacity figure:\n${text}`);
+  return { cmd: cmd.join(" "), rps: out.rps, p50: out.p50, p99: out.p99, text };
 }
 
 /** Entries counted and deleted after each run, per variant: a run writes millions, and Redis keeps them in memory. */
