@@ -61,7 +61,7 @@ export function writeCorpus({ path, mix, requests, entries, seed, onProgress = (
       const events: string[] = new Array(eventsPerRequest);
       for (let e = 0; e < eventsPerRequest; e++) {
         const rank = rng.next() < MISS_RATE ? entries + rng.int(2 ** 40) : zipf.sample(rng) - 1;
-        events[e] = `{"key":"${ks.keyString(rank)}","attrs":${JSON.stringify(attrs(rng))}}`;
+        events[e] = `{"key":"${ks.keyString(rank)}","attrs":${JSON.stringify(drawAttrs(rng))}}`;
       }
       buffer += `{"events":[${events.join(",")}]}\n`;
       if (buffer.length > 1 << 20) {
@@ -91,7 +91,8 @@ export function writeCorpora(dir: string, entries: number, seed: number, request
 
 const MIX_SALT: Record<MixName, number> = { thin: 1, default: 2, fat: 3 };
 
-function attrs(rng: Rng): Record<string, string> {
+/** drawAttrs: one event's attrs as the corpora draw them (0–4 names, values from ATTR_VALUES, a non-Latin-1 city among them); the bench fixtures draw theirs here too. */
+export function drawAttrs(rng: Rng): Record<string, string> {
   const n = rng.int(5);
   const out: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
