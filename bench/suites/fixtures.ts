@@ -2,14 +2,16 @@
  * Inputs shared by the suites, built outside any timed code: the bench index
  * (1,000,000 entries, seed 1, like the service's default; built once into
  * data/ and reused by every round) and deterministic request batches drawn
- * like the corpora (Zipf s = 1.1 over ranks, about 1% misses).
+ * like the corpora (Zipf s = 1.1 over ranks, about 1% misses, attrs from the
+ * corpora's own draw, non-Latin-1 values included: they change what
+ * JSON.stringify costs, FINDINGS.md §16).
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT as ROOT } from "../../src/root.ts";
 import { Rng } from "../../src/workload/rng.ts";
 import { ZipfSampler } from "../../src/workload/zipf.ts";
-import { MISS_RATE, ZIPF_EXPONENT } from "../../src/workload/corpus.ts";
+import { MISS_RATE, ZIPF_EXPONENT, drawAttrs } from "../../src/workload/corpus.ts";
 import { KeySpace } from "../../src/domain/keys.ts";
 import { buildIndex } from "../../src/index/build.ts";
 import { openTsIndex } from "../../src/index/ts-index.ts";
@@ -50,7 +52,6 @@ export interface Batch {
   miss: boolean[];
 }
 
-const ATTRS: Record<string, string>[] = [{}, { src: "web" }, { src: "app", campaign: "spring" }, { ab: "b", locale: "de-DE", src: "email" }];
 
 /** requestBatch returns the deterministic batch of `size` events for `seed`. */
 export function requestBatch(size: number, seed = 42): Batch {
@@ -62,7 +63,7 @@ export function requestBatch(size: number, seed = 42): Batch {
   for (let i = 0; i < size; i++) {
     const isMiss = rng.next() < MISS_RATE;
     const rank = isMiss ? BENCH_ENTRIES + rng.int(2 ** 30) : zipf.sample(rng) - 1;
-    events.push({ key: ks.keyString(rank), attrs: ATTRS[i % ATTRS.length]! });
+    events.push({ key: ks.keyString(rank), attrs: drawAttrs(rng) });
     miss.push(isMiss);
   }
   const req = { events };
