@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { PROJECT_ROOT } from "../../src/root.ts";
+import { cpusOf } from "../../src/admin/affinity.ts";
 
 export interface RunMeta {
   command: string;
@@ -92,6 +93,17 @@ export function pinSelf(prefix: string[]): boolean {
   const cpus = prefix[prefix.indexOf("-c") + 1];
   if (prefix[0] !== "taskset" || !cpus) return false;
   return Bun.spawnSync(["taskset", "-a", "-cp", cpus, String(process.pid)], { stdout: "ignore", stderr: "ignore" }).success;
+}
+
+/**
+ * pinSelfWhile: pinSelf for one run of an in-process load generator (a test
+ * runner that drives a pinned server must not share its core); returns the
+ * undo, back to the CPUs this process had, or null when nothing was moved.
+ */
+export function pinSelfWhile(prefix: string[]): (() => void) | null {
+  const before = cpusOf(process.pid);
+  if (!before || !pinSelf(prefix)) return null;
+  return () => void pinSelf(["taskset", "-c", before.join(",")]);
 }
 
 /** Host CPUs under this busy share (by anything) count as quiet. */

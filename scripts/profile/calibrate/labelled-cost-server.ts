@@ -97,6 +97,7 @@ const variant = {
   parent: null,
   change: "calibration target: a known cost per batch class",
   parseBody: JSON.parse,
+  validation: "schema",
   respond(req: EnrichRequest): string | Promise<string> {
     return values["after-io"] ? stat(import.meta.path).then(() => burn(req)) : burn(req);
   },

@@ -24,9 +24,11 @@ import { OUTSIDE_JS } from "../../../src/admin/sampler.ts";
 import { PROFILE_LABELS, LABEL_CALIBRATE_DEFAULTS } from "../../../src/config.ts";
 import { ensureDefaultIndex } from "../../../src/service/default-index.ts";
 import { startLoad } from "../../../src/load/index.ts";
-import { pinning } from "../../lib/meta.ts";
+import { pinSelfWhile, pinning } from "../../lib/meta.ts";
 import { spawnService, type RunningService } from "../../lib/spawn-service.ts";
 import { TOLERANCE_POINTS } from "./score.ts";
+
+const SERVER_CPU = 0, LOAD_CPU = 1;
 
 export const LABELLED_COST_SERVER = join(import.meta.dir, "labelled-cost-server.ts");
 
@@ -156,11 +158,12 @@ async function truthOf(s: RunningService): Promise<LabelTruth> {
 
 /** calibrateLabels runs the server under the mix, captures one CPU profile and scores its labels. */
 export async function calibrateLabels(o: LabelCalibrateOptions): Promise<LabelCalibrateResult> {
-  const pins = o.pin ? pinning(0, 1) : { server: [], load: [], note: "not pinned" };
+  const pins = o.pin ? pinning(SERVER_CPU, LOAD_CPU) : { server: [], load: [], note: "not pinned" };
   const server = await spawnService([], { prefix: pins.server, command: [process.execPath, LABELLED_COST_SERVER, "--unit-ms", String(LABEL_CALIBRATE_DEFAULTS.unitMs), ...(o.afterIo ? ["--after-io"] : [])], timeoutMs: 30_000 });
   const dir = mkdtempSync(join(tmpdir(), "enrich-label-calibrate-"));
   const corpus = join(dir, "mix.ndjson");
   writeFileSync(corpus, mixCorpus(LABEL_CALIBRATE_DEFAULTS.fatEvents));
+  const unpin = pinSelfWhile(pins.load);
   const load = startLoad({ url: `${server.url}/enrich`, corpus, rps: o.rps, durationMs: (LABEL_CALIBRATE_DEFAULTS.warmupSeconds + o.seconds + 5) * 1000, warmupMs: 0 });
   try {
     await Bun.sleep(LABEL_CALIBRATE_DEFAULTS.warmupSeconds * 1000);
@@ -175,6 +178,7 @@ export async function calibrateLabels(o: LabelCalibrateOptions): Promise<LabelCa
   } finally {
     load.stop();
     await load.done.catch(() => {});
+    unpin?.();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -200,7 +204,7 @@ export interface LabelCoverage {
  * I/O per key runs most of its work in continuations no mark covers).
  */
 export async function labelCoverage(o: LabelCalibrateOptions & { variant: string }): Promise<{ coverage: LabelCoverage; pprof: Uint8Array; pinning: string }> {
-  const pins = o.pin ? pinning(0, 1) : { server: [], load: [], note: "not pinned" };
+  const pins = o.pin ? pinning(SERVER_CPU, LOAD_CPU) : { server: [], load: [], note: "not pinned" };
   const index = ensureDefaultIndex();
   const lines = (mix: string, n: number) => readFileSync(join(index, `${mix}.ndjson`), "utf8").split("\n").filter(Boolean).slice(0, n);
   const thin = lines("thin", 300), fat = lines("fat", 100);
@@ -208,6 +212,7 @@ export async function labelCoverage(o: LabelCalibrateOptions & { variant: string
   const corpus = join(dir, "mix.ndjson");
   writeFileSync(corpus, fat.map((f, i) => [thin[3 * i]!, thin[3 * i + 1]!, thin[3 * i + 2]!, f].join("\n")).join("\n") + "\n");
   const server = await spawnService(["--index", index, "--variant", o.variant], { prefix: pins.server, timeoutMs: 30_000 });
+  const unpin = pinSelfWhile(pins.load);
   const load = startLoad({ url: `${server.url}/enrich`, corpus, rps: o.rps, durationMs: (LABEL_CALIBRATE_DEFAULTS.warmupSeconds + o.seconds + 5) * 1000, warmupMs: 0 });
   try {
     await Bun.sleep(LABEL_CALIBRATE_DEFAULTS.warmupSeconds * 1000);
@@ -230,6 +235,7 @@ export async function labelCoverage(o: LabelCalibrateOptions & { variant: string
   } finally {
     load.stop();
     await load.done.catch(() => {});
+    unpin?.();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }

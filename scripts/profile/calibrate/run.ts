@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLoad } from "../../../src/load/index.ts";
-import { pinning } from "../../lib/meta.ts";
+import { pinSelfWhile, pinning } from "../../lib/meta.ts";
 import { spawnService, type RunningService } from "../../lib/spawn-service.ts";
 import { readAnyProfile } from "../profile-file.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../perf/record.ts";
@@ -65,6 +65,8 @@ async function withLoadedServer<T>(o: CalibrateOptions, extra: { env?: Record<st
   const corpus = join(corpusDir, "body.ndjson");
   writeFileSync(corpus, `${JSON.stringify({ events: [] })}\n`);
   const hog = o.hog ? startHog(pins.server, (totalSeconds + 10) * 1000) : null;
+  // The load generator is this process: off the server's core too, or "pinned" would be half true.
+  const unpin = pinSelfWhile(pins.load);
   const load = startLoad({ url: `${server.url}/work`, corpus, rps: o.rps, durationMs: (totalSeconds + 5) * 1000, warmupMs: 0 });
   try {
     await Bun.sleep(CALIBRATE_DEFAULTS.warmupSeconds * 1000);
@@ -72,6 +74,7 @@ async function withLoadedServer<T>(o: CalibrateOptions, extra: { env?: Record<st
   } finally {
     load.stop();
     await load.done.catch(() => {});
+    unpin?.();
     hog?.kill();
     await server.stop();
     rmSync(corpusDir, { recursive: true, force: true });
