@@ -22,8 +22,9 @@ export interface RequestRecord {
   bytes: number;
   stage: string;
   stageAt: number;
-  /** Stage transitions after arrival, in order. */
-  stages: { name: string; at: number }[];
+  /** When the handler started and when it had its answer (the two stage transitions after arrival; fields, not a list: this is per request). */
+  handlerAt?: number;
+  respondAt?: number;
   status?: number;
   ended?: number;
   /** Its pprof labels (request-labels.ts): route and variant, then batch and attr once the body is parsed. */
@@ -72,7 +73,6 @@ export class RequestTracker implements RequestObserver {
       bytes: Number(request.headers.get("content-length") ?? 0) || 0,
       stage: "read-body",
       stageAt: now,
-      stages: [],
       labels: this.labeler.arrived(route),
     };
     this.inflight.set(r.id, r);
@@ -91,11 +91,12 @@ export class RequestTracker implements RequestObserver {
     segments.leave(r);
   }
 
-  private mark(r: RequestRecord, name: string): void {
+  private mark(r: RequestRecord, name: "handler" | "respond"): void {
     const now = performance.now();
     r.stage = name;
     r.stageAt = now;
-    r.stages.push({ name, at: now });
+    if (name === "handler") r.handlerAt = now;
+    else r.respondAt = now;
   }
 
   // RequestObserver: the /enrich handler's view, after body parsing and validation.

@@ -84,7 +84,7 @@ export async function captureTrace(o: TraceOptions, tracker: RequestTracker, gc:
   }
   const end = performance.now();
   // Requests still running at the end are drawn up to the end, marked unfinished.
-  const open = [...tracker.inflight.values()].map((r) => ({ ...r, stages: [...r.stages], ended: end, unfinished: true }));
+  const open = [...tracker.inflight.values()].map((r) => ({ ...r, ended: end, unfinished: true }));
 
   const events: TraceEvent[] = [
     { name: "process_name", ph: "M", ts: 0, pid, tid: 0, args: { name: o.label } },
@@ -133,7 +133,9 @@ function requestEvents(r: RequestRecord & { unfinished?: boolean }, pid: number)
   const out: TraceEvent[] = [{ ...base, name, ph: "b", ts: us(begin), args: { id: r.id, status: r.status ?? null, bytes: r.bytes, ...(r.unfinished ? { unfinished: true } : {}) } }];
   const slice = (n: string, from: number, to: number) => out.push({ ...base, name: n, ph: "b", ts: us(from) }, { ...base, name: n, ph: "e", ts: us(Math.max(from, to)) });
   if (r.sent !== undefined) slice("queue wait", r.sent, r.arrived);
-  const marks = [{ name: "read body + validate", at: r.arrived }, ...r.stages];
+  const marks = [{ name: "read body + validate", at: r.arrived }];
+  if (r.handlerAt !== undefined) marks.push({ name: "handler", at: r.handlerAt });
+  if (r.respondAt !== undefined) marks.push({ name: "respond", at: r.respondAt });
   for (let i = 0; i < marks.length; i++) slice(marks[i]!.name, marks[i]!.at, marks[i + 1]?.at ?? r.ended!);
   out.push({ ...base, name, ph: "e", ts: us(r.ended!) });
   return out;

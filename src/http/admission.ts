@@ -73,6 +73,20 @@ export interface BodyLease {
   release(): void;
 }
 
+/** One body's share of the budget (Admission.reserveBody). */
+class BodyReservation implements BodyLease {
+  held = 0;
+  large = false;
+  released = false;
+  constructor(private readonly gate: Admission) {}
+  grow(bytes: number): void {
+    this.gate.growReservation(this, bytes);
+  }
+  release(): void {
+    this.gate.releaseReservation(this);
+  }
+}
+
 /** A request's admission: call `leave()` exactly once when its work is over. */
 export interface Slot {
   leave(): void;
@@ -211,31 +225,33 @@ export class Admission {
    * request is unservable. Throws a 503 (body_bytes) when it does not fit.
    */
   reserveBody(bytes: number): BodyLease {
-    let held = 0, large = false, released = false;
-    const grow = (n: number) => {
-      if (released) return;
-      const budget = this.limits.bodyBytes;
-      const nowLarge = held + n > budget / 16;
-      const largeHeld = this.largeBodyBytes - (large ? held : 0);
-      const overTotal = this.bodyBytes > held && this.bodyBytes + n > budget;
-      const overLarge = nowLarge && largeHeld > 0 && largeHeld + held + n > (budget * 3) / 4;
-      if (overTotal || overLarge) throw this.shed("body_bytes", `overloaded: ${this.bodyBytes} body bytes already being read`, true);
-      this.bodyBytes += n;
-      if (nowLarge && !large) this.largeBodyBytes += held + n;
-      else if (large) this.largeBodyBytes += n;
-      large = nowLarge;
-      held += n;
-    };
-    grow(bytes);
-    return {
-      grow,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.bodyBytes -= held;
-        if (large) this.largeBodyBytes -= held;
-      },
-    };
+    const lease = new BodyReservation(this);
+    lease.grow(bytes);
+    return lease;
+  }
+
+  /** BodyReservation.grow's accounting (one object per body, no closures: this runs for every request). */
+  growReservation(r: BodyReservation, n: number): void {
+    if (r.released) return;
+    const budget = this.limits.bodyBytes;
+    const nowLarge = r.held + n > budget / 16;
+    const largeHeld = this.largeBodyBytes - (r.large ? r.held : 0);
+    const overTotal = this.bodyBytes > r.held && this.bodyBytes + n > budget;
+    const overLarge = nowLarge && largeHeld > 0 && largeHeld + r.held + n > (budget * 3) / 4;
+    if (overTotal || overLarge) throw this.shed("body_bytes", `overloaded: ${this.bodyBytes} body bytes already being read`, true);
+    this.bodyBytes += n;
+    if (nowLarge && !r.large) this.largeBodyBytes += r.held + n;
+    else if (r.large) this.largeBodyBytes += n;
+    r.large = nowLarge;
+    r.held += n;
+  }
+
+  /** BodyReservation.release's accounting. */
+  releaseReservation(r: BodyReservation): void {
+    if (r.released) return;
+    r.released = true;
+    this.bodyBytes -= r.held;
+    if (r.large) this.largeBodyBytes -= r.held;
   }
 
   /** A request of `events` fits now: under both bounds, or alone (a batch over the events bound still runs, by itself). */

@@ -23,17 +23,15 @@ async function readCapped(request: Request, max: number, lease: BodyLease): Prom
   return Buffer.concat(chunks, total);
 }
 
-/** Rejects with a 408 if `work` has not settled within `ms`. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(requestTimeout(`the body did not arrive within ${ms} ms`)), ms);
+/** Rejects with a 408 if `work` has not settled within `ms`. One promise and one timer: it runs for every request. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(requestTimeout(`the body did not arrive within ${ms} ms`)), ms);
+    work.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
   });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -48,7 +46,7 @@ export async function readBoundedBody(request: Request, limits: Limits, gate: Ad
   const lease = gate.reserveBody(length !== null ? Number(length) || 0 : 0);
   let bytes: Uint8Array;
   try {
-    const read = length !== null ? request.arrayBuffer().then((b) => new Uint8Array(b)) : readCapped(request, limits.bodyBytes, lease);
+    const read = length !== null ? request.bytes() : readCapped(request, limits.bodyBytes, lease);
     bytes = await within(read, gate.limits.bodyTimeoutMs);
   } finally {
     lease.release();
