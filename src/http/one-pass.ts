@@ -25,24 +25,28 @@ const KEY = new RegExp(KEY_PATTERN);
 /** TypeBox's pattern for a t.String() record key (PatternStringExact). */
 const RECORD_KEY = /^(.*)$/;
 
-type Messages = ReturnType<typeof schemaMessages>;
+/** A schema failure: its message is looked up only then, so a good body builds none. */
+const fail = (limits: Limits, node: keyof ReturnType<typeof schemaMessages>, path: string) => badRequest(schemaMessages(limits)[node], path);
 
 /** The first schema error of event `i`, or null. */
-function eventError(e: unknown, i: number, limits: Limits, m: Messages): ClientError | null {
-  if (typeof e !== "object" || e === null || Array.isArray(e)) return badRequest(m.event, `/events/${i}`);
-  if (!Object.hasOwn(e, "key")) return badRequest(m.key, `/events/${i}/key`);
-  if (!Object.hasOwn(e, "attrs")) return badRequest(m.attrs, `/events/${i}/attrs`);
+function eventError(e: unknown, i: number, limits: Limits): ClientError | null {
+  if (typeof e !== "object" || e === null || Array.isArray(e)) return fail(limits, "event", `/events/${i}`);
+  if (!Object.hasOwn(e, "key")) return fail(limits, "key", `/events/${i}/key`);
+  if (!Object.hasOwn(e, "attrs")) return fail(limits, "attrs", `/events/${i}/attrs`);
   const { key, attrs } = e as { key: unknown; attrs: unknown };
-  if (typeof key !== "string" || !KEY.test(key)) return badRequest(m.key, `/events/${i}/key`);
-  if (typeof attrs !== "object" || attrs === null || Array.isArray(attrs)) return badRequest(m.attrs, `/events/${i}/attrs`);
+  if (typeof key !== "string" || !KEY.test(key)) return fail(limits, "key", `/events/${i}/key`);
+  if (typeof attrs !== "object" || attrs === null || Array.isArray(attrs)) return fail(limits, "attrs", `/events/${i}/attrs`);
+  // One walk: the count decides first (maxProperties comes before the values), then the first bad value.
   let n = 0;
-  for (const _ in attrs) n++;
-  if (n > limits.attrs) return badRequest(m.attrs, `/events/${i}/attrs`);
+  let bad: string | undefined;
   for (const name in attrs) {
+    n++;
+    if (bad !== undefined) continue;
     const v = (attrs as Record<string, unknown>)[name];
-    if ((typeof v !== "string" || v.length > limits.attrChars) && RECORD_KEY.test(name)) return badRequest(m.attrValue, `/events/${i}/attrs/${escapePointer(name)}`);
+    if ((typeof v !== "string" || v.length > limits.attrChars) && RECORD_KEY.test(name)) bad = name;
   }
-  return null;
+  if (n > limits.attrs) return fail(limits, "attrs", `/events/${i}/attrs`);
+  return bad === undefined ? null : fail(limits, "attrValue", `/events/${i}/attrs/${escapePointer(bad)}`);
 }
 
 /**
@@ -53,23 +57,22 @@ function eventError(e: unknown, i: number, limits: Limits, m: Messages): ClientE
 export function checkInOnePass(body: unknown, text: string, limits: Limits): EnrichRequest {
   checkEnvelope(body, limits);
   const events = (body as EnrichRequest).events as unknown[];
-  const m = schemaMessages(limits);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     // Up to here no attrs was reordered, so an error is the one the ordered body would give too.
-    if (attrsMayBeReordered(e)) return checkOrdered(text, limits, m);
-    const err = eventError(e, i, limits, m);
+    if (attrsMayBeReordered(e)) return checkOrdered(text, limits);
+    const err = eventError(e, i, limits);
     if (err) throw err;
   }
   return body as EnrichRequest;
 }
 
 /** The rare path: the schema checked on the source-ordered body, as the shared sequence does. */
-function checkOrdered(text: string, limits: Limits, m: Messages): EnrichRequest {
+function checkOrdered(text: string, limits: Limits): EnrichRequest {
   const ordered = parseOrdered(text) as EnrichRequest;
   const events = ordered.events as unknown[];
   for (let i = 0; i < events.length; i++) {
-    const err = eventError(events[i], i, limits, m);
+    const err = eventError(events[i], i, limits);
     if (err) throw err;
   }
   return ordered;
