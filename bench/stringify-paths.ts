@@ -40,6 +40,8 @@ const reqs = bodies.map((b) => JSON.parse(b) as EnrichRequest);
 const results = await Promise.all(reqs.map(async (r) => (await stages.enrichBatch(r, ctx)) as Record<string, unknown>[]));
 
 const NOT_LATIN1 = /[^\u0000-\u00ff]/g;
+// Without the g flag: test() keeps no lastIndex between calls.
+const HAS_NOT_LATIN1 = /[^\u0000-\u00ff]/;
 const mapped = (f: (r: Record<string, unknown>) => Record<string, unknown>) => results.map((rs) => rs.map(f));
 const rows: Record<string, Record<string, unknown>[][]> = {
   "as served": results,
@@ -47,8 +49,7 @@ const rows: Record<string, Record<string, unknown>[][]> = {
   "attrs Latin-1 only": mapped((r) => ({ ...r, attrs: Object.fromEntries(Object.entries(r.attrs as Record<string, string>).map(([k, v]) => [k.replace(NOT_LATIN1, "?"), v.replace(NOT_LATIN1, "?")])) })),
   "echo's value (the events)": reqs.map((r) => r.events as unknown as Record<string, unknown>[]),
 };
-const wide = new Set(reqs.flatMap((r) => r.events.flatMap((e) => Object.entries(e.attrs ?? {}).flat().filter((s) => NOT_LATIN1.test(s)))));
-NOT_LATIN1.lastIndex = 0;
+const wide = new Set(reqs.flatMap((r) => r.events.flatMap((e) => Object.entries(e.attrs ?? {}).flat().filter((s) => HAS_NOT_LATIN1.test(s)))));
 
 for (const [name, value] of Object.entries(rows)) {
   if (name === "attrs Latin-1 only" || name.startsWith("echo")) continue;

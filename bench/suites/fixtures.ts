@@ -52,7 +52,6 @@ export interface Batch {
   miss: boolean[];
 }
 
-
 /** requestBatch returns the deterministic batch of `size` events for `seed`. */
 export function requestBatch(size: number, seed = 42): Batch {
   const rng = new Rng(seed * 1009 + size);

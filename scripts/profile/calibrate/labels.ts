@@ -28,8 +28,6 @@ import { pinSelfWhile, pinning } from "../../lib/meta.ts";
 import { spawnService, type RunningService } from "../../lib/spawn-service.ts";
 import { TOLERANCE_POINTS } from "./score.ts";
 
-const SERVER_CPU = 0, LOAD_CPU = 1;
-
 export const LABELLED_COST_SERVER = join(import.meta.dir, "labelled-cost-server.ts");
 
 /** What GET /truth answers (labelled-cost-server.ts), cumulative since the server started. */
@@ -158,7 +156,7 @@ async function truthOf(s: RunningService): Promise<LabelTruth> {
 
 /** calibrateLabels runs the server under the mix, captures one CPU profile and scores its labels. */
 export async function calibrateLabels(o: LabelCalibrateOptions): Promise<LabelCalibrateResult> {
-  const pins = o.pin ? pinning(SERVER_CPU, LOAD_CPU) : { server: [], load: [], note: "not pinned" };
+  const pins = o.pin ? pinning(0, 1) : { server: [], load: [], note: "not pinned" };
   const server = await spawnService([], { prefix: pins.server, command: [process.execPath, LABELLED_COST_SERVER, "--unit-ms", String(LABEL_CALIBRATE_DEFAULTS.unitMs), ...(o.afterIo ? ["--after-io"] : [])], timeoutMs: 30_000 });
   const dir = mkdtempSync(join(tmpdir(), "enrich-label-calibrate-"));
   const corpus = join(dir, "mix.ndjson");
@@ -204,7 +202,7 @@ export interface LabelCoverage {
  * I/O per key runs most of its work in continuations no mark covers).
  */
 export async function labelCoverage(o: LabelCalibrateOptions & { variant: string }): Promise<{ coverage: LabelCoverage; pprof: Uint8Array; pinning: string }> {
-  const pins = o.pin ? pinning(SERVER_CPU, LOAD_CPU) : { server: [], load: [], note: "not pinned" };
+  const pins = o.pin ? pinning(0, 1) : { server: [], load: [], note: "not pinned" };
   const index = ensureDefaultIndex();
   const lines = (mix: string, n: number) => readFileSync(join(index, `${mix}.ndjson`), "utf8").split("\n").filter(Boolean).slice(0, n);
   const thin = lines("thin", 300), fat = lines("fat", 100);

@@ -49,7 +49,7 @@ export function symbolize(samples: readonly PerfSample[], jit: JitIndex, o: Symb
   const native: Frame = { name: NAMES.bunNative, file: "", line: 0 };
   const unknownJit: Frame = { name: NAMES.unknownJit, file: "", line: 0 };
   const unknown: Frame = { name: NAMES.unknown, file: "", line: 0 };
-  const isExe = (dso: string) => dso === o.exe || /(^|\/)bun(\.exe)?$/.test(dso);
+  const isExe = (dso: string) => dso === o.exe || isBunExe(dso);
   const frameOf = (f: PerfFrame, timeNs: number): Frame => {
     if (isKernel(f.dso)) {
       const name = NAMES.kernelPrefix + (f.sym || "?");
@@ -113,6 +113,8 @@ export function jitFrame(raw: string, file = "", line = 0): Frame {
   return { name: name || "(anonymous)", file, line };
 }
 
+/** The Bun executable, by its file name (symbolize's `exe` option names it exactly where known). */
+const isBunExe = (dso: string) => /(^|\/)bun(\.exe)?$/.test(dso);
 const isKernel = (dso: string) => dso.startsWith("[kernel") || dso.startsWith("[guest.kernel");
 /** Memory with no file behind it: where JIT code lives (perf names it /tmp/perf-<pid>.map when it looks for a map file). */
 const isAnon = (dso: string) => /^\/tmp\/perf-\d+\.map$/.test(dso) || dso.startsWith("//anon") || dso.startsWith("[anon") || dso === "";
@@ -165,6 +167,7 @@ export function frameKind(f: Frame): FrameKind {
   if (f.name === NAMES.unknown || f.name === NAMES.unknownJit) return "unknown";
   if (f.name.startsWith("(jsc ")) return "jsc";
   // Library frames carry their DSO as the file (jitFrame gives JS frames a source file or none).
-  if (/\.so(\.|$)/.test(f.file) || /(^|\/)bun(\.exe)?$/.test(f.file)) return "lib";
+  if (isBunExe(f.file)) return "bun";
+  if (/\.so(\.|$)/.test(f.file)) return "lib";
   return "js";
 }
