@@ -6,9 +6,13 @@
  * whatever arrives while a flush is in flight goes in the next one, so under
  * load the batches grow with the round trip instead of queueing behind it.
  *
+ * What it queues is an item: one entry (io-batched-audit), or one request's
+ * entries packed into one string (io-packed-audit); `entriesIn` says how many
+ * entries an item holds, and every bound and count is in entries, not items.
+ *
  * Bounded: at most `maxEntries` accepted and not yet acknowledged. Past that
- * (Redis down or slower than the service), new entries are dropped and
- * counted, and the service keeps answering. Entries a flush failed to write
+ * (Redis down or slower than the service), new items are dropped whole and
+ * their entries counted, and the service keeps answering. Entries a flush failed to write
  * go back to the front and are retried once Redis is up again, so every
  * accepted entry ends up written, dropped, or still buffered:
  * accepted = written + dropped + buffered, at every instant.
@@ -17,15 +21,15 @@
 import type { AuditEntry } from "./entry.ts";
 
 /** Where the writer writes (RedisAuditLog; a fake in unit tests). */
-export interface BatchSink {
-  /** Writes a batch in one round trip; resolves to the entries not written, in order. */
-  appendAll(entries: readonly AuditEntry[]): Promise<AuditEntry[]>;
+export interface BatchSink<T = AuditEntry> {
+  /** Writes a batch in one round trip; resolves to the items not written, in order. */
+  appendAll(items: readonly T[]): Promise<T[]>;
   readonly up: boolean;
   /** Resolves once writes can succeed again (or the sink is closed). */
   whenUp(): Promise<void>;
 }
 
-export interface BatchWriterOptions {
+export interface BatchWriterOptions<T = AuditEntry> {
   batchEntries: number;
   flushMs: number;
   maxEntries: number;
@@ -33,6 +37,8 @@ export interface BatchWriterOptions {
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
+  /** How many entries an item holds (default: each item is one entry). */
+  entriesIn?: (item: T) => number;
 }
 
 export type DropReason = "buffer_full" | "shutdown";
@@ -49,9 +55,13 @@ export interface BatchWriterCounts {
 /** After a flush fails while the sink says it is up (an error reply), wait this long before the next. */
 const RETRY_AFTER_ERROR_MS = 100;
 
-export class BatchWriter {
+const ONE = () => 1;
+
+export class BatchWriter<T = AuditEntry> {
   readonly counts: BatchWriterCounts = { accepted: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0 }, flushes: 0, retried: 0 };
-  private queue: AuditEntry[] = [];
+  private queue: T[] = [];
+  /** Entries in `queue`. */
+  private queued = 0;
   private inFlight = 0;
   private flying = false;
   private oldestAt = 0;
@@ -61,11 +71,13 @@ export class BatchWriter {
   private readonly now: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (t: unknown) => void;
+  private readonly entriesIn: (item: T) => number;
 
   constructor(
-    private readonly sink: BatchSink,
-    private readonly o: BatchWriterOptions,
+    private readonly sink: BatchSink<T>,
+    private readonly o: BatchWriterOptions<T>,
   ) {
+    this.entriesIn = o.entriesIn ?? ONE;
     this.now = o.now ?? (() => performance.now());
     this.setTimer = o.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = o.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>));
@@ -73,25 +85,43 @@ export class BatchWriter {
 
   /** Entries accepted and not yet acknowledged: waiting, or in the flush in flight. */
   get buffered(): number {
-    return this.queue.length + this.inFlight;
+    return this.queued + this.inFlight;
   }
 
-  /** enqueue takes a batch's entries (never blocks); returns how many it accepted (the rest were dropped, counted). */
-  enqueue(entries: readonly AuditEntry[]): number {
-    if (this.closing) {
-      // A request answered after the drain gave up on the writer: accepted and lost at once (both sums still hold).
-      this.counts.accepted += entries.length;
-      this.counts.dropped.shutdown += entries.length;
-      return 0;
+  /**
+   * enqueue takes a request's items (never blocks), in order, while they fit
+   * the bound; the first that does not fit and every one after it are dropped
+   * and their entries counted. Returns the entries accepted.
+   */
+  enqueue(items: readonly T[]): number {
+    let accepted = 0;
+    let i = 0;
+    if (!this.closing) {
+      let room = this.o.maxEntries - this.buffered;
+      if (this.queue.length === 0 && items.length > 0) this.oldestAt = this.now();
+      for (; i < items.length; i++) {
+        const n = this.entriesIn(items[i]!);
+        if (n > room) break;
+        this.queue.push(items[i]!);
+        room -= n;
+        accepted += n;
+      }
+      this.queued += accepted;
     }
-    const n = Math.min(Math.max(0, this.o.maxEntries - this.buffered), entries.length);
-    if (n < entries.length) this.counts.dropped.buffer_full += entries.length - n;
-    if (n === 0) return 0;
-    if (this.queue.length === 0) this.oldestAt = this.now();
-    for (let i = 0; i < n; i++) this.queue.push(entries[i]!);
-    this.counts.accepted += n;
-    this.schedule();
-    return n;
+    let lost = 0;
+    for (; i < items.length; i++) lost += this.entriesIn(items[i]!);
+    this.counts.accepted += accepted + (this.closing ? lost : 0);
+    // Answered after the drain gave up on the writer: accepted and lost at once (both sums still hold).
+    if (this.closing) this.counts.dropped.shutdown += lost;
+    else this.counts.dropped.buffer_full += lost;
+    if (accepted > 0) this.schedule();
+    return accepted;
+  }
+
+  /** whenIdle resolves once everything accepted so far is acknowledged or dropped (at once if nothing is buffered). */
+  whenIdle(): Promise<void> {
+    if (this.buffered === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
@@ -101,7 +131,7 @@ export class BatchWriter {
    */
   async close(deadline: number): Promise<number> {
     this.closing = true;
-    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    const idle = this.whenIdle();
     this.schedule();
     let cut: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([idle, new Promise<void>((resolve) => (cut = setTimeout(resolve, Math.max(0, deadline - performance.now()))))]);
@@ -109,6 +139,7 @@ export class BatchWriter {
     const left = this.buffered;
     this.counts.dropped.shutdown += left;
     this.queue = [];
+    this.queued = 0;
     this.inFlight = 0;
     return left;
   }
@@ -117,7 +148,7 @@ export class BatchWriter {
   private schedule(): void {
     if (this.flying) return;
     if (this.queue.length === 0) return this.idle();
-    if (this.queue.length >= this.o.batchEntries || this.closing || this.now() - this.oldestAt >= this.o.flushMs) {
+    if (this.queued >= this.o.batchEntries || this.closing || this.now() - this.oldestAt >= this.o.flushMs) {
       void this.flush();
       return;
     }
@@ -133,11 +164,16 @@ export class BatchWriter {
     if (this.timer !== undefined) this.clearTimer(this.timer);
     this.timer = undefined;
     this.flying = true;
-    const batch = this.queue.splice(0, this.o.batchEntries);
-    this.inFlight = batch.length;
+    // Whole items, up to batchEntries entries (at least one item, however large).
+    let take = 0;
+    let entries = 0;
+    while (take < this.queue.length && (take === 0 || entries + this.entriesIn(this.queue[take]!) <= this.o.batchEntries)) entries += this.entriesIn(this.queue[take++]!);
+    const batch = this.queue.splice(0, take);
+    this.queued -= entries;
+    this.inFlight = entries;
     if (this.queue.length > 0) this.oldestAt = this.now();
     this.counts.flushes++;
-    let unwritten: AuditEntry[];
+    let unwritten: T[];
     try {
       unwritten = await this.sink.appendAll(batch);
     } catch {
@@ -146,10 +182,13 @@ export class BatchWriter {
     // close() may have given up on these meanwhile (counted as dropped there).
     if (this.inFlight === 0 && this.closing) return void (this.flying = false);
     this.inFlight = 0;
-    this.counts.written += batch.length - unwritten.length;
+    let lost = 0;
+    for (const item of unwritten) lost += this.entriesIn(item);
+    this.counts.written += entries - lost;
     if (unwritten.length > 0) {
-      this.counts.retried += unwritten.length;
+      this.counts.retried += lost;
       this.queue = unwritten.concat(this.queue);
+      this.queued += lost;
       this.oldestAt = this.now() - this.o.flushMs;
       // Redis is down: wait for it to come back. Up yet failing (an error reply): do not spin.
       if (!this.sink.up) await this.sink.whenUp();

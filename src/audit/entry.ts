@@ -50,6 +50,45 @@ export function entriesOf(req: EnrichRequest, results: readonly unknown[], r: Au
   return out;
 }
 
+/**
+ * One request's entries as one string (io-packed-audit), split back into
+ * XADDs by the flush's script inside Redis: per event `key US found US attrs RS`
+ * (US = \x1f, RS = \x1e). Neither byte can occur in a field: keys are
+ * decimal digits, found is 1 or 0, and JSON.stringify escapes every control
+ * character. The request's arrival and id travel once, not once per event.
+ */
+export interface PackedEntries {
+  arrivedMs: number;
+  requestId: string;
+  packed: string;
+  /** How many entries `packed` holds. */
+  entries: number;
+}
+
+export const UNIT_SEPARATOR = "\x1f";
+export const RECORD_SEPARATOR = "\x1e";
+
+/** packedOf: every event of an answered batch, as one packed string. */
+export function packedOf(req: EnrichRequest, results: readonly unknown[], r: AuditRequest): PackedEntries {
+  const events = req.events;
+  let packed = "";
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    packed += e.key + ((results[i] as { found: boolean }).found ? "\x1f1\x1f" : "\x1f0\x1f") + JSON.stringify(e.attrs) + "\x1e";
+  }
+  return { arrivedMs: r.arrivedMs, requestId: r.requestId, packed, entries: events.length };
+}
+
+/** unpack: a packed request back into its entries (the script's split, in TypeScript: for tests and tools). */
+export function unpack(p: PackedEntries): AuditEntry[] {
+  const records = p.packed.split(RECORD_SEPARATOR);
+  records.pop();
+  return records.map((rec, event) => {
+    const [key, found, attrs] = rec.split(UNIT_SEPARATOR) as [string, string, string];
+    return { key, found: found === "1", attrs, arrivedMs: p.arrivedMs, requestId: p.requestId, event };
+  });
+}
+
 /** A stream entry's fields (as XRANGE returns them, flat) back into an object: for tests and tools. */
 export function fieldsOf(flat: readonly string[]): Record<string, string> {
   const o: Record<string, string> = {};

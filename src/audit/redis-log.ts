@@ -1,16 +1,19 @@
 /**
- * The audit log's connection to Redis (Bun.RedisClient) and its three ways
+ * The audit log's connection to Redis (Bun.RedisClient) and its four ways
  * of writing: append (one XADD, one round trip), appendAll (a batch's XADDs
  * issued in one tick, which Bun's auto-pipelining sends as one write: one
  * round trip for the batch) and appendScripted (one EVALSHA whose Lua script
  * runs the batch's XADDs inside Redis: one command, so the client encodes
- * and settles one reply instead of one per entry). No offline queue: while Redis is down a write
+ * and settles one reply instead of one per entry), and appendPacked (the same
+ * script's work from one argument per request, split inside Redis). No
+ * offline queue: while Redis is down a write
  * fails at once, so nothing piles up unbounded inside the client; this class
  * reconnects on its own, backing off, and says when Redis is up again.
  */
 import { RedisClient } from "bun";
 import { AUDIT_DEFAULTS } from "../config.ts";
-import { type AuditEntry, ENTRY_FIELDS, xaddArgs } from "./entry.ts";
+import { type AuditEntry, ENTRY_FIELDS, type PackedEntries, xaddArgs } from "./entry.ts";
+import type { AuditTarget } from "./target.ts";
 
 /** The batch's XADDs inside Redis: ARGV holds each entry's field values, ENTRY_FIELDS.length at a time, in order. */
 const APPEND_SCRIPT = `local n = ${ENTRY_FIELDS.length}
@@ -18,8 +21,26 @@ for i = 1, #ARGV, n do
   redis.call('XADD', KEYS[1], '*', ${ENTRY_FIELDS.map((f, i) => `'${f}', ARGV[i + ${i}]`).join(", ")})
 end
 return #ARGV / n`;
-const APPEND_SHA = new Bun.CryptoHasher("sha1").update(APPEND_SCRIPT).digest("hex");
-import type { AuditTarget } from "./target.ts";
+/**
+ * The same XADDs from packed requests (io-packed-audit): ARGV holds each
+ * request's arrived_ms, request_id and packed entries (entry.ts, packedOf);
+ * the split runs here, inside Redis, instead of one argument per field on the JS thread.
+ */
+const PACKED_VALUES: Record<(typeof ENTRY_FIELDS)[number], string> = { key: "key", found: "found", attrs: "attrs", arrived_ms: "arrived", request_id: "rid", event: "tostring(event)" };
+const PACKED_SCRIPT = `local n = 0
+for i = 1, #ARGV, 3 do
+  local arrived, rid, event = ARGV[i], ARGV[i + 1], 0
+  for key, found, attrs in string.gmatch(ARGV[i + 2], '([^\\31]*)\\31([01])\\31([^\\30]*)\\30') do
+    redis.call('XADD', KEYS[1], '*', ${ENTRY_FIELDS.map((f) => `'${f}', ${PACKED_VALUES[f]}`).join(", ")})
+    event = event + 1
+  end
+  n = n + event
+end
+return n`;
+const sha1 = (script: string) => new Bun.CryptoHasher("sha1").update(script).digest("hex");
+const APPEND_SHA = sha1(APPEND_SCRIPT);
+const PACKED_SHA = sha1(PACKED_SCRIPT);
+
 
 export interface AuditLogCounts {
   /** Entries Redis acknowledged: each is one entry in the stream. */
@@ -117,20 +138,56 @@ export class RedisAuditLog {
       args[j++] = e.requestId;
       args[j++] = String(e.event);
     }
-    try {
-      try {
-        await this.client.send("EVALSHA", args);
-      } catch (err) {
-        if (!/NOSCRIPT/.test((err as Error).message)) throw err;
-        args[0] = APPEND_SCRIPT;
-        await this.client.send("EVAL", args);
-      }
-    } catch {
+    if (!(await this.evalScript(APPEND_SCRIPT, args))) {
       this.counts.failed += entries.length;
       return [...entries];
     }
     this.counts.written += entries.length;
     return [];
+  }
+
+  /**
+   * appendPacked writes packed requests (each one request's entries in one
+   * string) as one EVALSHA whose script splits them into XADDs; resolves to
+   * the requests not written: all or none, as the script runs whole.
+   */
+  async appendPacked(requests: readonly PackedEntries[]): Promise<PackedEntries[]> {
+    if (requests.length === 0) return [];
+    this.counts.roundTrips++;
+    const args = new Array<string>(3 + requests.length * 3);
+    args[0] = PACKED_SHA;
+    args[1] = "1";
+    args[2] = this.target.stream;
+    let j = 3;
+    let entries = 0;
+    for (const r of requests) {
+      args[j++] = String(r.arrivedMs);
+      args[j++] = r.requestId;
+      args[j++] = r.packed;
+      entries += r.entries;
+    }
+    if (!(await this.evalScript(PACKED_SCRIPT, args))) {
+      this.counts.failed += entries;
+      return [...requests];
+    }
+    this.counts.written += entries;
+    return [];
+  }
+
+  /** evalScript runs `args` (args[0] the script's SHA) by EVALSHA, or by EVAL once if this Redis does not know the script yet (first use, or restarted); false if it failed. */
+  private async evalScript(script: string, args: string[]): Promise<boolean> {
+    try {
+      try {
+        await this.client.send("EVALSHA", args);
+      } catch (err) {
+        if (!/NOSCRIPT/.test((err as Error).message)) throw err;
+        args[0] = script;
+        await this.client.send("EVAL", args);
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** close stops reconnecting and closes the connection (after the writer's last flush). */

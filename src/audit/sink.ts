@@ -8,6 +8,9 @@
  *   enqueue(es)      into the bounded batched writer, not awaited: io-batched-audit
  *                    (flushes as pipelined XADDs), io-batched-scripted-audit
  *                    (flushes as one EVALSHA per batch)
+ *   enqueuePacked(p) a request's entries packed in one string, into the same
+ *                    kind of writer: io-packed-audit (one EVALSHA per batch,
+ *                    split inside Redis)
  *
  * The awaited ones promise the entries are in the stream when they resolve;
  * if Redis cannot take them, they throw a 503 (the request is shed: answering
@@ -17,7 +20,7 @@
 import { AUDIT_DEFAULTS } from "../config.ts";
 import { ClientError } from "../http/errors.ts";
 import { BatchWriter, type BatchWriterCounts } from "./batch-writer.ts";
-import type { AuditEntry, AuditRequest } from "./entry.ts";
+import type { AuditEntry, AuditRequest, PackedEntries } from "./entry.ts";
 import { RedisAuditLog } from "./redis-log.ts";
 import type { AuditTarget } from "./target.ts";
 
@@ -45,6 +48,7 @@ export type FlushEncoding = "xadd" | "script";
 export class AuditSink {
   /** One batched writer per flush encoding in use (a process runs one variant, so in practice one). */
   private readonly writers = new Map<FlushEncoding, BatchWriter>();
+  private packedWriter: BatchWriter<PackedEntries> | null = null;
   /** Time requests spent awaiting append/appendAll, ms (the synchronous modes' IO wait). */
   waitMs = 0;
   /** Requests answered 503 because their entries could not be written. */
@@ -70,10 +74,24 @@ export class AuditSink {
     return w;
   }
 
+  /** The writer of packed requests (io-packed-audit), made on first use. */
+  packed(): BatchWriter<PackedEntries> {
+    if (!this.packedWriter) {
+      const log = this.log;
+      const sink = { appendAll: (ps: readonly PackedEntries[]) => log.appendPacked(ps), get up() { return log.up; }, whenUp: () => log.whenUp() };
+      this.packedWriter = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, entriesIn: (p) => p.entries });
+    }
+    return this.packedWriter;
+  }
+
+  private allWriters(): Pick<BatchWriter<unknown>, "counts" | "buffered" | "close" | "whenIdle">[] {
+    return this.packedWriter ? [...this.writers.values(), this.packedWriter] : [...this.writers.values()];
+  }
+
   /** The batched writers' counts, summed (all zero when no batched variant ran). */
   writerCounts(): BatchWriterCounts & { buffered: number } {
     const sum = { accepted: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0 }, flushes: 0, retried: 0, buffered: 0 };
-    for (const w of this.writers.values()) {
+    for (const w of this.allWriters()) {
       const c = w.counts;
       sum.accepted += c.accepted;
       sum.written += c.written;
@@ -118,9 +136,18 @@ export class AuditSink {
     this.writer(encoding).enqueue(entries);
   }
 
+  enqueuePacked(p: PackedEntries): void {
+    this.packed().enqueue([p]);
+  }
+
+  /** drained resolves once every batched writer has written (or dropped) what it accepted so far. */
+  async drained(): Promise<void> {
+    await Promise.all(this.allWriters().map((w) => w.whenIdle()));
+  }
+
   /** close is SIGTERM's last step: the writer flushes until `deadline` (performance.now ms), then the connection closes. */
   async close(deadline: number): Promise<number> {
-    const dropped = (await Promise.all([...this.writers.values()].map((w) => w.close(deadline)))).reduce((a, b) => a + b, 0);
+    const dropped = (await Promise.all(this.allWriters().map((w) => w.close(deadline)))).reduce((a, b) => a + b, 0);
     this.log.close();
     return dropped;
   }

@@ -155,3 +155,45 @@ describe("BatchWriter", () => {
     down.balanced();
   });
 });
+
+describe("BatchWriter of packed items (several entries each)", () => {
+  type Item = { id: number; entries: number };
+  function packedRig(o: { batchEntries: number; maxEntries: number }) {
+    const writes: { batch: Item[]; done: (unwritten?: Item[]) => void }[] = [];
+    const sink: BatchSink<Item> = {
+      up: true,
+      whenUp: () => Promise.resolve(),
+      appendAll: (batch) => new Promise((resolve) => writes.push({ batch: [...batch], done: (unwritten = []) => resolve(unwritten) })),
+    };
+    const w = new BatchWriter<Item>(sink, { ...o, flushMs: 0, entriesIn: (i) => i.entries, setTimer: () => 0, clearTimer: () => {} });
+    const balanced = () => expect(w.counts.accepted).toBe(w.counts.written + w.counts.dropped.shutdown + w.buffered);
+    return { w, writes, balanced };
+  }
+  const items = (...sizes: number[]) => sizes.map((entries, id) => ({ id, entries }));
+
+  test("bounds and counts are in entries; an item is flushed, kept or dropped whole", async () => {
+    const { w, writes, balanced } = packedRig({ batchEntries: 10, maxEntries: 20 });
+    // Whole items while they fit the bound (16 of 20 entries); the item of 6 does not, and is dropped whole.
+    expect(w.enqueue(items(4, 4, 4, 4, 6))).toBe(16);
+    // Flushed at once (flushMs 0): whole items up to batchEntries, 4 + 4 (a third 4 would make 12).
+    expect(writes.map((x) => x.batch.map((i) => i.entries))).toEqual([[4, 4]]);
+    // 4 entries of room: an item of 5 does not fit; it and every item after it are dropped.
+    expect(w.enqueue(items(5, 1))).toBe(0);
+    expect({ dropped: w.counts.dropped.buffer_full, buffered: w.buffered }).toEqual({ dropped: 12, buffered: 16 });
+    balanced();
+    writes[0]!.done();
+    await new Promise<void>((r) => setImmediate(r));
+    expect(writes.map((x) => x.batch.map((i) => i.entries))).toEqual([[4, 4], [4, 4]]);
+    // One item of the second flush is not written: its 4 entries are retried, counted in entries.
+    writes[1]!.done([writes[1]!.batch[1]!]);
+    await new Promise<void>((r) => setImmediate(r));
+    expect({ written: w.counts.written, retried: w.counts.retried, buffered: w.buffered }).toEqual({ written: 12, retried: 4, buffered: 4 });
+    balanced();
+  });
+
+  test("an item larger than batchEntries goes alone", () => {
+    const { w, writes } = packedRig({ batchEntries: 10, maxEntries: 100 });
+    w.enqueue(items(25));
+    expect(writes.map((x) => x.batch.map((i) => i.entries))).toEqual([[25]]);
+  });
+});

@@ -32,7 +32,7 @@ describe.skipIf(skipWithoutRedis("golden bytes with the audit log on"))("golden 
   afterAll(() => redis?.stop());
 
   test("the IO rungs are registered and write the audit log; the others do not", () => {
-    expect(audited.map((v) => v.name)).toEqual(["io-naive-audit", "io-pipelined-audit", "io-batched-audit", "io-batched-scripted-audit", "io-naive-audit-on-v2"]);
+    expect(audited.map((v) => v.name)).toEqual(["io-naive-audit", "io-pipelined-audit", "io-batched-audit", "io-batched-scripted-audit", "io-packed-audit", "io-naive-audit-on-v2"]);
     expect(writesAudit(VARIANTS.get("v0")!)).toBe(false);
   });
 
@@ -71,5 +71,42 @@ describe.skipIf(skipWithoutRedis("golden bytes with the audit log on"))("golden 
     const app = createApp({ index, variant: VARIANTS.get("io-naive-audit")! });
     const res = await app.handle(new Request("http://localhost/enrich", { method: "POST", headers: { "content-type": "application/json" }, body: requests[0] }));
     expect(await res.text()).toBe(responses[0]!);
+  });
+});
+
+describe.skipIf(skipWithoutRedis("packed entries with hostile attrs"))("io-packed-audit: the split inside Redis", () => {
+  let redis: RunningRedis;
+  const index = openIndex(builtIndex(GOLDEN_SPEC.entries, GOLDEN_SPEC.seed));
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  // Separator bytes, quotes, backslashes, newlines, non-Latin-1 text and an empty attrs: JSON.stringify escapes every control character.
+  const body = JSON.stringify({
+    events: [
+      { key: "1", attrs: { a: "x\u001fy\u001ez", b: '"q" \\ /', c: "line\nbreak\t" } },
+      { key: "18446744073709551615", attrs: {} },
+      { key: "42", attrs: { city: "東京", "2": "integer-like name", e: "" } },
+    ],
+  });
+
+  test("the stream holds the same entries as one argument per field would have written, for a body that tries to break the packing", async () => {
+    const got: Record<string, string>[][] = [];
+    for (const name of ["io-batched-scripted-audit", "io-packed-audit"]) {
+      const sink = await openAudit({ url: redis.url, stream: `split:${name}` }, () => {});
+      const app = createApp({ index, variant: VARIANTS.get(name)!, audit: sink });
+      const res = await app.handle(new Request("http://localhost/enrich", { method: "POST", headers: { "content-type": "application/json", "x-request-id": "hostile" }, body }));
+      expect(res.status).toBe(200);
+      expect(await sink.close(performance.now() + 10_000)).toBe(0);
+      const c = await redis.client();
+      got.push(((await c.send("XRANGE", [`split:${name}`, "-", "+"])) as [string, string[]][]).map(([, flat]) => {
+        const { arrived_ms: _, ...rest } = fieldsOf(flat);
+        return rest;
+      }));
+    }
+    expect(got[1]!.length).toBe(3);
+    expect(got[1]![0]!.attrs).toBe(JSON.stringify({ a: "x\u001fy\u001ez", b: '"q" \\ /', c: "line\nbreak\t" }));
+    expect(got[1]).toEqual(got[0]!);
   });
 });

@@ -7,7 +7,8 @@
  * waits on Redis (io-naive-audit-on-v2).
  */
 import { v2LockFreeLookup } from "./v2-lock-free-lookup.ts";
-import { v8ArithmeticKey } from "./v8-arithmetic-key.ts";
+import { v12OnePassValidation } from "./v12-one-pass-validation.ts";
 
-export const IO_PARENT = v8ArithmeticKey;
+/** v8-arithmetic-key until FINDINGS.md §20: §12's figures were measured on v8. */
+export const IO_PARENT = v12OnePassValidation;
 export const IO_CONTROL_PARENT = v2LockFreeLookup;
