@@ -141,8 +141,15 @@ export const PROFILE_LABELS = Object.freeze({
  */
 export const AUDIT_DEFAULTS = Object.freeze({
   stream: "enrich:audit",
-  /** At 1,000 the one flush in flight could not keep up with ~170k entries/s on loopback and the bound dropped over half (profiles/io/capacity-default-loopback-counts); at 10,000 nothing was dropped (…-batch10k). */
-  batchEntries: 10_000,
+  /**
+   * A cap, not a size: under load a flush takes what waited during the one before. At 1,000 the one flush in
+   * flight could not keep up with ~170k entries/s on loopback and the bound dropped over half
+   * (profiles/io/capacity-default-loopback-counts); at 10,000 it kept up then (…-batch10k), but not with v12's
+   * ~300k entries/s: a flush cycle is ~25 ms of Redis's work plus ~25 ms of waiting in the saturated event loop,
+   * so 10,000 per cycle falls behind, and the buffer filled (FINDINGS.md §20). At 50,000 the flushes settle near
+   * 16,000 entries and nothing is dropped; a flush holds Redis for at most ~120 ms.
+   */
+  batchEntries: 50_000,
   flushMs: 5,
   /** ~100 s of a 1,000-event/s service with Redis down; ~50 MB of entries at the default mix's attrs. */
   maxBufferedEntries: 100_000,
