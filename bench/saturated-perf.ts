@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/saturated-perf.ts --variant V[,V…] [--against echo] [--mix thin] [--seconds 10] [--out DIR]
+ * Usage: bun bench/saturated-perf.ts --variant V[,V…] [--against echo] [--mix thin] [--seconds 10] [--audit local] [--out DIR]
  *
  * Where a saturated request's CPU goes, side by side with the ceiling: each
  * side (every --variant, then the Elysia echo) is started pinned to CPU 0
@@ -26,6 +26,9 @@ import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { decodePprof, readSamples } from "../src/admin/pprof.ts";
 import { collectMeta, pinning } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
+import { startRedis } from "../scripts/lib/redis-server.ts";
+import { getVariant } from "../src/enrich/registry.ts";
+import { writesAudit } from "../src/enrich/variant.ts";
 import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/record.ts";
 import { frameKind } from "../scripts/profile/perf/symbolize.ts";
 import { checkAnswers, probeBodies, v0Answers } from "./capacity/answers.ts";
@@ -42,6 +45,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/saturated-perf.ts --va
   "server-args": { kind: "string", help: "more flags for every service (the default loosens admission control, as the capacity runs do)", default: "--max-inflight 64 --max-inflight-events 1000000 --loop-stall 0" },
   top: { kind: "number", help: "JS callers of native code to list per side", default: 8 },
   out: { kind: "string", help: "directory for the perf profiles and meta.json" },
+  audit: { kind: "string", help: "'local': a redis-server started for the run, pinned with the load, and --audit for the variants that write the audit log", choices: ["local"] },
 });
 
 if (!Bun.which("wrk")) fail("wrk is not installed (apt-get install -y wrk)");
@@ -53,6 +57,9 @@ const pin = pinning();
 const out = args.out ?? join(PROJECT_ROOT, "profiles/saturated-perf", `${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${args.mix}`);
 mkdirSync(out, { recursive: true });
 const names = [...args.variant.split(",").map((v) => v.trim()).filter(Boolean), ...(args.against === "echo" ? ["echo"] : [])];
+
+const redis = args.audit === "local" ? await startRedis({ prefix: pin.load }) : null;
+const auditFor = (name: string) => (redis && name !== "echo" && writesAudit(getVariant(name)) ? ["--audit", `${redis.url}/saturated:${name}`] : []);
 
 const bodies = probeBodies(readFileSync(corpus, "utf8"));
 const reference = await v0Answers(index, bodies);
@@ -111,7 +118,7 @@ const results: { side: string; rps: number; windowRequests: number; perfTotalMs:
 for (const name of names) {
   const jit = mkdtempSync(join(tmpdir(), "enrich-saturated-jit-"));
   const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
-  const s = await spawnService(name === "echo" ? [] : ["--index", index, "--variant", name, ...serverArgs], {
+  const s = await spawnService(name === "echo" ? [] : ["--index", index, "--variant", name, ...auditFor(name), ...serverArgs], {
     prefix: pin.server,
     command: name === "echo" ? [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts"), "--port", "0"] : undefined,
     env: jitDumpEnv(jit),
@@ -135,6 +142,8 @@ for (const name of names) {
   }
 }
 
+await redis?.stop();
+
 const echo = results.find((r) => r.side === "echo");
 const pad = (x: string, n: number) => x.padStart(n);
 const header = ["", ...results.map((r) => r.side), ...(echo ? results.filter((r) => r !== echo).map((r) => `${r.side} − echo`) : [])];
@@ -149,5 +158,5 @@ for (const k of Object.keys(LABELS) as (keyof Split)[]) row(`  ${LABELS[k]}`, (r
 for (const r of results) lines.push(`${r.side}: native code called from JS, by the JS function that called it: ${r.nativeCallersUs.map((c) => `${c.fn} ${c.us.toFixed(2)}`).join(", ")}`);
 console.log(lines.join("\n"));
 writeFileSync(join(out, "summary.txt"), `${lines.join("\n")}\n`);
-writeFileSync(join(out, "meta.json"), `${JSON.stringify({ what: "JS-thread on-CPU time per saturated request by layer (perf_events), each side alone, closed-loop wrk", mix: args.mix, index, connections: args.connections, perfSeconds: args.seconds, pinning: pin.note, serverArgs: args["server-args"], sides: results, meta: collectMeta() }, null, 2)}\n`);
+writeFileSync(join(out, "meta.json"), `${JSON.stringify({ what: "JS-thread on-CPU time per saturated request by layer (perf_events), each side alone, closed-loop wrk", mix: args.mix, index, connections: args.connections, perfSeconds: args.seconds, pinning: pin.note, serverArgs: args["server-args"], audit: redis ? "redis-server started for the run, pinned with the load, no persistence, on loopback; --audit for the variants that write it" : null, sides: results, meta: collectMeta() }, null, 2)}\n`);
 console.log(`wrote ${out}/meta.json, summary.txt and one perf.pprof per side`);
