@@ -106,4 +106,6 @@ if (import.meta.main) {
       p.dispose?.();
     }
   }
+  // A suite may hold a connection or a child (audit.bench.ts's redis-server, reaped on exit): the round is over.
+  process.exit(0);
 }
