@@ -29,6 +29,7 @@ export interface AuditOptions {
   batchEntries: number;
   flushMs: number;
   maxBufferedEntries: number;
+  flights: number;
 }
 
 /** What an audit stage gets per request: the sink and the request's id and arrival. */
@@ -68,7 +69,7 @@ export class AuditSink {
     if (!w) {
       const log = this.log;
       const sink = encoding === "script" ? { appendAll: (es: readonly AuditEntry[]) => log.appendScripted(es), get up() { return log.up; }, whenUp: () => log.whenUp() } : log;
-      w = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries });
+      w = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, flights: this.options.flights });
       this.writers.set(encoding, w);
     }
     return w;
@@ -79,7 +80,7 @@ export class AuditSink {
     if (!this.packedWriter) {
       const log = this.log;
       const sink = { appendAll: (ps: readonly PackedEntries[]) => log.appendPacked(ps), get up() { return log.up; }, whenUp: () => log.whenUp() };
-      this.packedWriter = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, entriesIn: (p) => p.entries });
+      this.packedWriter = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, flights: this.options.flights, entriesIn: (p) => p.entries });
     }
     return this.packedWriter;
   }
@@ -161,5 +162,6 @@ export async function openAudit(target: AuditTarget, say: (line: string) => void
     batchEntries: o.batchEntries ?? AUDIT_DEFAULTS.batchEntries,
     flushMs: o.flushMs ?? AUDIT_DEFAULTS.flushMs,
     maxBufferedEntries: o.maxBufferedEntries ?? AUDIT_DEFAULTS.maxBufferedEntries,
+    flights: o.flights ?? AUDIT_DEFAULTS.flights,
   });
 }
