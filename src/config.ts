@@ -150,12 +150,6 @@ export const AUDIT_DEFAULTS = Object.freeze({
    * 16,000 entries and nothing is dropped; a flush holds Redis for at most ~120 ms.
    */
   batchEntries: 50_000,
-  /**
-   * Flushes in flight at once. With one, a cycle is Redis's work then a wait for the saturated event loop to read
-   * the reply, and Redis sat idle during the wait: io-response-audit fell behind at ~70% of Redis's core and dropped
-   * entries (FINDINGS.md §20). Two keep Redis working while a reply waits; order holds (one connection).
-   */
-  flights: 2,
   flushMs: 5,
   /** ~100 s of a 1,000-event/s service with Redis down; ~50 MB of entries at the default mix's attrs. */
   maxBufferedEntries: 100_000,

@@ -1,13 +1,10 @@
 /**
  * The batched audit writer (io-batched-audit): requests hand it their
- * entries and are answered at once; it writes them in batches, at most
- * `flights` flushes in flight at a time (one connection: Redis runs them in
- * the order sent), each flush one round trip. A flush goes out once
+ * entries and are answered at once; it writes them in batches, one flush in
+ * flight at a time, each flush one round trip. A flush goes out once
  * `batchEntries` are waiting or the oldest waiting entry is `flushMs` old;
- * whatever arrives while the flights are full goes in the next one, so under
+ * whatever arrives while a flush is in flight goes in the next one, so under
  * load the batches grow with the round trip instead of queueing behind it.
- * With two flights Redis works on one flush while the other's reply waits
- * for the service's busy event loop.
  *
  * What it queues is an item: one entry (io-batched-audit), or one request's
  * entries packed into one string (io-packed-audit); `entriesIn` says how many
@@ -16,9 +13,7 @@
  * Bounded: at most `maxEntries` accepted and not yet acknowledged. Past that
  * (Redis down or slower than the service), new items are dropped whole and
  * their entries counted, and the service keeps answering. Entries a flush failed to write
- * go back to the front, in the order they were first sent, and are retried
- * once Redis is up again (no new flush starts until every flight has come
- * back), so every
+ * go back to the front and are retried once Redis is up again, so every
  * accepted entry ends up written, dropped, or still buffered:
  * accepted = written + dropped + buffered, at every instant.
  */
@@ -38,8 +33,6 @@ export interface BatchWriterOptions<T = AuditEntry> {
   batchEntries: number;
   flushMs: number;
   maxEntries: number;
-  /** Flushes in flight at once (default 1). */
-  flights?: number;
   /** Clock and timer, injectable so tests drive time instead of waiting for it. */
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
@@ -69,17 +62,8 @@ export class BatchWriter<T = AuditEntry> {
   private queue: T[] = [];
   /** Entries in `queue`. */
   private queued = 0;
-  /** Entries in the flushes in flight. */
   private inFlight = 0;
-  private flights = 0;
-  private readonly maxFlights: number;
-  private seq = 0;
-  /** Flushes that came back with entries unwritten, waiting for the other flights before they go back to the queue. */
-  private failed: { seq: number; items: T[] }[] = [];
-  private failedEntries = 0;
-  private recovering = false;
-  /** close() gave up: flushes that come back later were already counted as dropped. */
-  private abandoned = false;
+  private flying = false;
   private oldestAt = 0;
   private timer: unknown = undefined;
   private closing = false;
@@ -94,7 +78,6 @@ export class BatchWriter<T = AuditEntry> {
     private readonly o: BatchWriterOptions<T>,
   ) {
     this.entriesIn = o.entriesIn ?? ONE;
-    this.maxFlights = Math.max(1, o.flights ?? 1);
     this.now = o.now ?? (() => performance.now());
     this.setTimer = o.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = o.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>));
@@ -102,7 +85,7 @@ export class BatchWriter<T = AuditEntry> {
 
   /** Entries accepted and not yet acknowledged: waiting, or in the flush in flight. */
   get buffered(): number {
-    return this.queued + this.inFlight + this.failedEntries;
+    return this.queued + this.inFlight;
   }
 
   /**
@@ -158,18 +141,17 @@ export class BatchWriter<T = AuditEntry> {
     this.queue = [];
     this.queued = 0;
     this.inFlight = 0;
-    this.failed = [];
-    this.failedEntries = 0;
-    this.abandoned = true;
     return left;
   }
 
-  /** Starts flushes that are due while a flight is free, or arms the timer for when the oldest entry will be flushMs old. */
+  /** Starts a flush now if one is due, or arms the timer for when the oldest entry will be flushMs old. */
   private schedule(): void {
-    if (this.failed.length > 0 || this.recovering) return;
+    if (this.flying) return;
     if (this.queue.length === 0) return this.idle();
-    while (this.flights < this.maxFlights && this.queue.length > 0 && (this.queued >= this.o.batchEntries || this.closing || this.now() - this.oldestAt >= this.o.flushMs)) void this.flush();
-    if (this.flights >= this.maxFlights || this.queue.length === 0) return;
+    if (this.queued >= this.o.batchEntries || this.closing || this.now() - this.oldestAt >= this.o.flushMs) {
+      void this.flush();
+      return;
+    }
     if (this.timer === undefined) {
       this.timer = this.setTimer(() => {
         this.timer = undefined;
@@ -181,15 +163,14 @@ export class BatchWriter<T = AuditEntry> {
   private async flush(): Promise<void> {
     if (this.timer !== undefined) this.clearTimer(this.timer);
     this.timer = undefined;
-    this.flights++;
-    const seq = ++this.seq;
+    this.flying = true;
     // Whole items, up to batchEntries entries (at least one item, however large).
     let take = 0;
     let entries = 0;
     while (take < this.queue.length && (take === 0 || entries + this.entriesIn(this.queue[take]!) <= this.o.batchEntries)) entries += this.entriesIn(this.queue[take++]!);
     const batch = this.queue.splice(0, take);
     this.queued -= entries;
-    this.inFlight += entries;
+    this.inFlight = entries;
     if (this.queue.length > 0) this.oldestAt = this.now();
     this.counts.flushes++;
     let unwritten: T[];
@@ -198,35 +179,23 @@ export class BatchWriter<T = AuditEntry> {
     } catch {
       unwritten = batch;
     }
-    this.flights--;
     // close() may have given up on these meanwhile (counted as dropped there).
-    if (this.abandoned) return;
-    this.inFlight -= entries;
+    if (this.inFlight === 0 && this.closing) return void (this.flying = false);
+    this.inFlight = 0;
     let lost = 0;
     for (const item of unwritten) lost += this.entriesIn(item);
     this.counts.written += entries - lost;
     if (unwritten.length > 0) {
       this.counts.retried += lost;
-      this.failed.push({ seq, items: unwritten });
-      this.failedEntries += lost;
+      this.queue = unwritten.concat(this.queue);
+      this.queued += lost;
+      this.oldestAt = this.now() - this.o.flushMs;
+      // Redis is down: wait for it to come back. Up yet failing (an error reply): do not spin.
+      if (!this.sink.up) await this.sink.whenUp();
+      else await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
     }
-    if (this.failed.length > 0 && this.flights === 0) await this.recover();
+    this.flying = false;
     this.schedule();
-  }
-
-  /** Every flight is back and some failed: their entries return to the front in the order first sent, then wait for Redis. */
-  private async recover(): Promise<void> {
-    this.recovering = true;
-    const back = this.failed.sort((a, b) => a.seq - b.seq).flatMap((f) => f.items);
-    this.queue = back.concat(this.queue);
-    this.queued += this.failedEntries;
-    this.failed = [];
-    this.failedEntries = 0;
-    this.oldestAt = this.now() - this.o.flushMs;
-    // Redis is down: wait for it to come back. Up yet failing (an error reply): do not spin.
-    if (!this.sink.up) await this.sink.whenUp();
-    else await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
-    this.recovering = false;
   }
 
   private idle(): void {

@@ -13,19 +13,18 @@ export const AUDIT_FLAGS = {
   "audit-batch": { kind: "number", help: "batched audit: flush once this many entries wait", default: D.batchEntries },
   "audit-flush": { kind: "duration", help: "batched audit: flush once the oldest waiting entry is this old", default: formatDuration(D.flushMs) },
   "audit-buffer": { kind: "number", help: "batched audit: most entries held unwritten (Redis down or slow); beyond, dropped and counted", default: D.maxBufferedEntries },
-  "audit-flights": { kind: "number", help: "batched audit: flushes in flight at once (Redis runs them in order)", default: D.flights },
 } as const;
 
-type Flags = { audit: string | undefined; "audit-batch": number; "audit-flush": number; "audit-buffer": number; "audit-flights": number };
+type Flags = { audit: string | undefined; "audit-batch": number; "audit-flush": number; "audit-buffer": number };
 
 /** auditFromFlags returns the options (undefined without --audit); throws a one-line message on a bad value. */
 export function auditFromFlags(f: Flags): AuditOptions | undefined {
   if (f.audit === undefined) return undefined;
   const target = parseAuditTarget(f.audit);
-  for (const flag of ["audit-batch", "audit-buffer", "audit-flights"] as const) {
+  for (const flag of ["audit-batch", "audit-buffer"] as const) {
     if (!Number.isInteger(f[flag]) || f[flag] < 1) throw new Error(`--${flag}: expected a positive integer, got ${f[flag]}`);
   }
   if (f["audit-buffer"] < f["audit-batch"]) throw new Error(`--audit-buffer: expected at least --audit-batch (${f["audit-batch"]}), got ${f["audit-buffer"]}`);
   if (!(f["audit-flush"] > 0)) throw new Error(`--audit-flush: expected a positive duration, got ${formatDuration(f["audit-flush"])}`);
-  return { target, batchEntries: f["audit-batch"], flushMs: f["audit-flush"], maxBufferedEntries: f["audit-buffer"], flights: f["audit-flights"] };
+  return { target, batchEntries: f["audit-batch"], flushMs: f["audit-flush"], maxBufferedEntries: f["audit-buffer"] };
 }

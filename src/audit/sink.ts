@@ -29,7 +29,6 @@ export interface AuditOptions {
   batchEntries: number;
   flushMs: number;
   maxBufferedEntries: number;
-  flights: number;
 }
 
 /** What an audit stage gets per request: the sink and the request's id and arrival. */
@@ -69,7 +68,7 @@ export class AuditSink {
     if (!w) {
       const log = this.log;
       const sink = encoding === "script" ? { appendAll: (es: readonly AuditEntry[]) => log.appendScripted(es), get up() { return log.up; }, whenUp: () => log.whenUp() } : log;
-      w = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, flights: this.options.flights });
+      w = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries });
       this.writers.set(encoding, w);
     }
     return w;
@@ -80,7 +79,7 @@ export class AuditSink {
     if (!this.packedWriter) {
       const log = this.log;
       const sink = { appendAll: (ps: readonly PackedEntries[]) => log.appendPacked(ps), get up() { return log.up; }, whenUp: () => log.whenUp() };
-      this.packedWriter = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, flights: this.options.flights, entriesIn: (p) => p.entries });
+      this.packedWriter = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, entriesIn: (p) => p.entries });
     }
     return this.packedWriter;
   }
@@ -162,6 +161,5 @@ export async function openAudit(target: AuditTarget, say: (line: string) => void
     batchEntries: o.batchEntries ?? AUDIT_DEFAULTS.batchEntries,
     flushMs: o.flushMs ?? AUDIT_DEFAULTS.flushMs,
     maxBufferedEntries: o.maxBufferedEntries ?? AUDIT_DEFAULTS.maxBufferedEntries,
-    flights: o.flights ?? AUDIT_DEFAULTS.flights,
   });
 }

@@ -36,7 +36,7 @@ class FakeSink implements BatchSink {
   }
 }
 
-function rig(o: { batchEntries?: number; flushMs?: number; maxEntries?: number; flights?: number } = {}) {
+function rig(o: { batchEntries?: number; flushMs?: number; maxEntries?: number } = {}) {
   const sink = new FakeSink();
   let now = 0;
   const timers: { at: number; fn: () => void }[] = [];
@@ -44,7 +44,6 @@ function rig(o: { batchEntries?: number; flushMs?: number; maxEntries?: number; 
     batchEntries: o.batchEntries ?? 10,
     flushMs: o.flushMs ?? 5,
     maxEntries: o.maxEntries ?? 100,
-    flights: o.flights,
     now: () => now,
     setTimer: (fn, ms) => {
       const t = { at: now + ms, fn };
@@ -154,52 +153,6 @@ describe("BatchWriter", () => {
     // Nothing buffered: close resolves at once, not at its deadline.
     expect(await rig().w.close(performance.now() + 3_600_000)).toBe(0);
     down.balanced();
-  });
-});
-
-describe("BatchWriter with two flushes in flight", () => {
-  test("a second flush goes out while the first is in flight; a third waits for a free flight", async () => {
-    const { sink, w, settle, balanced } = rig({ batchEntries: 10, flights: 2 });
-    w.enqueue(entries(30));
-    expect(sink.writes.map((x) => x.batch.map((e) => e.event)[0])).toEqual([0, 10]);
-    expect(w.buffered).toBe(30);
-    balanced();
-    sink.writes[1]!.done();
-    await settle();
-    expect(sink.writes.map((x) => x.batch.map((e) => e.event)[0])).toEqual([0, 10, 20]);
-    sink.writes[0]!.done();
-    sink.writes[2]!.done();
-    await settle();
-    expect({ written: w.counts.written, buffered: w.buffered }).toEqual({ written: 30, buffered: 0 });
-    balanced();
-  });
-
-  test("an outage fails both flights: nothing new goes out until both are back, then their entries retry in the order first sent", async () => {
-    const { sink, w, settle, balanced, advance } = rig({ batchEntries: 10, flights: 2 });
-    w.enqueue(entries(20));
-    sink.up = false;
-    // The later flight's failure comes back first.
-    sink.writes[1]!.done(sink.writes[1]!.batch);
-    await settle();
-    w.enqueue(entries(10, 20));
-    expect(sink.writes.length).toBe(2);
-    balanced();
-    sink.writes[0]!.done(sink.writes[0]!.batch.slice(5));
-    await settle();
-    expect({ written: w.counts.written, retried: w.counts.retried, buffered: w.buffered }).toEqual({ written: 5, retried: 15, buffered: 25 });
-    balanced();
-    sink.comeBack();
-    await settle();
-    // Complete each flush as it goes out; the last 5 are not a full batch and go when their timer fires.
-    for (let next = 2; next < sink.writes.length; next++) {
-      sink.writes[next]!.done();
-      await settle();
-      if (next === sink.writes.length - 1) advance(5);
-    }
-    expect(sink.writes.slice(2).map((x) => x.batch.length)).toEqual([10, 10, 5]);
-    expect(sink.written.map((e) => e.event)).toEqual([...Array(30).keys()]);
-    expect(w.buffered).toBe(0);
-    balanced();
   });
 });
 
