@@ -38,12 +38,11 @@ async function prepare(v: Variant, size: number): Promise<Prepared> {
   const batch = requestBatch(size);
   const ctx: EnrichContext = { index: benchIndex(), limits: DEFAULT_LIMITS, audit: { sink, requestId: "bench", arrivedMs: Date.now() } };
   const results = await v.stages.enrichBatch(batch.req, ctx);
-  const body = v.stages.serialize(results);
   const log = sink.log;
   return {
     async run() {
       const before = log.counts.written;
-      await v.stages.audit(batch.req, results, ctx, body);
+      await v.stages.audit(batch.req, results, ctx);
       await sink.drained();
       return log.counts.written - before;
     },

@@ -51,27 +51,13 @@ export function entriesOf(req: EnrichRequest, results: readonly unknown[], r: Au
 }
 
 /**
- * One request's entries as one string, split back into XADDs by the flush's
- * script inside Redis (redis-log.ts). The request's arrival and id travel
- * once, not once per event. Two formats:
- *
- *   "fields"    (io-packed-audit) per event `key US found US attrs RS`
- *               (US = \x1f, RS = \x1e). Neither byte can occur in a field:
- *               keys are decimal digits, found is 1 or 0, and JSON.stringify
- *               escapes every control character.
- *   "response"  (io-response-audit) the answer's own text, `{"results":[…]}`:
- *               each result begins `{"key":"K","found":B,"attrs":{…}`, its
- *               attrs the same JSON.stringify text an entry holds. Cut at
- *               `{"key":"`, and where attrs ends: at `},"account":` (a hit) or
- *               `}},{"key":"` (a miss; the body's last 4 bytes `}}]}` for the
- *               last result). None of these can occur inside attrs: attrs is a
- *               flat object of strings, and inside a JSON string every `"` is
- *               escaped, so a raw `"` is always a delimiter.
+ * One request's entries as one string (io-packed-audit), split back into
+ * XADDs by the flush's script inside Redis: per event `key US found US attrs RS`
+ * (US = \x1f, RS = \x1e). Neither byte can occur in a field: keys are
+ * decimal digits, found is 1 or 0, and JSON.stringify escapes every control
+ * character. The request's arrival and id travel once, not once per event.
  */
-export type PackedFormat = "fields" | "response";
-
 export interface PackedEntries {
-  format: PackedFormat;
   arrivedMs: number;
   requestId: string;
   packed: string;
@@ -90,15 +76,10 @@ export function packedOf(req: EnrichRequest, results: readonly unknown[], r: Aud
     const e = events[i]!;
     packed += e.key + ((results[i] as { found: boolean }).found ? "\x1f1\x1f" : "\x1f0\x1f") + JSON.stringify(e.attrs) + "\x1e";
   }
-  return { format: "fields", arrivedMs: r.arrivedMs, requestId: r.requestId, packed, entries: events.length };
+  return { arrivedMs: r.arrivedMs, requestId: r.requestId, packed, entries: events.length };
 }
 
-/** responseEntries: every event of an answered batch, as the answer's text (`body`, serialize's output). */
-export function responseEntries(req: EnrichRequest, body: string, r: AuditRequest): PackedEntries {
-  return { format: "response", arrivedMs: r.arrivedMs, requestId: r.requestId, packed: body, entries: req.events.length };
-}
-
-/** unpack: a "fields" packed request back into its entries (the script's split, in TypeScript: for tests and tools). */
+/** unpack: a packed request back into its entries (the script's split, in TypeScript: for tests and tools). */
 export function unpack(p: PackedEntries): AuditEntry[] {
   const records = p.packed.split(RECORD_SEPARATOR);
   records.pop();

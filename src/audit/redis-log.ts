@@ -22,43 +22,17 @@ for i = 1, #ARGV, n do
 end
 return #ARGV / n`;
 /**
- * The same XADDs from packed requests (io-packed-audit, io-response-audit):
- * ARGV holds each request's format ('f' fields, 'r' response), arrived_ms,
- * request_id and packed entries (entry.ts, PackedEntries, which says how
- * each format is cut); the split runs here, inside Redis, instead of one
- * argument per field on the JS thread. Offsets in the response cut: after a
- * key's closing quote come ',"found":' (9 bytes), true or false, and
- * ',"attrs":' (9 bytes).
+ * The same XADDs from packed requests (io-packed-audit): ARGV holds each
+ * request's arrived_ms, request_id and packed entries (entry.ts, packedOf);
+ * the split runs here, inside Redis, instead of one argument per field on the JS thread.
  */
 const PACKED_VALUES: Record<(typeof ENTRY_FIELDS)[number], string> = { key: "key", found: "found", attrs: "attrs", arrived_ms: "arrived", request_id: "rid", event: "tostring(event)" };
-const XADD_PACKED = `redis.call('XADD', KEYS[1], '*', ${ENTRY_FIELDS.map((f) => `'${f}', ${PACKED_VALUES[f]}`).join(", ")})`;
 const PACKED_SCRIPT = `local n = 0
-for i = 1, #ARGV, 4 do
-  local format, arrived, rid, s, event = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], 0
-  if format == 'f' then
-    for key, found, attrs in string.gmatch(s, '([^\\31]*)\\31([01])\\31([^\\30]*)\\30') do
-      ${XADD_PACKED}
-      event = event + 1
-    end
-  else
-    local pos = 1
-    while true do
-      local ks = string.find(s, '{"key":"', pos, true)
-      if not ks then break end
-      local ke = string.find(s, '"', ks + 8, true)
-      local key, found, as, ae = string.sub(s, ks + 8, ke - 1)
-      if string.byte(s, ke + 10) == 116 then
-        found, as = '1', ke + 23
-        ae = string.find(s, '},"account":', as, true)
-      else
-        found, as = '0', ke + 24
-        ae = string.find(s, '}},{"key":"', as, true) or #s - 3
-      end
-      local attrs = string.sub(s, as, ae)
-      ${XADD_PACKED}
-      event = event + 1
-      pos = ae
-    end
+for i = 1, #ARGV, 3 do
+  local arrived, rid, event = ARGV[i], ARGV[i + 1], 0
+  for key, found, attrs in string.gmatch(ARGV[i + 2], '([^\\31]*)\\31([01])\\31([^\\30]*)\\30') do
+    redis.call('XADD', KEYS[1], '*', ${ENTRY_FIELDS.map((f) => `'${f}', ${PACKED_VALUES[f]}`).join(", ")})
+    event = event + 1
   end
   n = n + event
 end
@@ -180,14 +154,13 @@ export class RedisAuditLog {
   async appendPacked(requests: readonly PackedEntries[]): Promise<PackedEntries[]> {
     if (requests.length === 0) return [];
     this.counts.roundTrips++;
-    const args = new Array<string>(3 + requests.length * 4);
+    const args = new Array<string>(3 + requests.length * 3);
     args[0] = PACKED_SHA;
     args[1] = "1";
     args[2] = this.target.stream;
     let j = 3;
     let entries = 0;
     for (const r of requests) {
-      args[j++] = r.format === "fields" ? "f" : "r";
       args[j++] = String(r.arrivedMs);
       args[j++] = r.requestId;
       args[j++] = r.packed;

@@ -25,7 +25,6 @@ import { ioBatchedAudit } from "./ladder/io-batched-audit.ts";
 import { ioNaiveAuditOnV2 } from "./ladder/io-naive-audit-on-v2.ts";
 import { ioBatchedScriptedAudit } from "./ladder/io-batched-scripted-audit.ts";
 import { ioPackedAudit } from "./ladder/io-packed-audit.ts";
-import { ioResponseAudit } from "./ladder/io-response-audit.ts";
 
 // The owner's JSON-library switch: its serializer wins a micro-benchmark, yet thin-batch
 // capacity did not move, because serialization was never the bottleneck. Kept so that
@@ -34,7 +33,7 @@ const v0TurboJson = derive(v0, "v0-turbo-json", "the inherited switch to a schem
 
 // The IO regime (issue 13): the audit log written to Redis, on the best CPU rung (ladder/io-parent.ts);
 // they write only with --audit (without it their audit stage has no log and does nothing).
-const IO_RUNGS: readonly Variant[] = [ioNaiveAudit, ioPipelinedAudit, ioBatchedAudit, ioBatchedScriptedAudit, ioPackedAudit, ioResponseAudit, ioNaiveAuditOnV2];
+const IO_RUNGS: readonly Variant[] = [ioNaiveAudit, ioPipelinedAudit, ioBatchedAudit, ioBatchedScriptedAudit, ioPackedAudit, ioNaiveAuditOnV2];
 
 const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup, v3MemoByPosition, v4TableDecode, v4SyncLookups, v5NativeStringify, v6NoAuditCopy, v8ArithmeticKey, v9ArithmeticDate, v10BatchedLookup, v11PlainTagLists, v12OnePassValidation, ...IO_RUNGS];
 

@@ -54,11 +54,10 @@ export interface Stages {
   serialize(results: unknown[]): string;
   /**
    * The answered batch → its audit-log entries (ctx.audit), before the answer is
-   * sent; `body` is the answer's text (serialize(results)). v0's audit log was
-   * never written (noAudit); the io-* variants write it. Returning a promise
-   * makes the answer wait for it.
+   * sent. v0's audit log was never written (noAudit); the io-* variants write it.
+   * Returning a promise makes the answer wait for it.
    */
-  audit(req: EnrichRequest, results: readonly unknown[], ctx: EnrichContext, body: string): void | Promise<void>;
+  audit(req: EnrichRequest, results: readonly unknown[], ctx: EnrichContext): void | Promise<void>;
 }
 
 export interface Variant {
@@ -99,10 +98,9 @@ export function fromStages(name: string, parent: string | null, change: string, 
     validation,
     respond: async (req, ctx) => {
       const results = await stages.enrichBatch(req, ctx);
-      const body = stages.serialize(results);
-      const audited = stages.audit(req, results, ctx, body);
+      const audited = stages.audit(req, results, ctx);
       if (audited) await audited;
-      return body;
+      return stages.serialize(results);
     },
     stages,
   };

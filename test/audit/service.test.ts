@@ -98,7 +98,7 @@ describe.skipIf(skipWithoutRedis("the audit log through the real listener"))("th
     }
   });
 
-  for (const variant of ["io-batched-audit", "io-batched-scripted-audit", "io-packed-audit", "io-response-audit", "io-pipelined-audit", "io-naive-audit"]) {
+  for (const variant of ["io-batched-audit", "io-batched-scripted-audit", "io-packed-audit", "io-pipelined-audit", "io-naive-audit"]) {
     test(`${variant}: after a clean drain under load, every answered event is in the stream, once`, async () => {
       await using redis = await startRedis();
       const svc = await serve(redis, variant, "drain");
@@ -115,7 +115,7 @@ describe.skipIf(skipWithoutRedis("the audit log through the real listener"))("th
     }, 60_000);
   }
 
-  for (const variant of ["io-batched-audit", "io-batched-scripted-audit", "io-packed-audit", "io-response-audit"])
+  for (const variant of ["io-batched-audit", "io-batched-scripted-audit", "io-packed-audit"])
   test(`${variant}: Redis killed and restarted mid-run — the service keeps answering, /metrics adds up, the writer resumes`, async () => {
     await using redis = await startRedis();
     // A small bound, so the outage overflows it and the drop counter is exercised too.
