@@ -82,22 +82,28 @@ describe.skipIf(skipWithoutRedis("packed entries with hostile attrs"))("io-packe
   });
   afterAll(() => redis?.stop());
 
-  // Separator bytes, quotes, backslashes, newlines, non-Latin-1 text and an empty attrs: JSON.stringify escapes every control character.
-  const body = JSON.stringify({
-    events: [
-      { key: "1", attrs: { a: "x\u001fy\u001ez", b: '"q" \\ /', c: "line\nbreak\t" } },
-      { key: "18446744073709551615", attrs: {} },
-      { key: "42", attrs: { city: "東京", "2": "integer-like name", e: "" } },
-    ],
-  });
+  // A key the golden index holds (a hit) and one it does not (a miss).
+  const hit = (JSON.parse(responses[0]!) as { results: { key: string; found: boolean }[] }).results.find((r) => r.found)!.key;
+  const miss = "1";
+  // Separator bytes, quotes, backslashes, newlines, non-Latin-1 text, empty attrs, JSON-looking values and names.
+  const hostile = [
+    { a: "x\u001fy\u001ez", b: '"q" \\ /', c: "line\nbreak\t" },
+    {},
+    { city: "東京", "2": "integer-like name", e: "" },
+    { v: '},"account":1', w: '}},{"key":"9', x: "}}]}", y: '{"key":"7","found":true,"attrs":{' },
+    { '},"account":': "}", '}},{"key":"': "}}" },
+  ];
+  const bodies = [hit, miss].map((last) => JSON.stringify({ events: [...hostile.flatMap((attrs, i) => [{ key: hit, attrs }, { key: miss, attrs: hostile[(i + 1) % hostile.length]! }]), { key: last, attrs: hostile[3]! }] }));
 
-  test("the stream holds the same entries as one argument per field would have written, for a body that tries to break the packing", async () => {
+  test("the stream holds the same entries as one argument per field would have written, for bodies that try to break the packing", async () => {
     const got: Record<string, string>[][] = [];
     for (const name of ["io-batched-scripted-audit", "io-packed-audit"]) {
       const sink = await openAudit({ url: redis.url, stream: `split:${name}` }, () => {});
       const app = createApp({ index, variant: VARIANTS.get(name)!, audit: sink });
-      const res = await app.handle(new Request("http://localhost/enrich", { method: "POST", headers: { "content-type": "application/json", "x-request-id": "hostile" }, body }));
-      expect(res.status).toBe(200);
+      for (const body of bodies) {
+        const res = await app.handle(new Request("http://localhost/enrich", { method: "POST", headers: { "content-type": "application/json", "x-request-id": "hostile" }, body }));
+        expect(res.status).toBe(200);
+      }
       expect(await sink.close(performance.now() + 10_000)).toBe(0);
       const c = await redis.client();
       got.push(((await c.send("XRANGE", [`split:${name}`, "-", "+"])) as [string, string[]][]).map(([, flat]) => {
@@ -105,8 +111,11 @@ describe.skipIf(skipWithoutRedis("packed entries with hostile attrs"))("io-packe
         return rest;
       }));
     }
-    expect(got[1]!.length).toBe(3);
-    expect(got[1]![0]!.attrs).toBe(JSON.stringify({ a: "x\u001fy\u001ez", b: '"q" \\ /', c: "line\nbreak\t" }));
-    expect(got[1]).toEqual(got[0]!);
+    const [scripted, packed] = got;
+    expect(scripted!.length).toBe(2 * (2 * hostile.length + 1));
+    // Hits and misses, each at the batch's end once.
+    expect(new Set(scripted!.map((e) => e.found))).toEqual(new Set(["1", "0"]));
+    expect(scripted![0]!.attrs).toBe(JSON.stringify(hostile[0]));
+    expect(packed).toEqual(scripted!);
   });
 });
