@@ -8,6 +8,7 @@
  * CPU samples and block stalls carry the request's pprof labels.
  */
 import type { RequestObserver } from "../http/app.ts";
+import { parseRequestStart } from "../http/request-start.ts";
 import { type Labels, RequestLabeler } from "./request-labels.ts";
 import { segments } from "./segments.ts";
 
@@ -33,18 +34,6 @@ export interface RequestRecord {
 
 /** Routes are labels: a fixed set, so /metrics cardinality cannot grow with hostile paths. */
 const ROUTES = new Set(["/enrich", "/healthz"]);
-/** Clients that stamp X-Request-Start more than this long ago are treated as clock skew, not queueing. */
-const MAX_QUEUE_MS = 60_000;
-
-/** parseRequestStart reads X-Request-Start (`t=<epoch s|ms|µs>` or a bare number) as performance.now() ms. */
-export function parseRequestStart(header: string | null, nowPerf = performance.now()): number | undefined {
-  if (!header) return undefined;
-  const v = Number(header.trim().replace(/^t=/, ""));
-  if (!Number.isFinite(v) || v <= 0) return undefined;
-  const epochMs = v < 1e11 ? v * 1e3 : v < 1e14 ? v : v / 1e3;
-  const perf = epochMs - performance.timeOrigin;
-  return perf <= nowPerf + 1 && nowPerf - perf < MAX_QUEUE_MS ? Math.min(perf, nowPerf) : undefined;
-}
 
 export class RequestTracker implements RequestObserver {
   readonly inflight = new Map<number, RequestRecord>();

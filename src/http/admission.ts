@@ -29,7 +29,7 @@
  * per loop iteration and goodput fell to a few percent.)
  */
 import { DEFAULT_ADMISSION, type AdmissionLimits } from "../config.ts";
-import { parseRequestStart } from "../admin/requests.ts";
+import { parseRequestStart } from "./request-start.ts";
 import { ClientError, overloaded } from "./errors.ts";
 
 /** Why a request was shed: the label of enrich_http_shed_total. */

@@ -4,7 +4,7 @@ import { Registry } from "prom-client";
 import { cpuToCpuProfile, cpuToPprof, type CpuCapture } from "../../src/admin/cpu-profile.ts";
 import { heapToPprof } from "../../src/admin/heap.ts";
 import { decodePprof, ProfileBuilder, readSamples, sampleTypes } from "../../src/admin/pprof.ts";
-import { parseRequestStart } from "../../src/admin/requests.ts";
+import { parseRequestStart } from "../../src/http/request-start.ts";
 import { collapseAsyncWrappers, pickDue } from "../../src/admin/sampler.ts";
 import { FastCounter, FastHistogram, register } from "../../src/admin/request-metrics.ts";
 import { parseStack } from "../../src/admin/stack.ts";
