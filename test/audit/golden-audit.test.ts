@@ -72,17 +72,8 @@ describe.skipIf(skipWithoutRedis("golden bytes with the audit log on"))("golden 
     const res = await app.handle(new Request("http://localhost/enrich", { method: "POST", headers: { "content-type": "application/json" }, body: requests[0] }));
     expect(await res.text()).toBe(responses[0]!);
   });
-});
 
-describe.skipIf(skipWithoutRedis("packed entries with hostile attrs"))("io-packed-audit: the split inside Redis", () => {
-  let redis: RunningRedis;
-  const index = openIndex(builtIndex(GOLDEN_SPEC.entries, GOLDEN_SPEC.seed));
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis?.stop());
-
-  // A key the golden index holds (a hit) and one it does not (a miss).
+  // io-packed-audit's split inside Redis. A key the golden index holds (a hit) and one it does not (a miss).
   const hit = (JSON.parse(responses[0]!) as { results: { key: string; found: boolean }[] }).results.find((r) => r.found)!.key;
   const miss = "1";
   // Separator bytes, quotes, backslashes, newlines, non-Latin-1 text, empty attrs, JSON-looking values and names.
