@@ -14,9 +14,11 @@ import { builtIndex, scratch } from "../support/fixtures.ts";
 
 const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
 // Wide thresholds: the A/A must not depend on how quiet the machine is (an A/A once measured +42% here on a
-// loaded moment at the default 10%), while the deliberate regression (~20× slower, its frame from 0% to most
-// of the profile) is far beyond both. The default thresholds' false-alarm rate is bench/gate-false-alarm.ts's job.
-const SMALL = ["--filter", "^Payload/isoSeconds$", "--rounds", "6", "--time", "40ms", "--profile-rounds", "2", "--profile-ms", "700", "--threshold", "200%", "--profile-threshold", "20"];
+// loaded moment at the default 10%), while the deliberate regression (~20× slower) is far beyond 200%. Its
+// frame grows from 0% to most of the profile on a quiet machine, but only to 18.5% in one full CI run (where a
+// 20 pp threshold missed it); the A/A's frames moved by up to 5 pp there, so 10 pp sits between the two. The default
+// thresholds' false-alarm rate is bench/gate-false-alarm.ts's job.
+const SMALL = ["--filter", "^Payload/isoSeconds$", "--rounds", "6", "--time", "40ms", "--profile-rounds", "2", "--profile-ms", "700", "--threshold", "200%", "--profile-threshold", "10"];
 
 /** A git repository holding this checkout's files as they are now (tracked and new, not ignored), as one commit. */
 function copyOfCheckout(): string {
@@ -77,7 +79,7 @@ describe("the CI gate", () => {
     const r = await gate(copy);
     expect(r.out).toMatch(/regression: Payload\/isoSeconds-\d+ sec\/op \+\d+\.\d+% \(p=\d\.\d+, adjusted p=\d\.\d+\) in head /);
     expect(r.out).toContain("gate: FAIL");
-    expect(r.out).toMatch(/profile regression: deliberateRegression  src\/domain\/payload\.ts: self share \d+\.\d% → \d+\.\d% \(\+\d+\.\d pp, beyond 20 pp, in every round\)/);
+    expect(r.out).toMatch(/profile regression: deliberateRegression  src\/domain\/payload\.ts: self share \d+\.\d% → \d+\.\d% \(\+\d+\.\d pp, beyond 10 pp, in every round\)/);
     expect(r.code).toBe(1);
   }, 120_000);
 });

@@ -72,9 +72,16 @@ describe("bytes per op", () => {
   test("a thousand small objects per call are counted on the GC heap", async () => {
     // A young collection the probe cannot see can hide bytes in one measurement (alloc.ts, "blind
     // spot"); it does not repeat three times running, so the largest of three is the figure to check.
+    // A window with a collection in it is no measurement at all (undefined): under a busy full run
+    // that can happen several times in a row, so it is retried rather than counted as 0 bytes.
     const op = () => Array.from({ length: 1000 }, (_, i) => ({ i }));
-    let b = 0;
-    for (let i = 0; i < 3; i++) b = Math.max(b, (await allocPerOp(op, false)) ?? 0);
+    const got: number[] = [];
+    for (let i = 0; i < 12 && got.length < 3; i++) {
+      const m = await allocPerOp(op, false);
+      if (m !== undefined) got.push(m);
+    }
+    expect(got.length).toBeGreaterThan(0);
+    const b = Math.max(...got);
     // ≥ 16 B per object cell plus an 8 KB array; well under 100 B per element.
     expect(b).toBeGreaterThan(1000 * 16);
     expect(b).toBeLessThan(1000 * 100);
