@@ -5,8 +5,12 @@
  * garbage collection ran:
  *   - the JSC GC heap's capacity (process.memoryUsage().heapTotal): every JS
  *     object, array butterfly and string cell lives there; after a full
- *     synchronous GC the capacity equals the live heap, and from there it only
- *     grows, in 16 KiB blocks, as cells are allocated;
+ *     synchronous GC it only grows, in 16 KiB blocks, once the free cells the
+ *     GC left are used up. In a small, fresh heap those are few (and the first
+ *     window, discarded, uses them); in a long-lived, fragmented heap they can
+ *     absorb every window and the probe reads 0. So it is for fresh processes:
+ *     the harness runs each round in one, and its tests do too
+ *     (test/bench/fixtures/alloc-probe.ts);
  *   - mimalloc's cumulative malloc_requested (bun:jsc heapStats().mimalloc):
  *     off-heap memory such as string characters, ArrayBuffer contents and
  *     runtime buffers, counted in bytes.

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseGoBench } from "../../bench/format/gobench.ts";
-import { allocPerOp } from "../../bench/harness/alloc.ts";
 import { measureBench } from "../../bench/harness/measure.ts";
 import { select } from "../../bench/harness/round.ts";
 import { goLines } from "../../bench/harness/rounds.ts";
@@ -56,30 +55,29 @@ describe("measuring", () => {
   });
 });
 
-describe("bytes per op", () => {
+describe("bytes per op (each in a fresh process, as the harness's rounds run)", () => {
+  const probe = async (op: string, repeats = 1): Promise<(number | null)[]> => {
+    const r = await run([join(import.meta.dir, "fixtures/alloc-probe.ts"), op, String(repeats)]);
+    if (r.code !== 0) throw new Error(`alloc-probe ${op}: ${r.err}`);
+    return JSON.parse(r.out) as (number | null)[];
+  };
+
   test("an allocation-free function measures ~0 B/op", async () => {
-    let x = 0;
-    const b = await allocPerOp(() => (x = (x * 31 + 7) | 0), false);
-    expect(b).toBeLessThan(16);
+    const [b] = await probe("none");
+    expect(b).not.toBeNull();
+    expect(b!).toBeLessThan(16);
   });
 
   test("a 64 KiB buffer per call measures 64 KiB (+ its small object)", async () => {
-    const b = (await allocPerOp(() => new Uint8Array(65536), false))!;
-    expect(b).toBeGreaterThan(65536 * 0.98);
-    expect(b).toBeLessThan(65536 * 1.1);
+    const [b] = await probe("buffer64k");
+    expect(b!).toBeGreaterThan(65536 * 0.98);
+    expect(b!).toBeLessThan(65536 * 1.1);
   });
 
   test("a thousand small objects per call are counted on the GC heap", async () => {
     // A young collection the probe cannot see can hide bytes in one measurement (alloc.ts, "blind
     // spot"); it does not repeat three times running, so the largest of three is the figure to check.
-    // A window with a collection in it is no measurement at all (undefined): under a busy full run
-    // that can happen several times in a row, so it is retried rather than counted as 0 bytes.
-    const op = () => Array.from({ length: 1000 }, (_, i) => ({ i }));
-    const got: number[] = [];
-    for (let i = 0; i < 12 && got.length < 3; i++) {
-      const m = await allocPerOp(op, false);
-      if (m !== undefined) got.push(m);
-    }
+    const got = (await probe("objects1000", 3)).filter((b): b is number => b !== null);
     expect(got.length).toBeGreaterThan(0);
     const b = Math.max(...got);
     // ≥ 16 B per object cell plus an 8 KB array; well under 100 B per element.
