@@ -31,13 +31,17 @@ test("a SIGKILLed worker is logged and restarted; clients lose at most its in-fl
   // Wait until the worker is serving (its ready line).
   await svc.waitForLog(/enrich\[1\]: serving/);
   const concurrency = 8;
-  let failures = 0, ok = 0, running = true;
+  // Lost: a connection that failed, or any answer but a 200 or admission control's shed. A shed is the
+  // surviving worker's 503 with Retry-After when its loop is busy (a loaded CI machine): an answer, not a loss.
+  let failures = 0, ok = 0, shed = 0, running = true;
   const load = Array.from({ length: concurrency }, async () => {
     while (running) {
       try {
         const res = await fetch(`${svc.url}/enrich`, { method: "POST", headers: { "content-type": "application/json", connection: "close" }, body: '{"events":[{"key":"1","attrs":{}}]}' });
-        await res.arrayBuffer();
-        res.status === 200 ? ok++ : failures++;
+        const text = await res.text();
+        if (res.status === 200) ok++;
+        else if (res.status === 503 && res.headers.get("retry-after") && /^\{"error":"overloaded/.test(text)) shed++;
+        else failures++;
       } catch {
         failures++;
       }
@@ -53,6 +57,6 @@ test("a SIGKILLed worker is logged and restarted; clients lose at most its in-fl
   for (let i = 0; i < 400 && !seen; i++) seen = (await healthPid()) === restarted;
   running = false;
   await Promise.all(load);
-  expect({ restartedIsNew: restarted !== worker, seen, failuresWithinInFlight: failures <= concurrency, served: ok > 0 }).toEqual({ restartedIsNew: true, seen: true, failuresWithinInFlight: true, served: true });
+  expect({ restartedIsNew: restarted !== worker, seen, failuresWithinInFlight: failures <= concurrency, served: ok > 0, failures, shed }).toEqual({ restartedIsNew: true, seen: true, failuresWithinInFlight: true, served: true, failures, shed });
   worker = restarted;
 });
