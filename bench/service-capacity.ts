@@ -28,6 +28,9 @@
  * uses a Redis already running. meta.json records each stream's length.
  * `--audit-delay 1ms` puts that Redis behind scripts/latency-proxy.ts: one
  * network hop away (each chunk delayed 1 ms each way) instead of loopback.
+ * `--server-env NAME=VALUE[,…]` sets environment variables for every service
+ * started (not the ceilings), e.g. a runtime setting such as
+ * MIMALLOC_PURGE_DELAY; meta.json records them.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,6 +59,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   out: { kind: "string", help: "directory for meta.json and the wrk outputs" },
   audit: { kind: "string", help: "'local' (start a redis-server pinned with the load) or redis://HOST:PORT: --audit for the variants that write the audit log" },
   "server-args": { kind: "string", help: "more flags for every service started, as one string (e.g. '--max-inflight-events 1000000': slow IO rungs would otherwise be shed by admission control)", default: "" },
+  "server-env": { kind: "string", help: "environment for every service started (ours, not the ceilings), as NAME=VALUE[,NAME=VALUE…] (e.g. MIMALLOC_PURGE_DELAY=-1)", default: "" },
   "audit-delay": { kind: "duration", help: "with --audit local: Redis behind scripts/latency-proxy.ts, this one-way delay per chunk (0 = loopback)", default: "0ms" },
   rt: { kind: "boolean", help: "run every server and wrk at SCHED_FIFO 30 (root; for a machine shared with other work, where CPU shares are per cgroup and nice does not help); recorded in meta.json" },
   against: { kind: "string", help: "also measure a ceiling, alternating run by run: the Elysia echo, or Go's net/http echo (needs go)", choices: ["echo", "go-echo"] },
@@ -86,6 +90,12 @@ let redis: RunningRedis | null = null;
 const auditBase = () => (args.audit === "local" ? redis!.url : args.audit!.replace(/\/+$/, ""));
 const streamOf = (v: string) => `capacity:${v}`;
 const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
+const serverEnv: Record<string, string> = {};
+for (const kv of args["server-env"].split(",").filter(Boolean)) {
+  const eq = kv.indexOf("=");
+  if (eq <= 0) fail(`--server-env: expected NAME=VALUE, got '${kv}'`);
+  serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+}
 
 interface Side {
   name: string;
@@ -163,7 +173,7 @@ try {
   if (args.audit === "local") redis = await startRedis({ prefix: pin.load, delayMs: args["audit-delay"] });
   for (const v of variants) {
     const audit = args.audit && writesAudit(getVariant(v)) ? ["--audit", `${auditBase()}/${streamOf(v)}`] : [];
-    const s = await spawnService(["--index", index, "--variant", v, ...audit, ...serverArgs], { prefix: [...pin.server, ...RT()] });
+    const s = await spawnService(["--index", index, "--variant", v, ...audit, ...serverArgs], { prefix: [...pin.server, ...RT()], env: serverEnv });
     sides.push({ name: v, url: s.url, adminUrl: s.adminUrl, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
   if (ceilingName) {
@@ -206,6 +216,7 @@ try {
     index,
     connections: args.connections,
     serverArgs,
+    serverEnv,
     durationMs: args.duration,
     pinning: pin.note,
     scheduling: args.rt ? "servers and wrk at SCHED_FIFO 30 (chrt)" : "default",
