@@ -94,27 +94,30 @@ export class BatchWriter<T = AuditEntry> {
    * and their entries counted. Returns the entries accepted.
    */
   enqueue(items: readonly T[]): number {
+    if (this.closing) {
+      // A request answered after the drain gave up on the writer: accepted and lost at once (both sums still hold).
+      const n = this.entriesOf(items);
+      this.counts.accepted += n;
+      this.counts.dropped.shutdown += n;
+      return 0;
+    }
+    const wasEmpty = this.queue.length === 0;
+    let room = this.o.maxEntries - this.buffered;
     let accepted = 0;
     let i = 0;
-    if (!this.closing) {
-      let room = this.o.maxEntries - this.buffered;
-      if (this.queue.length === 0 && items.length > 0) this.oldestAt = this.now();
-      for (; i < items.length; i++) {
-        const n = this.entriesIn(items[i]!);
-        if (n > room) break;
-        this.queue.push(items[i]!);
-        room -= n;
-        accepted += n;
-      }
-      this.queued += accepted;
+    for (; i < items.length; i++) {
+      const n = this.entriesIn(items[i]!);
+      if (n > room) break;
+      this.queue.push(items[i]!);
+      room -= n;
+      accepted += n;
     }
-    let lost = 0;
-    for (; i < items.length; i++) lost += this.entriesIn(items[i]!);
-    this.counts.accepted += accepted + (this.closing ? lost : 0);
-    // Answered after the drain gave up on the writer: accepted and lost at once (both sums still hold).
-    if (this.closing) this.counts.dropped.shutdown += lost;
-    else this.counts.dropped.buffer_full += lost;
-    if (accepted > 0) this.schedule();
+    this.counts.dropped.buffer_full += this.entriesOf(items, i);
+    if (accepted === 0) return 0;
+    if (wasEmpty) this.oldestAt = this.now();
+    this.queued += accepted;
+    this.counts.accepted += accepted;
+    this.schedule();
     return accepted;
   }
 
@@ -167,7 +170,11 @@ export class BatchWriter<T = AuditEntry> {
     // Whole items, up to batchEntries entries (at least one item, however large).
     let take = 0;
     let entries = 0;
-    while (take < this.queue.length && (take === 0 || entries + this.entriesIn(this.queue[take]!) <= this.o.batchEntries)) entries += this.entriesIn(this.queue[take++]!);
+    for (; take < this.queue.length; take++) {
+      const n = this.entriesIn(this.queue[take]!);
+      if (take > 0 && entries + n > this.o.batchEntries) break;
+      entries += n;
+    }
     const batch = this.queue.splice(0, take);
     this.queued -= entries;
     this.inFlight = entries;
@@ -182,8 +189,7 @@ export class BatchWriter<T = AuditEntry> {
     // close() may have given up on these meanwhile (counted as dropped there).
     if (this.inFlight === 0 && this.closing) return void (this.flying = false);
     this.inFlight = 0;
-    let lost = 0;
-    for (const item of unwritten) lost += this.entriesIn(item);
+    const lost = this.entriesOf(unwritten);
     this.counts.written += entries - lost;
     if (unwritten.length > 0) {
       this.counts.retried += lost;
@@ -196,6 +202,13 @@ export class BatchWriter<T = AuditEntry> {
     }
     this.flying = false;
     this.schedule();
+  }
+
+  /** Entries in items[from…]. */
+  private entriesOf(items: readonly T[], from = 0): number {
+    let n = 0;
+    for (let i = from; i < items.length; i++) n += this.entriesIn(items[i]!);
+    return n;
   }
 
   private idle(): void {

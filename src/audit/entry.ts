@@ -67,6 +67,8 @@ export interface PackedEntries {
 
 export const UNIT_SEPARATOR = "\x1f";
 export const RECORD_SEPARATOR = "\x1e";
+const FOUND = `${UNIT_SEPARATOR}1${UNIT_SEPARATOR}`;
+const MISSED = `${UNIT_SEPARATOR}0${UNIT_SEPARATOR}`;
 
 /** packedOf: every event of an answered batch, as one packed string. */
 export function packedOf(req: EnrichRequest, results: readonly unknown[], r: AuditRequest): PackedEntries {
@@ -74,7 +76,7 @@ export function packedOf(req: EnrichRequest, results: readonly unknown[], r: Aud
   let packed = "";
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    packed += e.key + ((results[i] as { found: boolean }).found ? "\x1f1\x1f" : "\x1f0\x1f") + JSON.stringify(e.attrs) + "\x1e";
+    packed += e.key + ((results[i] as { found: boolean }).found ? FOUND : MISSED) + JSON.stringify(e.attrs) + RECORD_SEPARATOR;
   }
   return { arrivedMs: r.arrivedMs, requestId: r.requestId, packed, entries: events.length };
 }

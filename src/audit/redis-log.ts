@@ -41,7 +41,6 @@ const sha1 = (script: string) => new Bun.CryptoHasher("sha1").update(script).dig
 const APPEND_SHA = sha1(APPEND_SCRIPT);
 const PACKED_SHA = sha1(PACKED_SCRIPT);
 
-
 export interface AuditLogCounts {
   /** Entries Redis acknowledged: each is one entry in the stream. */
   written: number;

@@ -67,8 +67,7 @@ export class AuditSink {
     let w = this.writers.get(encoding);
     if (!w) {
       const log = this.log;
-      const sink = encoding === "script" ? { appendAll: (es: readonly AuditEntry[]) => log.appendScripted(es), get up() { return log.up; }, whenUp: () => log.whenUp() } : log;
-      w = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries });
+      w = this.newWriter<AuditEntry>(encoding === "script" ? (es) => log.appendScripted(es) : (es) => log.appendAll(es));
       this.writers.set(encoding, w);
     }
     return w;
@@ -76,12 +75,16 @@ export class AuditSink {
 
   /** The writer of packed requests (io-packed-audit), made on first use. */
   packed(): BatchWriter<PackedEntries> {
-    if (!this.packedWriter) {
-      const log = this.log;
-      const sink = { appendAll: (ps: readonly PackedEntries[]) => log.appendPacked(ps), get up() { return log.up; }, whenUp: () => log.whenUp() };
-      this.packedWriter = new BatchWriter(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, entriesIn: (p) => p.entries });
-    }
+    const log = this.log;
+    this.packedWriter ??= this.newWriter<PackedEntries>((ps) => log.appendPacked(ps), (p) => p.entries);
     return this.packedWriter;
+  }
+
+  /** A batched writer over this sink's connection, with its options: `appendAll` is how one flush is written. */
+  private newWriter<T>(appendAll: (items: readonly T[]) => Promise<T[]>, entriesIn?: (item: T) => number): BatchWriter<T> {
+    const log = this.log;
+    const sink = { appendAll, get up() { return log.up; }, whenUp: () => log.whenUp() };
+    return new BatchWriter<T>(sink, { batchEntries: this.options.batchEntries, flushMs: this.options.flushMs, maxEntries: this.options.maxBufferedEntries, entriesIn });
   }
 
   private allWriters(): Pick<BatchWriter<unknown>, "counts" | "buffered" | "close" | "whenIdle">[] {
