@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/saturated-perf.ts --variant V[,V…] [--against echo] [--mix thin] [--seconds 10] [--audit local] [--out DIR]
+ * Usage: bun bench/saturated-perf.ts --variant V[,V…] [--against echo] [--layers pipeline,app] [--mix thin] [--seconds 10] [--audit local] [--out DIR]
  *
  * Where a saturated request's CPU goes, side by side with the ceiling: each
  * side (every --variant, then the Elysia echo) is started pinned to CPU 0
@@ -13,6 +13,9 @@
  * time. "Above the echo" is the part that is ours to remove, whatever the
  * layer. Requests per second come from wrk over its whole run; the perf
  * window is the middle of it, so per-request figures assume a steady rate.
+ * `--layers pipeline,app` adds the service taken apart (bench/servers/layers.ts,
+ * with the first --variant), so each layer's share of the distance to the
+ * echo shows in the same run.
  * Each side must first answer the corpus's first bodies exactly as v0 does
  * (the echo: with their events). Writes DIR/<side>.perf.pprof and
  * DIR/meta.json.
@@ -33,6 +36,7 @@ import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/reco
 import { frameKind } from "../scripts/profile/perf/symbolize.ts";
 import { checkAnswers, probeBodies, v0Answers } from "./capacity/answers.ts";
 import { parseWrk, wrkCommand } from "./wrk/run.ts";
+import { type Layer, LAYERS_NOTE, layerCommand, layerSide, parseLayers } from "./capacity/layers.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/saturated-perf.ts --variant V[,V…] [options]\n\nThe JS thread's CPU per saturated request, by layer, from perf_events, against the echo.", {
   variant: { kind: "string", help: "service variant(s), comma-separated", default: "v11-plain-tag-lists" },
@@ -46,6 +50,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/saturated-perf.ts --va
   top: { kind: "number", help: "JS callers of native code to list per side", default: 8 },
   out: { kind: "string", help: "directory for the perf profiles and meta.json" },
   audit: { kind: "string", help: "'local': a redis-server started for the run, pinned with the load, and --audit for the variants that write the audit log", choices: ["local"] },
+  layers: { kind: "string", help: "also the service taken apart (bench/servers/layers.ts), with the first --variant: pipeline, app (comma-separated)", default: "" },
 });
 
 if (!Bun.which("wrk")) fail("wrk is not installed (apt-get install -y wrk)");
@@ -56,10 +61,19 @@ const corpus = join(index, `${args.mix}.ndjson`);
 const pin = pinning();
 const out = args.out ?? join(PROJECT_ROOT, "profiles/saturated-perf", `${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${args.mix}`);
 mkdirSync(out, { recursive: true });
-const names = [...args.variant.split(",").map((v) => v.trim()).filter(Boolean), ...(args.against === "echo" ? ["echo"] : [])];
+const variants = args.variant.split(",").map((v) => v.trim()).filter(Boolean);
+if (variants.length === 0) fail("--variant needs at least one variant name", 2);
+let layers: Layer[] = [];
+try {
+  layers = parseLayers(args.layers);
+} catch (e) {
+  fail((e as Error).message, 2);
+}
+const layerOf = new Map(layers.map((l) => [layerSide(l), l]));
+const names = [...variants, ...layerOf.keys(), ...(args.against === "echo" ? ["echo"] : [])];
 
 const redis = args.audit === "local" ? await startRedis({ prefix: pin.load }) : null;
-const auditFor = (name: string) => (redis && name !== "echo" && writesAudit(getVariant(name)) ? ["--audit", `${redis.url}/saturated:${name}`] : []);
+const auditFor = (name: string) => (redis && name !== "echo" && !layerOf.has(name) && writesAudit(getVariant(name)) ? ["--audit", `${redis.url}/saturated:${name}`] : []);
 
 const bodies = probeBodies(readFileSync(corpus, "utf8"));
 const reference = await v0Answers(index, bodies);
@@ -120,7 +134,7 @@ for (const name of names) {
   const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
   const s = await spawnService(name === "echo" ? [] : ["--index", index, "--variant", name, ...auditFor(name), ...serverArgs], {
     prefix: pin.server,
-    command: name === "echo" ? [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts"), "--port", "0"] : undefined,
+    command: name === "echo" ? [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts"), "--port", "0"] : layerOf.has(name) ? layerCommand(layerOf.get(name)!, variants[0]!, index) : undefined,
     env: jitDumpEnv(jit),
   });
   try {
@@ -158,5 +172,5 @@ for (const k of Object.keys(LABELS) as (keyof Split)[]) row(`  ${LABELS[k]}`, (r
 for (const r of results) lines.push(`${r.side}: native code called from JS, by the JS function that called it: ${r.nativeCallersUs.map((c) => `${c.fn} ${c.us.toFixed(2)}`).join(", ")}`);
 console.log(lines.join("\n"));
 writeFileSync(join(out, "summary.txt"), `${lines.join("\n")}\n`);
-writeFileSync(join(out, "meta.json"), `${JSON.stringify({ what: "JS-thread on-CPU time per saturated request by layer (perf_events), each side alone, closed-loop wrk", mix: args.mix, index, connections: args.connections, perfSeconds: args.seconds, pinning: pin.note, serverArgs: args["server-args"], audit: redis ? "redis-server started for the run, pinned with the load, no persistence, on loopback; --audit for the variants that write it" : null, sides: results, meta: collectMeta() }, null, 2)}\n`);
+writeFileSync(join(out, "meta.json"), `${JSON.stringify({ what: "JS-thread on-CPU time per saturated request by layer (perf_events), each side alone, closed-loop wrk", mix: args.mix, index, connections: args.connections, perfSeconds: args.seconds, pinning: pin.note, serverArgs: args["server-args"], layers: layers.length ? { of: variants[0], what: LAYERS_NOTE } : null, audit: redis ? "redis-server started for the run, pinned with the load, no persistence, on loopback; --audit for the variants that write it" : null, sides: results, meta: collectMeta() }, null, 2)}\n`);
 console.log(`wrote ${out}/meta.json, summary.txt and one perf.pprof per side`);

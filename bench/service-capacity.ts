@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/service-capacity.ts [--variant v0] [--mix thin] [--index DIR] [--against echo]
+ * Usage: bun bench/service-capacity.ts [--variant v0] [--mix thin] [--index DIR] [--against echo] [--layers pipeline,app]
  *                                      [--audit local [--audit-delay 1ms]]
  *                                      [--duration 10s] [--repeat 3] [--connections 32] [--out DIR]
  *
@@ -20,6 +20,12 @@
  * run, each server answers the corpus's first bodies and must say exactly
  * what v0 says in-process (an echo: the body's events), or the run stops
  * (bench/capacity/answers.ts): wrk counts answers, not whether they are right.
+ *
+ * `--layers pipeline,app` also starts the service taken apart
+ * (bench/servers/layers.ts, with the first --variant): its pipeline behind
+ * Elysia's own parse, and the hot-path app without the request tracking. Each
+ * answers the probes with the service's bytes and is alternated with the rest,
+ * so echo → pipeline → app → service says what each layer costs, in one run.
  *
  * `--audit local` starts a redis-server for the run, pinned with the load
  * generator (the downstream is not on the server's core), and passes
@@ -47,6 +53,7 @@ import { getVariant } from "../src/enrich/registry.ts";
 import { writesAudit } from "../src/enrich/variant.ts";
 import { checkAnswers, type Probe, probeBodies, v0Answers } from "./capacity/answers.ts";
 import { parseWrk, wrkCommand } from "./wrk/run.ts";
+import { LAYERS_NOTE, type Layer, layerCommand, layerSide, parseLayers } from "./capacity/layers.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [options]\n\nClosed-loop capacity (wrk) of one pinned service process.", {
   variant: { kind: "string", help: "service variant, or several separated by commas (each its own pinned process, all alternated run by run)", default: "v0" },
@@ -63,6 +70,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   "audit-delay": { kind: "duration", help: "with --audit local: Redis behind scripts/latency-proxy.ts, this one-way delay per chunk (0 = loopback)", default: "0ms" },
   rt: { kind: "boolean", help: "run every server and wrk at SCHED_FIFO 30 (root; for a machine shared with other work, where CPU shares are per cgroup and nice does not help); recorded in meta.json" },
   against: { kind: "string", help: "also measure a ceiling, alternating run by run: the Elysia echo, or Go's net/http echo (needs go)", choices: ["echo", "go-echo"] },
+  layers: { kind: "string", help: "also measure the service taken apart (bench/servers/layers.ts), with the first --variant: pipeline, app (comma-separated)", default: "" },
 });
 
 if (!Bun.spawnSync(["sh", "-c", "command -v wrk"]).success) fail("wrk is not installed (apt-get install -y wrk)");
@@ -84,6 +92,12 @@ const CEILINGS: Record<string, () => string[]> = {
   },
 };
 const ceilingName = args.against ?? null;
+let layers: Layer[] = [];
+try {
+  layers = parseLayers(args.layers);
+} catch (e) {
+  fail((e as Error).message, 2);
+}
 if (args.audit !== undefined && args.audit !== "local" && !args.audit.startsWith("redis://")) fail(`--audit: expected 'local' or redis://HOST:PORT, got '${args.audit}'`);
 for (const v of variants) if (args.audit && !writesAudit(getVariant(v))) process.stderr.write(`capacity: ${v} does not write the audit log: started without --audit\n`);
 let redis: RunningRedis | null = null;
@@ -176,6 +190,10 @@ try {
     const s = await spawnService(["--index", index, "--variant", v, ...audit, ...serverArgs], { prefix: [...pin.server, ...RT()], env: serverEnv });
     sides.push({ name: v, url: s.url, adminUrl: s.adminUrl, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
+  for (const l of layers) {
+    const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: layerCommand(l, variants[0]!, index), env: serverEnv });
+    sides.push({ name: layerSide(l), url: s.url, kill: () => s.proc.kill("SIGKILL"), runs: [] });
+  }
   if (ceilingName) {
     const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: CEILINGS[ceilingName]!() });
     sides.push({ name: ceilingName, url: s.url, kill: () => s.proc.kill("SIGKILL"), runs: [] });
@@ -217,6 +235,7 @@ try {
     connections: args.connections,
     serverArgs,
     serverEnv,
+    layers: layers.length ? { of: variants[0], what: LAYERS_NOTE } : null,
     durationMs: args.duration,
     pinning: pin.note,
     scheduling: args.rt ? "servers and wrk at SCHED_FIFO 30 (chrt)" : "default",
