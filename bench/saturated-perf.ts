@@ -36,7 +36,7 @@ import { jitDumpEnv, perfUsable, recordPerf } from "../scripts/profile/perf/reco
 import { frameKind } from "../scripts/profile/perf/symbolize.ts";
 import { checkAnswers, probeBodies, v0Answers } from "./capacity/answers.ts";
 import { parseWrk, wrkCommand } from "./wrk/run.ts";
-import { type Layer, LAYERS_NOTE, layerCommand, layerSide, parseLayers } from "./capacity/layers.ts";
+import { type Layer, LAYERS_NOTE, indexImplOf, layerCommand, layerSide, parseLayers } from "./capacity/layers.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/saturated-perf.ts --variant V[,V…] [options]\n\nThe JS thread's CPU per saturated request, by layer, from perf_events, against the echo.", {
   variant: { kind: "string", help: "service variant(s), comma-separated", default: "v11-plain-tag-lists" },
@@ -69,6 +69,7 @@ try {
 } catch (e) {
   fail((e as Error).message, 2);
 }
+const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
 const layerOf = new Map(layers.map((l) => [layerSide(l), l]));
 const names = [...variants, ...layerOf.keys(), ...(args.against === "echo" ? ["echo"] : [])];
 
@@ -131,10 +132,9 @@ function split(pprof: Uint8Array, requests: number) {
 const results: { side: string; rps: number; windowRequests: number; perfTotalMs: number; schedstatMs: number | null; pprof: string; totalUs: number; splitUs: Split; nativeCallersUs: { fn: string; us: number }[] }[] = [];
 for (const name of names) {
   const jit = mkdtempSync(join(tmpdir(), "enrich-saturated-jit-"));
-  const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
   const s = await spawnService(name === "echo" ? [] : ["--index", index, "--variant", name, ...auditFor(name), ...serverArgs], {
     prefix: pin.server,
-    command: name === "echo" ? [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts"), "--port", "0"] : layerOf.has(name) ? layerCommand(layerOf.get(name)!, variants[0]!, index) : undefined,
+    command: name === "echo" ? [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts"), "--port", "0"] : layerOf.has(name) ? layerCommand(layerOf.get(name)!, variants[0]!, index, indexImplOf(serverArgs)) : undefined,
     env: jitDumpEnv(jit),
   });
   try {

@@ -53,7 +53,7 @@ import { getVariant } from "../src/enrich/registry.ts";
 import { writesAudit } from "../src/enrich/variant.ts";
 import { checkAnswers, type Probe, probeBodies, v0Answers } from "./capacity/answers.ts";
 import { parseWrk, wrkCommand } from "./wrk/run.ts";
-import { LAYERS_NOTE, type Layer, layerCommand, layerSide, parseLayers } from "./capacity/layers.ts";
+import { LAYERS_NOTE, type Layer, indexImplOf, layerCommand, layerSide, parseLayers } from "./capacity/layers.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [options]\n\nClosed-loop capacity (wrk) of one pinned service process.", {
   variant: { kind: "string", help: "service variant, or several separated by commas (each its own pinned process, all alternated run by run)", default: "v0" },
@@ -191,7 +191,7 @@ try {
     sides.push({ name: v, url: s.url, adminUrl: s.adminUrl, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
   for (const l of layers) {
-    const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: layerCommand(l, variants[0]!, index), env: serverEnv });
+    const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: layerCommand(l, variants[0]!, index, indexImplOf(serverArgs)), env: serverEnv });
     sides.push({ name: layerSide(l), url: s.url, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
   if (ceilingName) {

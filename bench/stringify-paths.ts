@@ -19,7 +19,7 @@ import { cli } from "../src/cli/args.ts";
 import { collectMeta, summarize } from "../scripts/lib/meta.ts";
 import { DEFAULT_LIMITS } from "../src/config.ts";
 import { getVariant } from "../src/enrich/registry.ts";
-import type { EnrichContext, EnrichRequest } from "../src/enrich/variant.ts";
+import { answerText, type EnrichContext, type EnrichRequest } from "../src/enrich/variant.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { openTsIndex } from "../src/index/ts-index.ts";
 
@@ -53,7 +53,7 @@ const wide = new Set(reqs.flatMap((r) => r.events.flatMap((e) => Object.entries(
 
 for (const [name, value] of Object.entries(rows)) {
   if (name === "attrs Latin-1 only" || name.startsWith("echo")) continue;
-  for (let i = 0; i < value.length; i++) if (JSON.stringify({ results: value[i] }) !== stages.serialize(results[i]!)) throw new Error(`${name}: not the variant's text`);
+  for (let i = 0; i < value.length; i++) if (JSON.stringify({ results: value[i] }) !== answerText(stages.serialize(results[i]!))) throw new Error(`${name}: not the variant's text`);
 }
 
 const loops = Math.max(20, Math.round(20_000 / (reqs[0]?.events.length ?? 1)));

@@ -23,9 +23,15 @@ export function parseLayers(value: string): Layer[] {
 /** The side's name in tables and files. */
 export const layerSide = (l: Layer) => `layer-${l}`;
 
+/** The --index-impl the service sides are given in their flags (so the layers look keys up the same way), if any. */
+export function indexImplOf(serverArgs: readonly string[]): string | undefined {
+  const i = serverArgs.lastIndexOf("--index-impl");
+  return i >= 0 ? serverArgs[i + 1] : serverArgs.findLast((a) => a.startsWith("--index-impl="))?.slice("--index-impl=".length);
+}
+
 /** The command that starts layer `l` with `variant` on `index` (any free port; it prints the service's ready line). */
-export function layerCommand(l: Layer, variant: string, index: string): string[] {
-  return [process.execPath, join(PROJECT_ROOT, "bench/servers/layers.ts"), "--layer", l, "--variant", variant, "--index", index, "--port", "0"];
+export function layerCommand(l: Layer, variant: string, index: string, indexImpl?: string): string[] {
+  return [process.execPath, join(PROJECT_ROOT, "bench/servers/layers.ts"), "--layer", l, "--variant", variant, "--index", index, ...(indexImpl ? ["--index-impl", indexImpl] : []), "--port", "0"];
 }
 
 export const LAYERS_NOTE = "bench/servers/layers.ts: pipeline = Elysia's parse and the variant's pipeline only; app = src/http/app.ts with the variant (body bounds, validation, admission at the loosened bounds), untracked";

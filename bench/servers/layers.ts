@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/servers/layers.ts --layer pipeline|app [--variant V] [--index DIR] [--port 0]
+ * Usage: bun bench/servers/layers.ts --layer pipeline|app [--variant V] [--index DIR] [--index-impl ts|native] [--port 0]
  *
  * The service taken apart, so the distance between it and the Elysia echo
  * (bench/servers/echo.ts) can be measured layer by layer, side by side in one
@@ -37,7 +37,7 @@ import { openIndex } from "../../src/index/open-index.ts";
 import { SERVICE_DEFAULTS } from "../../src/config.ts";
 import { defaultIndexDir } from "../../src/service/default-index.ts";
 
-const USAGE = `Usage: bun bench/servers/layers.ts --layer pipeline|app [--variant V] [--index DIR] [--port 0]
+const USAGE = `Usage: bun bench/servers/layers.ts --layer pipeline|app [--variant V] [--index DIR] [--index-impl ts|native] [--port 0]
 
 The service taken apart, for capacity runs against the echo:
   pipeline  Elysia's JSON parse and the variant's pipeline, nothing else
@@ -51,6 +51,7 @@ const { values } = parseArgs({
     layer: { type: "string" },
     variant: { type: "string", default: SERVICE_DEFAULTS.variant },
     index: { type: "string" },
+    "index-impl": { type: "string", default: SERVICE_DEFAULTS.indexImpl },
     port: { type: "string", default: "0" },
     help: { type: "boolean", short: "h" },
   },
@@ -65,7 +66,12 @@ if (!LAYERS.includes(layer)) {
   process.exit(2);
 }
 const variant = getVariant(values.variant!);
-const index = openIndex(values.index ?? defaultIndexDir());
+const impl = values["index-impl"];
+if (impl !== "ts" && impl !== "native") {
+  process.stderr.write(`layers: --index-impl must be ts or native\n\n${USAGE}`);
+  process.exit(2);
+}
+const index = openIndex(values.index ?? defaultIndexDir(), { impl });
 const JSON_HEADERS = { "content-type": "application/json" };
 
 function pipelineApp() {

@@ -21,7 +21,7 @@
 import { DEFAULT_LIMITS } from "../../src/config.ts";
 import { isoSeconds } from "../../src/domain/payload.ts";
 import { VARIANTS } from "../../src/enrich/registry.ts";
-import type { EnrichContext, Stages, Variant } from "../../src/enrich/variant.ts";
+import { answerText, type EnrichContext, type Stages, type Variant } from "../../src/enrich/variant.ts";
 import { createApp } from "../../src/http/app.ts";
 import * as ref from "../../oracle/formulas.ts";
 import { expectedResponse } from "../../oracle/response.ts";
@@ -140,7 +140,7 @@ async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared
     case "assemble": {
       const scope = s.begin(batch.req, c);
       const positions = await s.lookupAll(batch.req.events, c);
-      return { run: () => s.assemble(batch.req, positions, c, scope), check: (got) => expectEqual("serialized results", s.serialize(got as unknown[]), expected) };
+      return { run: () => s.assemble(batch.req, positions, c, scope), check: (got) => expectEqual("serialized results", answerText(s.serialize(got as unknown[])), expected) };
     }
     case "decode": {
       const hits = keys.flatMap((k, i) => {
@@ -159,10 +159,10 @@ async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared
       };
     }
     case "enrichBatch":
-      return { run: () => s.enrichBatch(batch.req, c), check: (got) => expectEqual("serialized results", s.serialize(got as unknown[]), expected) };
+      return { run: () => s.enrichBatch(batch.req, c), check: (got) => expectEqual("serialized results", answerText(s.serialize(got as unknown[])), expected) };
     case "serialize": {
       const results = await s.enrichBatch(batch.req, c);
-      return { run: () => s.serialize(results), check: (got) => expectEqual("response", got, expected) };
+      return { run: () => s.serialize(results), check: (got) => expectEqual("response", answerText(got as string | Uint8Array), expected) };
     }
     case "handler": {
       const app = createApp({ index: c.index, variant: v });

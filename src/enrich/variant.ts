@@ -50,8 +50,8 @@ export interface Stages {
   assemble(req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[];
   /** A hit's position → its decoded fields (a variant may reuse fields across a batch through `memo`). */
   fieldsAt(pos: number, ctx: EnrichContext, scope: Scope, memo: Map<string | number, Record<string, unknown>>): Record<string, unknown>;
-  /** Result objects → the response body text. */
-  serialize(results: unknown[]): string;
+  /** Result objects → the response body: its text, or its UTF-8 bytes (a variant that writes them itself). */
+  serialize(results: unknown[]): Answer;
   /**
    * The answered batch → its audit-log entries (ctx.audit), before the answer is
    * sent. v0's audit log was never written (noAudit); the io-* variants write it.
@@ -75,12 +75,21 @@ export interface Variant {
    * loop over the events (src/http/one-pass.ts).
    */
   readonly validation: Validation;
-  /** A validated request → the response body text: the whole handler minus HTTP. */
-  respond(req: EnrichRequest, ctx: EnrichContext): string | Promise<string>;
+  /** A validated request → the response body: the whole handler minus HTTP. */
+  respond(req: EnrichRequest, ctx: EnrichContext): Answer | Promise<Answer>;
   readonly stages: Stages;
 }
 
 export type Validation = "schema" | "one-pass";
+
+/** A response body as a variant gives it: JSON text, or the same JSON as UTF-8 bytes. Byte for byte the same answer either way. */
+export type Answer = string | Uint8Array;
+
+const utf8 = new TextDecoder();
+/** answerText: an answer as text, whichever form the variant gave it (tests, benchmarks and tools compare text). */
+export function answerText(a: Answer): string {
+  return typeof a === "string" ? a : utf8.decode(a);
+}
 
 /** What a variant says about the HTTP layer's side of the request (defaults: JSON.parse, then the schema). */
 export interface BodyOptions {

@@ -96,10 +96,10 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
         const ctx: EnrichContext = { index: lease.index, limits, audit: auditScope };
         try {
           checkBeyondSchema(body as EnrichRequest, limits);
-          const text = await variant.respond(body as EnrichRequest, ctx);
+          const answer = await variant.respond(body as EnrichRequest, ctx);
           observer?.resume?.(request);
           // While draining, keep-alive clients are told to reconnect elsewhere rather than reset later.
-          return new Response(text, { headers: admission.draining ? CLOSING_HEADERS : JSON_HEADERS });
+          return new Response(answer, { headers: admission.draining ? CLOSING_HEADERS : JSON_HEADERS });
         } finally {
           ref.release(lease);
           slot.leave();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../../src/root.ts";
 import { type RunningService, spawnService } from "../../scripts/lib/spawn-service.ts";
 import { builtIndex } from "../support/fixtures.ts";
-import { layerCommand, parseLayers } from "../../bench/capacity/layers.ts";
+import { indexImplOf, layerCommand, parseLayers } from "../../bench/capacity/layers.ts";
 import { GOLDEN_SPEC } from "../golden/spec.ts";
 
 // The service taken apart (bench/servers/layers.ts) is only a measurement if each layer answers with the service's bytes.
@@ -17,6 +17,14 @@ test("parseLayers reads --layers and names an unknown layer", () => {
   expect(parseLayers("")).toEqual([]);
   expect(parseLayers("pipeline, app")).toEqual(["pipeline", "app"]);
   expect(() => parseLayers("app,kernel")).toThrow("--layers: 'kernel' is not one of pipeline, app");
+});
+
+test("the layers are given the service sides' --index-impl", () => {
+  expect(indexImplOf(["--max-inflight", "64"])).toBeUndefined();
+  expect(indexImplOf(["--index-impl", "native", "--loop-stall", "0"])).toBe("native");
+  expect(indexImplOf(["--index-impl=native"])).toBe("native");
+  expect(layerCommand("app", "v12-one-pass-validation", "IDX", "native")).toEqual(expect.arrayContaining(["--index-impl", "native"]));
+  expect(layerCommand("app", "v12-one-pass-validation", "IDX")).not.toContain("--index-impl");
 });
 
 for (const layer of ["pipeline", "app"] as const) {
