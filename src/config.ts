@@ -19,8 +19,8 @@ export const SERVICE_DEFAULTS = Object.freeze({
   indexImpl: "ts" as "ts" | "native",
   /** --verify-index: data checksums at open; auto = full up to 256 MiB, headers only above. */
   verifyIndex: "auto" as "auto" | "full" | "headers",
-  /** The last rung of the ladder (FINDINGS.md §17); v0 stays selectable as the control. */
-  variant: "v12-one-pass-validation",
+  /** The last rung of the ladder (FINDINGS.md §23); v0 stays selectable as the control. */
+  variant: "v15-json-bytes",
   workers: 1,
   blockProfileRate: 0,
   mutexProfileFraction: 0,
