@@ -7,8 +7,8 @@
  * waits on Redis (io-naive-audit-on-v2).
  */
 import { v2LockFreeLookup } from "./v2-lock-free-lookup.ts";
-import { v12OnePassValidation } from "./v12-one-pass-validation.ts";
+import { v15JsonBytes } from "./v15-json-bytes.ts";
 
-/** v8-arithmetic-key until FINDINGS.md §20: §12's figures were measured on v8. */
-export const IO_PARENT = v12OnePassValidation;
+/** v8-arithmetic-key until FINDINGS.md §20 (§12's figures were measured on v8), v12-one-pass-validation until §24 (§20's were on v12). */
+export const IO_PARENT = v15JsonBytes;
 export const IO_CONTROL_PARENT = v2LockFreeLookup;
