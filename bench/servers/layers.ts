@@ -3,7 +3,7 @@
  *
  * The service taken apart, so the distance between it and the Elysia echo
  * (bench/servers/echo.ts) can be measured layer by layer, side by side in one
- * capacity run (`bun bench/service-capacity.ts --against echo,layer-pipeline,layer-app`):
+ * capacity run (`bun bench/service-capacity.ts --against echo --layers pipeline,app`):
  *
  *   echo            Elysia parses the body and echoes its events
  *   layer-pipeline  the echo, answering with the variant's pipeline instead
@@ -28,14 +28,14 @@
  */
 import { Elysia } from "elysia";
 import { parseArgs } from "node:util";
-import { DEFAULT_LIMITS } from "../../src/config.ts";
+import { DEFAULT_LIMITS, SERVICE_DEFAULTS } from "../../src/config.ts";
 import { getVariant } from "../../src/enrich/registry.ts";
 import type { EnrichContext, EnrichRequest } from "../../src/enrich/variant.ts";
 import { Admission } from "../../src/http/admission.ts";
 import { createApp } from "../../src/http/app.ts";
 import { openIndex } from "../../src/index/open-index.ts";
-import { SERVICE_DEFAULTS } from "../../src/config.ts";
 import { defaultIndexDir } from "../../src/service/default-index.ts";
+import { LAYERS, type Layer } from "../capacity/layers.ts";
 
 const USAGE = `Usage: bun bench/servers/layers.ts --layer pipeline|app [--variant V] [--index DIR] [--index-impl ts|native] [--port 0]
 
@@ -43,9 +43,6 @@ The service taken apart, for capacity runs against the echo:
   pipeline  Elysia's JSON parse and the variant's pipeline, nothing else
   app       the hot-path app (body bounds, validation, admission) without request tracking
 `;
-const LAYERS = ["pipeline", "app"] as const;
-type Layer = (typeof LAYERS)[number];
-
 const { values } = parseArgs({
   options: {
     layer: { type: "string" },

@@ -15,14 +15,15 @@
  *     non-ASCII text come out as the generic path writes them;
  *   - attrs are walked with for-in, which follows the same own-key order
  *     JSON.stringify does, through the ordered parser's Proxy too;
- *   - a payload whose tier or country no rule names throws decodeTables'
- *     message (v4-table-decode.ts), so a corrupt entry fails the same way.
+ *   - the tier, country and tag tables are v4-table-decode.ts's, so a
+ *     payload whose tier or country no rule names throws its error, and a
+ *     corrupt entry fails the same way.
  *
  * One scratch buffer is shared by every request: writing is synchronous,
  * and the answer is copied out of it at the end.
  */
 import { NAME_OFFSET, PAYLOAD_BYTES } from "../../domain/payload.ts";
-import { RULES } from "../v0/rules.ts";
+import { COUNTRY_BY_BYTES, RULE_BITS, TIER_BY_INDEX, noCountryRule, noTierRule, tagTable } from "./v4-table-decode.ts";
 import { isoSecondsByArithmetic } from "./v9-arithmetic-date.ts";
 
 /** What a hit carries from assemble to the writer: the event and its payload view (none for a miss). */
@@ -36,17 +37,16 @@ export interface PayloadResult {
 const encoder = new TextEncoder();
 const bytes = (s: string) => encoder.encode(s);
 
-// country bytes (b6 << 8 | b7) → `,"country":"PT","tier":`; tier byte → `"gold","score":` (the JSON between two fields).
-const COUNTRY = new Map(RULES.countries.map((c) => [(c.code.charCodeAt(0) << 8) | c.code.charCodeAt(1), bytes(`,"country":${JSON.stringify(c.code)},"tier":`)]));
-const TIER = new Map(RULES.tiers.map((t) => [t.index, bytes(`${JSON.stringify(t.name)},"score":`)]));
-const TAGS_BY_PRIORITY = [...RULES.tags].sort((a, b) => a.priority - b.priority);
-const RULE_BITS = RULES.tags.reduce((m, t) => m | (1 << t.bit), 0);
-const TAG_LISTS = new Map<number, Uint8Array>();
-/** `,"tags":[...],"since":"` for a payload's tag bits, built on first sight of each bit pattern (bits no rule names are dropped, as tagTable drops them). */
+// v4's tables as the JSON between two fields: country bytes → `,"country":"PT","tier":`; tier byte → `"gold","score":`.
+const COUNTRY = new Map([...COUNTRY_BY_BYTES].map(([k, code]) => [k, bytes(`,"country":${JSON.stringify(code)},"tier":`)]));
+const TIER = new Map([...TIER_BY_INDEX].map(([i, name]) => [i, bytes(`${JSON.stringify(name)},"score":`)]));
+// v4's tag list per bit pattern, written once as `,"tags":[...],"since":"` (bits no rule names are dropped first, as there).
+const tagsFor = tagTable(false);
+const TAG_JSON = new Map<number, Uint8Array>();
 function tagsJson(allBits: number): Uint8Array {
   const bits = allBits & RULE_BITS;
-  let b = TAG_LISTS.get(bits);
-  if (!b) TAG_LISTS.set(bits, (b = bytes(`,"tags":${JSON.stringify(TAGS_BY_PRIORITY.filter((t) => bits & (1 << t.bit)).map((t) => t.name))},"since":"`)));
+  let b = TAG_JSON.get(bits);
+  if (!b) TAG_JSON.set(bits, (b = bytes(`,"tags":${JSON.stringify(tagsFor(bits))},"since":"`)));
   return b;
 }
 const SCORES: string[] = [];
@@ -101,13 +101,15 @@ function putUint(n: number): void {
   } while (n > 0);
 }
 
+/** A unit JSON.stringify writes as itself, one ASCII byte: printable, not a quote, not a backslash. */
+const plain = (c: number) => c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c;
+
 /** A JSON string of `s`, quotes included. */
 function putString(s: string): void {
   // Six bytes per unit covers the worst escape (\uXXXX); UTF-8 needs at most three.
   room(6 * s.length + 2);
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+    if (!plain(s.charCodeAt(i))) {
       p += encoder.encodeInto(JSON.stringify(s), buf.subarray(p)).written;
       return;
     }
@@ -135,12 +137,9 @@ function putAttrs(attrs: Record<string, string>): void {
 /** The payload's name bytes up to its NUL, as decodeTables' Latin-1 string would be written. */
 function putName(b: Uint8Array): void {
   let end = NAME_OFFSET;
-  let plain = true;
-  for (; end < PAYLOAD_BYTES && b[end] !== 0; end++) {
-    const c = b[end]!;
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) plain = false;
-  }
-  if (!plain) return putString(String.fromCharCode.apply(null, b.subarray(NAME_OFFSET, end) as unknown as number[]));
+  let copy = true;
+  for (; end < PAYLOAD_BYTES && b[end] !== 0; end++) if (!plain(b[end]!)) copy = false;
+  if (!copy) return putString(String.fromCharCode.apply(null, b.subarray(NAME_OFFSET, end) as unknown as number[]));
   buf[p++] = 0x22;
   for (let j = NAME_OFFSET; j < end; j++) buf[p++] = b[j]!;
   buf[p++] = 0x22;
@@ -148,9 +147,9 @@ function putName(b: Uint8Array): void {
 
 function putFields(b: Uint8Array): void {
   const country = COUNTRY.get((b[6]! << 8) | b[7]!);
-  if (country === undefined) throw new Error(`no country rule for ${String.fromCharCode(b[6]!, b[7]!)}`);
+  if (country === undefined) throw noCountryRule(b[6]!, b[7]!);
   const tier = TIER.get(b[8]!);
-  if (tier === undefined) throw new Error(`no tier rule for index ${b[8]}`);
+  if (tier === undefined) throw noTierRule(b[8]!);
   put(ACCOUNT);
   putUint((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0);
   put(SEGMENT);

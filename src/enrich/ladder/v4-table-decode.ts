@@ -15,14 +15,17 @@ import { derive } from "../variant.ts";
 import { RULES } from "../v0/rules.ts";
 import { v3MemoByPosition } from "./v3-memo-by-position.ts";
 
-// country bytes (b6 << 8 | b7) → the rule's code; tier byte → the rule's name.
-const COUNTRY_BY_BYTES = new Map(RULES.countries.map((c) => [(c.code.charCodeAt(0) << 8) | c.code.charCodeAt(1), c.code]));
-const TIER_BY_INDEX = new Map(RULES.tiers.map((t) => [t.index, t.name]));
+// country bytes (b6 << 8 | b7) → the rule's code; tier byte → the rule's name (json-bytes.ts builds its byte tables from these).
+export const COUNTRY_BY_BYTES: ReadonlyMap<number, string> = new Map(RULES.countries.map((c) => [(c.code.charCodeAt(0) << 8) | c.code.charCodeAt(1), c.code]));
+export const TIER_BY_INDEX: ReadonlyMap<number, string> = new Map(RULES.tiers.map((t) => [t.index, t.name]));
+/** The failures of a corrupt entry, with decodeFieldsByHand's messages: every table decoder throws these. */
+export const noCountryRule = (b6: number, b7: number) => new Error(`no country rule for ${String.fromCharCode(b6, b7)}`);
+export const noTierRule = (tier: number) => new Error(`no tier rule for index ${tier}`);
 const TAGS_BY_PRIORITY = [...RULES.tags].sort((a, b) => a.priority - b.priority);
 
 // Tag lists by bit pattern, built on first use and shared (results are only ever serialized, never mutated).
 // Bits no rule names are dropped first, as sortTagsByPriority drops them, which also bounds the table.
-const RULE_BITS = RULES.tags.reduce((m, t) => m | (1 << t.bit), 0);
+export const RULE_BITS = RULES.tags.reduce((m, t) => m | (1 << t.bit), 0);
 
 /** tagTable: a payload's tag bits → its tag list, one shared list per bit pattern; `freeze` as v4 built them (a later rung drops it). */
 export function tagTable(freeze: boolean): (allBits: number) => readonly string[] {
@@ -52,9 +55,9 @@ export const decodeWithTables = tableDecoder(isoSeconds);
 function decodeTables(bytes: Uint8Array, formatSince: (epochSeconds: number) => string, tagsFor: (allBits: number) => readonly string[]): Record<string, unknown> {
   const b6 = bytes[6]!, b7 = bytes[7]!;
   const country = COUNTRY_BY_BYTES.get((b6 << 8) | b7);
-  if (country === undefined) throw new Error(`no country rule for ${String.fromCharCode(b6, b7)}`);
+  if (country === undefined) throw noCountryRule(b6, b7);
   const tier = TIER_BY_INDEX.get(bytes[8]!);
-  if (tier === undefined) throw new Error(`no tier rule for index ${bytes[8]}`);
+  if (tier === undefined) throw noTierRule(bytes[8]!);
   let end = NAME_OFFSET;
   while (end < PAYLOAD_BYTES && bytes[end] !== 0) end++;
   return {
