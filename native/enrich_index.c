@@ -502,3 +502,202 @@ void eix_release_view(void *bytes, void *ctx) {
 void eix_close(eix_index *ix) {
   eix_release_view(NULL, ix);
 }
+
+/* ---- the answer's fields ------------------------------------------------------------------------ */
+/*
+ * json-bytes.ts writes a hit's fields in JS, a handful of typed reads and
+ * byte stores per field; here the same bytes cost a few nanoseconds each
+ * (FINDINGS.md §25). The pieces of text (keys, tier and country JSON, tag
+ * names) come from the TypeScript tables, so the wire format and the rules
+ * stay defined there; only numbers, the date and the name are formatted here,
+ * exactly as JSON.stringify writes them (test/enrich/native-fields.test.ts
+ * checks every score, every day and the corrupt entries against the JS writer).
+ */
+
+struct piece {
+  const uint8_t *at;
+  uint32_t len;
+};
+
+struct eix_lexicon {
+  uint8_t *text;
+  struct piece fixed[EIX_LEX_FIXED];
+  struct piece tag[EIX_LEX_MAX_TAGS];
+  uint32_t tag_bit[EIX_LEX_MAX_TAGS];
+  uint32_t tags;
+  struct piece tier[EIX_LEX_TIERS];
+  struct piece country[EIX_LEX_COUNTRIES];
+  uint32_t max_fields;
+};
+
+eix_lexicon *eix_lexicon_new(const uint8_t *text, uint32_t text_len, const uint32_t *spans, uint32_t nspans, const uint8_t *tag_bits, uint32_t ntags) {
+  if (!text || !spans || ntags > EIX_LEX_MAX_TAGS || (ntags > 0 && !tag_bits)) return NULL;
+  if (nspans != EIX_LEX_FIXED + ntags + EIX_LEX_TIERS + EIX_LEX_COUNTRIES) return NULL;
+  for (uint32_t k = 0; k < nspans; k++)
+    if ((uint64_t)spans[2 * k] + spans[2 * k + 1] > text_len) return NULL;
+  for (uint32_t i = 0; i < ntags; i++)
+    if (tag_bits[i] > 31) return NULL;
+  eix_lexicon *lx = calloc(1, sizeof *lx);
+  if (!lx) return NULL;
+  lx->text = malloc(text_len ? text_len : 1);
+  if (!lx->text) {
+    free(lx);
+    return NULL;
+  }
+  memcpy(lx->text, text, text_len);
+  const uint32_t *s = spans;
+#define TAKE(p) ((p).at = lx->text + s[0], (p).len = s[1], s += 2, (p).len)
+  uint32_t most = 0, tier_most = 0, country_most = 0, tags_all = 0, len;
+  for (uint32_t k = 0; k < EIX_LEX_FIXED; k++) most += TAKE(lx->fixed[k]);
+  for (uint32_t i = 0; i < ntags; i++) tags_all += TAKE(lx->tag[i]) + 1, lx->tag_bit[i] = tag_bits[i];
+  for (uint32_t t = 0; t < EIX_LEX_TIERS; t++)
+    if ((len = TAKE(lx->tier[t])) > tier_most) tier_most = len;
+  for (uint32_t c = 0; c < EIX_LEX_COUNTRIES; c++)
+    if ((len = TAKE(lx->country[c])) > country_most) country_most = len;
+#undef TAKE
+  lx->tags = ntags;
+  /* u32 10 digits, u16 5, a score "6.5535" 6, the date 20, the quoted name 2 + 28. */
+  lx->max_fields = most + tags_all + tier_most + country_most + 10 + 5 + 6 + 20 + 2 + (PAYLOAD_BYTES - 20);
+  return lx;
+}
+
+uint32_t eix_lexicon_max_fields(const eix_lexicon *lx) {
+  return lx ? lx->max_fields : 0;
+}
+
+void eix_lexicon_free(eix_lexicon *lx) {
+  if (!lx) return;
+  free(lx->text);
+  free(lx);
+}
+
+static inline uint8_t *put_piece(uint8_t *o, struct piece p) {
+  memcpy(o, p.at, p.len);
+  return o + p.len;
+}
+
+static inline uint8_t *put_u32(uint8_t *o, uint32_t v) {
+  uint8_t tmp[10];
+  uint32_t k = 0;
+  do {
+    tmp[k++] = (uint8_t)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (k) *o++ = tmp[--k];
+  return o;
+}
+
+static inline uint8_t *put_2(uint8_t *o, uint32_t v) {
+  o[0] = (uint8_t)('0' + v / 10);
+  o[1] = (uint8_t)('0' + v % 10);
+  return o + 2;
+}
+
+/* String(v / 10000) for a u16: the shortest text that reads back as that double is the exact decimal, trailing zeros dropped. */
+static inline uint8_t *put_score(uint8_t *o, uint32_t v) {
+  o = put_u32(o, v / 10000);
+  uint32_t f = v % 10000;
+  if (!f) return o;
+  uint8_t d[4] = {(uint8_t)(f / 1000), (uint8_t)(f / 100 % 10), (uint8_t)(f / 10 % 10), (uint8_t)(f % 10)};
+  uint32_t len = 4;
+  while (d[len - 1] == 0) len--;
+  *o++ = '.';
+  for (uint32_t i = 0; i < len; i++) *o++ = (uint8_t)('0' + d[i]);
+  return o;
+}
+
+/* v9-arithmetic-date.ts's isoSecondsByArithmetic: epoch seconds → "YYYY-MM-DDTHH:MM:SSZ" (Hinnant's days-to-civil; years 1970–2106). */
+static inline uint8_t *put_iso(uint8_t *o, uint32_t s) {
+  const uint32_t days = s / 86400, rest = s % 86400;
+  const uint32_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  const uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const uint32_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  const uint32_t y = yoe + era * 400 + (m <= 2);
+  o = put_2(o, y / 100);
+  o = put_2(o, y % 100);
+  *o++ = '-';
+  o = put_2(o, m);
+  *o++ = '-';
+  o = put_2(o, d);
+  *o++ = 'T';
+  o = put_2(o, rest / 3600);
+  *o++ = ':';
+  o = put_2(o, rest % 3600 / 60);
+  *o++ = ':';
+  o = put_2(o, rest % 60);
+  *o++ = 'Z';
+  return o;
+}
+
+/* A byte JSON.stringify writes as itself: printable ASCII other than a quote or a backslash. */
+static inline int plain(uint8_t c) {
+  return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+}
+
+/* The fields of one payload, account … name (json-bytes.ts putFields); NULL when this entry needs the JS writer. */
+static inline uint8_t *put_fields(uint8_t *o, const eix_lexicon *lx, const uint8_t *b) {
+  const struct piece country = lx->country[(uint32_t)b[6] << 8 | b[7]], tier = lx->tier[b[8]];
+  if (!country.len || !tier.len) return NULL;
+  o = put_piece(o, lx->fixed[EIX_LEX_ACCOUNT]);
+  o = put_u32(o, u32_at(b));
+  o = put_piece(o, lx->fixed[EIX_LEX_SEGMENT]);
+  o = put_u32(o, (uint32_t)b[4] | (uint32_t)b[5] << 8);
+  o = put_piece(o, country);
+  o = put_piece(o, tier);
+  o = put_score(o, (uint32_t)b[10] | (uint32_t)b[11] << 8);
+  o = put_piece(o, lx->fixed[EIX_LEX_TAGS_OPEN]);
+  const uint32_t bits = u32_at(b + 12);
+  int first = 1;
+  for (uint32_t i = 0; i < lx->tags; i++) {
+    if (!(bits >> lx->tag_bit[i] & 1)) continue;
+    if (!first) *o++ = ',';
+    first = 0;
+    o = put_piece(o, lx->tag[i]);
+  }
+  o = put_piece(o, lx->fixed[EIX_LEX_TAGS_CLOSE]);
+  o = put_iso(o, u32_at(b + 16));
+  o = put_piece(o, lx->fixed[EIX_LEX_NAME]);
+  *o++ = '"';
+  for (uint32_t j = 20; j < PAYLOAD_BYTES && b[j]; j++) {
+    if (!plain(b[j])) return NULL;
+    *o++ = b[j];
+  }
+  *o++ = '"';
+  return o;
+}
+
+/* Hits ahead of the one being written whose payloads are already on their way from memory. */
+#define PAYLOAD_AHEAD 8u
+
+int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries,
+                         const uint8_t *heads, const int32_t *head_ends, const int32_t *positions, uint32_t n, uint8_t *out, uint32_t out_cap) {
+  if (!lx || (n > 0 && (!heads || !head_ends || !positions || !out)) || shard_bits > 31 || n > (uint32_t)INT32_MAX + EIX_WRITE_ENTRY) return EIX_WRITE_BAD_ARGS;
+  for (uint32_t i = 0; i < n; i++)
+    if (positions[i] >= (int64_t)entries || (positions[i] >= 0 && ((uint32_t)positions[i] >> shard_bits >= shard_count || !shard_addrs[(uint32_t)positions[i] >> shard_bits])))
+      return EIX_WRITE_BAD_ARGS;
+  const uint32_t mask = (uint32_t)((1ull << shard_bits) - 1);
+#define PAYLOAD(pos) ((const uint8_t *)(uintptr_t)shard_addrs[(uint32_t)(pos) >> shard_bits] + (size_t)((uint32_t)(pos) & mask) * PAYLOAD_BYTES)
+  for (uint32_t i = 0; i < n && i < PAYLOAD_AHEAD; i++)
+    if (positions[i] >= 0) __builtin_prefetch(PAYLOAD(positions[i])), __builtin_prefetch(PAYLOAD(positions[i]) + PAYLOAD_BYTES - 1);
+  uint8_t *o = out;
+  const uint8_t *const end = out + out_cap;
+  int32_t from = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (i + PAYLOAD_AHEAD < n && positions[i + PAYLOAD_AHEAD] >= 0) {
+      const uint8_t *ahead = PAYLOAD(positions[i + PAYLOAD_AHEAD]);
+      __builtin_prefetch(ahead);
+      __builtin_prefetch(ahead + PAYLOAD_BYTES - 1);
+    }
+    const int32_t to = head_ends[i];
+    if (to < from) return EIX_WRITE_BAD_ARGS;
+    if ((size_t)(end - o) < (size_t)(to - from) + lx->max_fields) return EIX_WRITE_ROOM;
+    memcpy(o, heads + from, (size_t)(to - from));
+    o += to - from;
+    from = to;
+    if (positions[i] >= 0 && !(o = put_fields(o, lx, PAYLOAD(positions[i])))) return EIX_WRITE_ENTRY - (int32_t)i;
+    o = put_piece(o, lx->fixed[EIX_LEX_END]);
+  }
+#undef PAYLOAD
+  return (int32_t)(o - out);
+}

@@ -53,6 +53,37 @@ void eix_release_view(void *bytes, void *ix);
 /* eix_close drops the opener's reference; the files are unmapped once no view holds one. NULL is a no-op. */
 void eix_close(eix_index *ix);
 
+/* ---- The answer's fields, written from the payload (src/enrich/ladder/native-fields.ts) ---- */
+
+/* The JSON pieces of a hit's fields, copied once at start-up; opaque. */
+typedef struct eix_lexicon eix_lexicon;
+
+/* Pieces of the lexicon, in this order: the fixed ones, then the tag names in priority order, then one per tier byte, then one per country (b6 << 8 | b7). */
+enum { EIX_LEX_ACCOUNT = 0, EIX_LEX_SEGMENT, EIX_LEX_TAGS_OPEN, EIX_LEX_TAGS_CLOSE, EIX_LEX_NAME, EIX_LEX_END, EIX_LEX_FIXED };
+enum { EIX_LEX_TIERS = 256, EIX_LEX_COUNTRIES = 65536, EIX_LEX_MAX_TAGS = 32 };
+
+/* Failures of eix_write_answer; an entry it cannot write is EIX_WRITE_ENTRY - i. */
+enum { EIX_WRITE_BAD_ARGS = -1, EIX_WRITE_ROOM = -2, EIX_WRITE_ENTRY = -3 };
+
+/* eix_lexicon_new copies piece k = text[spans[2k], +spans[2k+1]) for k < EIX_LEX_FIXED + ntags + EIX_LEX_TIERS + EIX_LEX_COUNTRIES (length 0: no rule for that tier or country), tag i's payload bit being tag_bits[i]; NULL for a span outside text, ntags > 32 or a bit > 31. */
+eix_lexicon *eix_lexicon_new(const uint8_t *text, uint32_t text_len, const uint32_t *spans, uint32_t nspans, const uint8_t *tag_bits, uint32_t ntags);
+
+/* eix_lexicon_max_fields returns the most bytes one hit's fields and the END piece can take, or 0 for a NULL lexicon. */
+uint32_t eix_lexicon_max_fields(const eix_lexicon *lx);
+
+/* eix_lexicon_free frees a lexicon; NULL is a no-op. */
+void eix_lexicon_free(eix_lexicon *lx);
+
+/*
+ * eix_write_answer writes, for each i < n, heads[head_ends[i-1] (0 for i = 0), head_ends[i]), then the fields of
+ * the payload at positions[i] when it is >= 0 (shard pos >> shard_bits of the shard_count payload bases at shard_addrs,
+ * 48 bytes per entry), then the END piece, into out; it returns the bytes written, EIX_WRITE_ROOM when out_cap is too
+ * small, EIX_WRITE_ENTRY - i for an entry whose tier or country has no piece or whose name needs a JSON escape,
+ * and EIX_WRITE_BAD_ARGS for NULLs, ends out of order or a position at or past entries.
+ */
+int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries,
+                         const uint8_t *heads, const int32_t *head_ends, const int32_t *positions, uint32_t n, uint8_t *out, uint32_t out_cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,8 +33,22 @@ export interface Index {
   findBatch(his: Uint32Array, los: Uint32Array, n: number, out: Int32Array): number;
   /** payload returns the 48 payload bytes at a position found by find (a view into the mapping, no copy). */
   payload(pos: number): Uint8Array;
+  /**
+   * payloadShards: every shard's payload bytes (48 per entry in position order,
+   * 2^shardBits entries per shard, so a position's are at shard pos >>> shardBits),
+   * for a writer that reads many hits' payloads at once; null while payload()
+   * still has a check to make first (a shard whose checksum is not verified yet).
+   * The arrays are the mappings: valid until close().
+   */
+  payloadShards(): PayloadShards | null;
   /** close drops the implementation's references to the mappings; lookups after it miss. */
   close(): void;
+}
+
+/** The payload bytes of an index, shard by shard (Index.payloadShards). */
+export interface PayloadShards {
+  readonly shards: readonly Uint8Array[];
+  readonly shardBits: number;
 }
 
 /** The RangeError findBatch throws for an n its arrays cannot hold (shared so both implementations say the same). */

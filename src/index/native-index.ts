@@ -15,7 +15,7 @@
  */
 import { dlopen, FFIType, ptr, toArrayBuffer, type Pointer } from "bun:ffi";
 import { normalize } from "node:path";
-import { checkBatch, type Index } from "./contract.ts";
+import { checkBatch, type Index, type PayloadShards } from "./contract.ts";
 import { IndexFormatError } from "./format.ts";
 import { nativeLibrary, NativeUnavailableError } from "./native-build.ts";
 import type { OpenOptions } from "./open.ts";
@@ -147,6 +147,10 @@ export class NativeIndex implements Index {
   payload(pos: number): Uint8Array {
     const off = (pos & this.shardMask) * PAYLOAD_BYTES;
     return this.payloads[pos >>> this.shardBits]!.subarray(off, off + PAYLOAD_BYTES);
+  }
+
+  payloadShards(): PayloadShards {
+    return { shards: this.payloads, shardBits: this.shardBits };
   }
 
   close(): void {

@@ -2,7 +2,7 @@
  * The pure-TypeScript Index: a directory read, then a scan of the bucket's few
  * sorted keys, straight from the mapped files.
  */
-import { checkBatch, type Index } from "./contract.ts";
+import { checkBatch, type Index, type PayloadShards } from "./contract.ts";
 import { mapIndex, type MappedIndex, type OpenOptions } from "./open.ts";
 import { PAYLOAD_BYTES } from "../domain/payload.ts";
 import { IndexCorruptError } from "./format.ts";
@@ -105,6 +105,10 @@ export class TsIndex implements Index {
     const bytes = this.payloads[pos >>> this.shardBits]!.subarray(off, off + PAYLOAD_BYTES);
     if (!this.trusted) this.guard(pos, bytes);
     return bytes;
+  }
+
+  payloadShards(): PayloadShards | null {
+    return this.trusted ? { shards: this.payloads, shardBits: this.shardBits } : null;
   }
 
   close(): void {

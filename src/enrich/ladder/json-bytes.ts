@@ -23,7 +23,7 @@
  * and the answer is copied out of it at the end.
  */
 import { NAME_OFFSET, PAYLOAD_BYTES } from "../../domain/payload.ts";
-import { COUNTRY_BY_BYTES, RULE_BITS, TIER_BY_INDEX, noCountryRule, noTierRule, tagTable } from "./v4-table-decode.ts";
+import { COUNTRY_BY_BYTES, RULE_BITS, TAGS_BY_PRIORITY, TIER_BY_INDEX, noCountryRule, noTierRule, tagTable } from "./v4-table-decode.ts";
 import { isoSecondsByArithmetic } from "./v9-arithmetic-date.ts";
 
 /** What a hit carries from assemble to the writer: the event and its payload view (none for a miss). */
@@ -42,11 +42,13 @@ const COUNTRY = new Map([...COUNTRY_BY_BYTES].map(([k, code]) => [k, bytes(`,"co
 const TIER = new Map([...TIER_BY_INDEX].map(([i, name]) => [i, bytes(`${JSON.stringify(name)},"score":`)]));
 // v4's tag list per bit pattern, written once as `,"tags":[...],"since":"` (bits no rule names are dropped first, as there).
 const tagsFor = tagTable(false);
+const TAGS_OPEN = ',"tags":';
+const TAGS_CLOSE = ',"since":"';
 const TAG_JSON = new Map<number, Uint8Array>();
 function tagsJson(allBits: number): Uint8Array {
   const bits = allBits & RULE_BITS;
   let b = TAG_JSON.get(bits);
-  if (!b) TAG_JSON.set(bits, (b = bytes(`,"tags":${JSON.stringify(tagsFor(bits))},"since":"`)));
+  if (!b) TAG_JSON.set(bits, (b = bytes(`${TAGS_OPEN}${JSON.stringify(tagsFor(bits))}${TAGS_CLOSE}`)));
   return b;
 }
 const SCORES: string[] = [];
@@ -164,6 +166,17 @@ function putFields(b: Uint8Array): void {
   putName(b);
 }
 
+/** A result up to its fields: the comma before it, its key, found and attrs. */
+function putHead(r: { key: string; found: boolean; attrs: Record<string, string> }, i: number): void {
+  room(RESULT_ROOM);
+  if (i > 0) buf[p++] = 0x2c;
+  put(KEY);
+  putString(r.key);
+  room(RESULT_ROOM);
+  put(r.found ? HIT : MISS);
+  putAttrs(r.attrs);
+}
+
 /** writeResults: `{"results":[...]}` of the batch's results, as UTF-8 bytes (a fresh array the caller owns). */
 export function writeResults(results: readonly PayloadResult[]): Uint8Array {
   p = 0;
@@ -172,13 +185,7 @@ export function writeResults(results: readonly PayloadResult[]): Uint8Array {
     put(OPEN);
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
-      room(RESULT_ROOM);
-      if (i > 0) buf[p++] = 0x2c;
-      put(KEY);
-      putString(r.key);
-      room(RESULT_ROOM);
-      put(r.payload ? HIT : MISS);
-      putAttrs(r.attrs);
+      putHead(r, i);
       room(RESULT_ROOM);
       if (r.payload) putFields(r.payload);
       buf[p++] = 0x7d;
@@ -191,3 +198,43 @@ export function writeResults(results: readonly PayloadResult[]): Uint8Array {
     if (buf.length > KEEP_BYTES) buf = new Uint8Array(1 << 20);
   }
 }
+
+/** What the head writer needs of a result. */
+export interface HeadResult {
+  key: string;
+  found: boolean;
+  attrs: Record<string, string>;
+}
+
+/**
+ * writeHeads: `{"results":[` and every result up to its fields (writeResults'
+ * bytes without the fields and the closing brace), `ends[i]` the end of result
+ * i's part; a view of the shared scratch buffer, valid until the next write.
+ */
+export function writeHeads(results: readonly HeadResult[], ends: Int32Array): Uint8Array {
+  p = 0;
+  room(OPEN.length);
+  put(OPEN);
+  for (let i = 0; i < results.length; i++) {
+    putHead(results[i]!, i);
+    ends[i] = p;
+  }
+  const heads = buf.subarray(0, p);
+  if (buf.length > KEEP_BYTES) buf = new Uint8Array(1 << 20);
+  return heads;
+}
+
+/** The text between and around a hit's computed fields, as writeResults writes it: a native writer is given these, not its own. */
+export const FIELD_PIECES = {
+  account: ACCOUNT,
+  segment: SEGMENT,
+  /** The tag list's brackets are JSON.stringify's: `[` + the names joined by `,` + `]`. */
+  tagsOpen: bytes(`${TAGS_OPEN}[`),
+  tagsClose: bytes(`]${TAGS_CLOSE}`),
+  name: NAME,
+  end: bytes("}"),
+  /** Tags in the order a list names them, with their payload bit. */
+  tags: TAGS_BY_PRIORITY.map((t) => ({ bit: t.bit, json: bytes(JSON.stringify(t.name)) })),
+  tiers: TIER,
+  countries: COUNTRY,
+} as const;

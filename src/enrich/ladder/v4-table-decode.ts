@@ -21,7 +21,8 @@ export const TIER_BY_INDEX: ReadonlyMap<number, string> = new Map(RULES.tiers.ma
 /** The failures of a corrupt entry, with decodeFieldsByHand's messages: every table decoder throws these. */
 export const noCountryRule = (b6: number, b7: number) => new Error(`no country rule for ${String.fromCharCode(b6, b7)}`);
 export const noTierRule = (tier: number) => new Error(`no tier rule for index ${tier}`);
-const TAGS_BY_PRIORITY = [...RULES.tags].sort((a, b) => a.priority - b.priority);
+/** The tag rules in the order a list names them (json-bytes.ts hands them to the native writer). */
+export const TAGS_BY_PRIORITY: readonly { bit: number; name: string }[] = [...RULES.tags].sort((a, b) => a.priority - b.priority);
 
 // Tag lists by bit pattern, built on first use and shared (results are only ever serialized, never mutated).
 // Bits no rule names are dropped first, as sortTagsByPriority drops them, which also bounds the table.

@@ -1,0 +1,132 @@
+/**
+ * The answer with each hit's fields written by the native library
+ * (v16-native-fields): JS writes what comes from the request — every key and
+ * attrs, json-bytes.ts's writeHeads — and one eix_write_answer call per batch
+ * joins those heads with the fields (account … name) it formats straight from
+ * the mapped payloads, with the payloads of the hits ahead prefetched. Same
+ * bytes as json-bytes.ts's writeResults: the pieces of text are its tables
+ * (FIELD_PIECES), and only numbers, the date and the name are formatted in C.
+ *
+ * Where the C writer cannot answer, writeResults does, so the bytes and the
+ * failures stay the JS writer's:
+ *   - the library cannot be built or loaded here (no C compiler);
+ *   - the index still has checks to make before a payload is read
+ *     (payloadShards() is null: a TS-index shard not verified yet);
+ *   - an entry whose tier or country no rule names (the JS writer throws its
+ *     error) or whose name needs a JSON escape.
+ *
+ * Bun's FFI is handed only large, long-lived buffers, grown and never shrunk
+ * below their start size; addresses are taken at each call.
+ */
+import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
+import type { Index } from "../../index/contract.ts";
+import { nativeLibrary } from "../../index/native-build.ts";
+import { FIELD_PIECES, type HeadResult, type PayloadResult, writeHeads, writeResults } from "./json-bytes.ts";
+
+/** A result as v16 carries it from assemble to the writer: the event and its index position (-1 for a miss). */
+export interface PositionResult extends HeadResult {
+  pos: number;
+}
+
+/** A batch's results and the index their positions are in. */
+export type PositionResults = PositionResult[] & { index: Index };
+
+const SYMBOLS = {
+  eix_lexicon_new: { args: [FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.ptr },
+  eix_lexicon_max_fields: { args: [FFIType.ptr], returns: FFIType.u32 },
+  eix_write_answer: {
+    args: [FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32],
+    returns: FFIType.i32,
+  },
+} as const;
+
+/** enrich_index.h: the lexicon's piece order and eix_write_answer's failures. */
+const FIXED = ["account", "segment", "tagsOpen", "tagsClose", "name", "end"] as const;
+const TIERS = 256;
+const COUNTRIES = 65536;
+const WRITE_BAD_ARGS = -1;
+const WRITE_ROOM = -2;
+
+type Writer = { fns: ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"]; lexicon: Pointer; maxFields: number };
+
+/** The library and the lexicon built from json-bytes.ts's pieces, once; null where the library is unavailable (writeResults answers). */
+let writer: Writer | null | undefined;
+
+function load(): Writer | null {
+  if (writer !== undefined) return writer;
+  try {
+    const fns = dlopen(nativeLibrary(), SYMBOLS).symbols;
+    const pieces: Uint8Array[] = [...FIXED.map((k) => FIELD_PIECES[k]), ...FIELD_PIECES.tags.map((t) => t.json)];
+    for (let t = 0; t < TIERS; t++) pieces.push(FIELD_PIECES.tiers.get(t) ?? new Uint8Array(0));
+    for (let c = 0; c < COUNTRIES; c++) pieces.push(FIELD_PIECES.countries.get(c) ?? new Uint8Array(0));
+    const text = new Uint8Array(pieces.reduce((n, b) => n + b.length, 0));
+    const spans = new Uint32Array(2 * pieces.length);
+    let at = 0;
+    pieces.forEach((b, k) => {
+      text.set(b, at);
+      spans[2 * k] = at;
+      spans[2 * k + 1] = b.length;
+      at += b.length;
+    });
+    const bits = new Uint8Array(Math.max(1, FIELD_PIECES.tags.length));
+    FIELD_PIECES.tags.forEach((t, i) => (bits[i] = t.bit));
+    const lexicon = fns.eix_lexicon_new(ptr(text), text.length, ptr(spans), pieces.length, ptr(bits), FIELD_PIECES.tags.length) as Pointer | null;
+    if (!lexicon) throw new Error("eix_lexicon_new refused json-bytes.ts's pieces");
+    writer = { fns, lexicon, maxFields: fns.eix_lexicon_max_fields(lexicon) };
+  } catch {
+    writer = null;
+  }
+  return writer;
+}
+
+/** Whether the answer's fields are written natively here (false: no library, so writeResults writes them). */
+export function nativeFieldsAvailable(): boolean {
+  return load() !== null;
+}
+
+// The payload shards' addresses, per index object (its mappings live as long as it does).
+const shardTables = new WeakMap<readonly Uint8Array[], { addrs: BigUint64Array; count: number }>();
+function shardTable(shards: readonly Uint8Array[]) {
+  let t = shardTables.get(shards);
+  if (!t) {
+    const addrs = new BigUint64Array(Math.max(1024, shards.length));
+    shards.forEach((s, i) => (addrs[i] = BigInt(ptr(s))));
+    shardTables.set(shards, (t = { addrs, count: shards.length }));
+  }
+  return t;
+}
+
+const MIN_EVENTS = 4096;
+/** The output buffer's size between answers, as json-bytes.ts keeps its own. */
+const KEEP_BYTES = 4 << 20;
+let ends = new Int32Array(MIN_EVENTS), positions = new Int32Array(MIN_EVENTS);
+let out = new Uint8Array(1 << 20);
+
+/** v15's writer over the same results: the path for everything the C writer leaves to JS. */
+function inJs(results: PositionResults): Uint8Array {
+  const index = results.index;
+  return writeResults(results.map((r): PayloadResult => ({ key: r.key, found: r.found, attrs: r.attrs, payload: r.found ? index.payload(r.pos) : undefined })));
+}
+
+/** writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults' (a fresh array the caller owns). */
+export function writeAnswer(results: PositionResults): Uint8Array {
+  const w = load();
+  const payloads = w && results.index.payloadShards();
+  if (!w || !payloads) return inJs(results);
+  const n = results.length;
+  if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
+  let hits = 0;
+  for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
+  const heads = writeHeads(results, ends);
+  const need = heads.length + hits * w.maxFields + n + 2;
+  if (need > out.length) out = new Uint8Array(Math.max(need, 2 * out.length));
+  const table = shardTable(payloads.shards);
+  const written = w.fns.eix_write_answer(w.lexicon, ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(heads), ptr(ends), ptr(positions), n, ptr(out), out.length - 2);
+  if (written === WRITE_BAD_ARGS || written === WRITE_ROOM) throw new Error(`eix_write_answer failed (${written}) for ${n} results in ${out.length} bytes`);
+  if (written < 0) return inJs(results);
+  out[written] = 0x5d;
+  out[written + 1] = 0x7d;
+  const answer = out.slice(0, written + 2);
+  if (out.length > KEEP_BYTES) out = new Uint8Array(1 << 20);
+  return answer;
+}
