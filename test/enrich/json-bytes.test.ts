@@ -17,6 +17,7 @@ import { openTsIndex } from "../../src/index/ts-index.ts";
 import { Rng } from "../../src/workload/rng.ts";
 import { KeySpace } from "../../src/domain/keys.ts";
 import { builtIndex } from "../support/fixtures.ts";
+import { hostileBatch } from "../support/hostile-batches.ts";
 
 const index = openTsIndex(builtIndex(10_000, 42));
 const ctx: EnrichContext = { index, limits: DEFAULT_LIMITS };
@@ -26,28 +27,7 @@ const encoder = new TextEncoder();
 const space = new KeySpace(42);
 const keyAt = (rank: number) => space.keyString(rank);
 
-// Units chosen for the writer's branches: plain ASCII, the two escaped printables, controls, DEL, Latin-1, CJK, a pair, lone halves.
-const UNITS = ["a", "Z", "0", " ", "~", '"', "\\", "/", "\n", "\t", "\u0000", "\u001f", "\u007f", "é", "ÿ", "東", "京", "😀", "\ud800", "\udfff", "\u2028"];
-function text(rng: Rng, max: number): string {
-  let s = "";
-  const n = rng.int(max + 1);
-  // Most strings stay plain, so the copy path and the fallback are both common.
-  const plain = rng.int(3) > 0;
-  for (let i = 0; i < n; i++) s += plain ? String.fromCharCode(97 + rng.int(26)) : UNITS[rng.int(UNITS.length)]!;
-  return s;
-}
-
-function batch(rng: Rng, events: number): EnrichRequest {
-  const out: EnrichRequest["events"] = [];
-  for (let i = 0; i < events; i++) {
-    const attrs: Record<string, string> = {};
-    const names = rng.int(5);
-    for (let j = 0; j < names; j++) attrs[rng.int(6) === 0 ? String(rng.int(20)) : rng.int(12) === 0 ? "__proto__" : text(rng, 8)] = text(rng, 24);
-    const key = rng.int(4) === 0 ? String(2n ** 64n - 1n - BigInt(rng.int(1000))) : keyAt(rng.int(index.entries));
-    out.push({ key, attrs });
-  }
-  return { events: out };
-}
+const batch = (rng: Rng, events: number) => hostileBatch(rng, events, index.entries, keyAt);
 
 async function sameBytes(req: EnrichRequest): Promise<void> {
   const want = encoder.encode((await v12OnePassValidation.respond(req, ctx)) as string);

@@ -109,6 +109,18 @@ export function runIndexContract(name: string, open: (dir: string) => Index): vo
       expect(() => index.findBatch(a, new Uint32Array(2), 3, new Int32Array(8))).toThrow(RangeError);
     });
 
+    test("payloadShards holds every position's payload bytes where payload() reads them", () => {
+      const all = index.payloadShards();
+      // A freshly opened small index is verified whole, so no implementation has a check left to make.
+      expect(all).not.toBeNull();
+      const { shards, shardBits } = all!;
+      expect(shards.reduce((n, s) => n + s.length, 0)).toBe(entries * 48);
+      for (let pos = 0; pos < entries; pos += 37) {
+        const off = (pos % 2 ** shardBits) * 48;
+        expect(Array.from(shards[Math.floor(pos / 2 ** shardBits)]!.subarray(off, off + 48))).toEqual(Array.from(index.payload(pos)));
+      }
+    });
+
     test("after close, every lookup misses", () => {
       const other = open(dir);
       const [hi, lo] = split(ref.key(BigInt(seed), 0n));

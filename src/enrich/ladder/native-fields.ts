@@ -112,8 +112,9 @@ function inJs(results: PositionResults): Uint8Array {
 export function writeAnswer(results: PositionResults): Uint8Array {
   const w = load();
   const payloads = w && results.index.payloadShards();
-  if (!w || !payloads) return inJs(results);
   const n = results.length;
+  // An empty batch has no head to carry the opening bracket.
+  if (!w || !payloads || n === 0) return inJs(results);
   if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
   let hits = 0;
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
