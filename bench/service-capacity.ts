@@ -218,12 +218,19 @@ try {
   }
   const ceilingSide = ceilingName ? sides[sides.length - 1]! : null;
   const strip = (runs: Side["runs"]) => runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 }));
-  const perVariant = sides.filter((s) => s !== ceilingSide).map((side) => ({
+  // Every later side against the first, round by round: a rung against its parent is --variant PARENT,CHILD.
+  const toFirst = (side: Side) => {
+    const ratios = side.runs.map((r, i) => r.rps / sides[0]!.runs[i]!.rps);
+    return { of: sides[0]!.name, ...summarize(ratios), aheadIn: ratios.filter((x) => x > 1).length };
+  };
+  const perVariant = sides.filter((s) => s !== ceilingSide).map((side, k) => ({
     variant: side.name,
     requestsPerSecond: summarize(side.runs.map((r) => r.rps)),
     runs: strip(side.runs),
     ratioToCeiling: ceilingSide ? summarize(side.runs.map((r, i) => r.rps / ceilingSide.runs[i]!.rps)) : null,
+    ratioToFirst: k > 0 ? toFirst(side) : null,
   }));
+
   const ceilingResult = ceilingSide ? { name: ceilingName === "go-echo" ? "go-echo (bench/servers/echo-go/main.go)" : "echo (bench/servers/echo.ts)", requestsPerSecond: summarize(ceilingSide.runs.map((r) => r.rps)), runs: strip(ceilingSide.runs) } : null;
   // One variant keeps the original flat shape (variant, requestsPerSecond, against.ratio) that older evidence uses.
   const first = perVariant[0]!;
@@ -248,7 +255,9 @@ try {
   for (const v of perVariant) {
     const s = v.requestsPerSecond;
     const ratio = v.ratioToCeiling ? `; / ${ceilingName}, paired: median ${(v.ratioToCeiling.median * 100).toFixed(1)}% (${(v.ratioToCeiling.min * 100).toFixed(1)}–${(v.ratioToCeiling.max * 100).toFixed(1)}%)` : "";
-    console.log(`${v.variant} ${args.mix}: median ${s.median.toFixed(0)} req/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})${ratio}`);
+    const f = v.ratioToFirst;
+    const vsFirst = f ? `; / ${f.of}, paired: median ${(f.median * 100).toFixed(1)}% (${(f.min * 100).toFixed(1)}–${(f.max * 100).toFixed(1)}%), ahead in ${f.aheadIn} of ${f.n}` : "";
+    console.log(`${v.variant} ${args.mix}: median ${s.median.toFixed(0)} req/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})${ratio}${vsFirst}`);
   }
   if (ceilingResult) console.log(`${ceilingName} ${args.mix}: median ${ceilingResult.requestsPerSecond.median.toFixed(0)} req/s (min ${ceilingResult.requestsPerSecond.min.toFixed(0)}, max ${ceilingResult.requestsPerSecond.max.toFixed(0)}); ${pin.note}`);
   if (args.out) {
