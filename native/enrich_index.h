@@ -6,7 +6,8 @@
  *
  * The library maps every file of an index directory read-only itself
  * (O_RDONLY, PROT_READ, MAP_SHARED), checks it as src/index/open.ts does, and
- * answers lookups a batch per call with software prefetching across the batch.
+ * answers lookups a batch per call with software prefetching across the batch,
+ * and writes a batch's answer: JS's heads joined with each hit's fields.
  * Nothing here aborts: failure is NULL or -1, with a message where one fits.
  * Every function may be called from one thread at a time per handle, except
  * the lookups, which only read and may run concurrently.
