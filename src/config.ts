@@ -20,7 +20,7 @@ export const SERVICE_DEFAULTS = Object.freeze({
   /** --verify-index: data checksums at open; auto = full up to 256 MiB, headers only above. */
   verifyIndex: "auto" as "auto" | "full" | "headers",
   /** The last rung of the ladder (FINDINGS.md §23); v0 stays selectable as the control. */
-  variant: "v15-json-bytes",
+  variant: "v16-native-fields",
   workers: 1,
   blockProfileRate: 0,
   mutexProfileFraction: 0,
