@@ -7,8 +7,8 @@
  * waits on Redis (io-naive-audit-on-v2).
  */
 import { v2LockFreeLookup } from "./v2-lock-free-lookup.ts";
-import { v15JsonBytes } from "./v15-json-bytes.ts";
+import { v16NativeFields } from "./v16-native-fields.ts";
 
-/** v8-arithmetic-key until FINDINGS.md §20 (§12's figures were measured on v8), v12-one-pass-validation until §24 (§20's were on v12). */
-export const IO_PARENT = v15JsonBytes;
+/** v8-arithmetic-key until FINDINGS.md §20 (§12's figures were measured on v8), v12-one-pass-validation until §24 (§20's were on v12), v15-json-bytes until §26 (§24's were on v15). */
+export const IO_PARENT = v16NativeFields;
 export const IO_CONTROL_PARENT = v2LockFreeLookup;
