@@ -19,8 +19,16 @@ export const SERVICE_DEFAULTS = Object.freeze({
   indexImpl: "ts" as "ts" | "native",
   /** --verify-index: data checksums at open; auto = full up to 256 MiB, headers only above. */
   verifyIndex: "auto" as "auto" | "full" | "headers",
-  /** The last rung of the ladder (FINDINGS.md §23); v0 stays selectable as the control. */
+  /** The last rung of the ladder (FINDINGS.md §25); v0 stays selectable as the control. */
   variant: "v16-native-fields",
+  /**
+   * Batches the variant answers in process before the port opens (a hit and a miss each), so its hot
+   * functions are compiled before traffic arrives: a byte-writing variant run cold is slow enough to
+   * start a loop-stall shedding spiral at a fraction of its capacity (FINDINGS.md §25).
+   */
+  warmupBatches: 2_000,
+  /** …or for at most this long, whichever ends first (v0 answers a batch in about a millisecond). */
+  warmupBudgetMs: 250,
   workers: 1,
   blockProfileRate: 0,
   mutexProfileFraction: 0,

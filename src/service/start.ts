@@ -10,7 +10,9 @@ import { addIndexRoutes, registerIndexMetrics } from "../admin/index-routes.ts";
 import { getVariant } from "../enrich/registry.ts";
 import { createApp } from "../http/app.ts";
 import { openIndex } from "../index/open-index.ts";
-import type { IndexImpl } from "../index/contract.ts";
+import type { Index, IndexImpl } from "../index/contract.ts";
+import { KeySpace } from "../domain/keys.ts";
+import type { Variant } from "../enrich/variant.ts";
 import type { VerifyMode } from "../index/open.ts";
 import { createAdminApp } from "../admin/server.ts";
 import { createAdminHub } from "../admin/hub.ts";
@@ -55,6 +57,20 @@ export interface ServiceOptions {
 /** Far above any body limit: our own parser enforces --max-body-bytes with a JSON 413. */
 const BUN_BODY_CEILING = 1 << 30;
 
+/**
+ * warmUp answers SERVICE_DEFAULTS.warmupBatches small batches in process (no HTTP, no audit), within
+ * warmupBudgetMs, before the port opens: what a variant sets up on first use (v16 loads its native writer and builds its lexicon)
+ * and the JIT's first tiers happen here, not under the first second of traffic.
+ */
+async function warmUp(variant: Variant, index: Index, limits: Limits): Promise<void> {
+  const keys = new KeySpace(index.seed);
+  const until = performance.now() + SERVICE_DEFAULTS.warmupBudgetMs;
+  for (let i = 0; i < SERVICE_DEFAULTS.warmupBatches && performance.now() < until; i++) {
+    const hit = { key: keys.keyString(i % Math.max(1, index.entries)), attrs: { warm: "up" } };
+    await variant.respond({ events: [hit, { key: "0", attrs: {} }] }, { index, limits });
+  }
+}
+
 export async function startService(o: ServiceOptions) {
   const tag = `enrich[${o.workerId}]`;
   const indexDir = o.indexDir ?? (o.workerId === 0 ? ensureDefaultIndex() : defaultIndexDir());
@@ -62,6 +78,7 @@ export async function startService(o: ServiceOptions) {
   const openStarted = performance.now();
   const index = openIndex(indexDir, { impl: o.indexImpl ?? SERVICE_DEFAULTS.indexImpl, verify: o.verify });
   const openMs = performance.now() - openStarted;
+  await warmUp(variant, index, o.limits);
   // The served index sits behind a reference that hot reload swaps (SIGHUP, POST /admin/reload).
   const indexRef = new IndexRef(index, o.indexImpl ?? SERVICE_DEFAULTS.indexImpl, (line) => process.stderr.write(`${tag}: ${line}\n`));
 
