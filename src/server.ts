@@ -48,6 +48,7 @@ const args = cli(process.argv.slice(2), USAGE, {
   "max-body-bytes-in-flight": { kind: "number", help: "body bytes read at once across requests (503 beyond)", default: DEFAULT_ADMISSION.bodyBytes },
   "idle-timeout": { kind: "duration", help: "close a connection silent this long (idle keep-alive, stalled headers; 1s–255s)", default: `${SERVICE_DEFAULTS.idleTimeoutS}s` },
   "body-timeout": { kind: "duration", help: "a body not fully arrived this long after its headers gets 408", default: `${DEFAULT_ADMISSION.bodyTimeoutMs}ms` },
+  "warmup-batches": { kind: "number", help: "small batches the variant answers in process before the port opens (within 250 ms; 0 = none)", default: SERVICE_DEFAULTS.warmupBatches },
   "worker-id": { kind: "number", help: "(internal) set by the primary on the workers it spawns", default: 0 },
   ...CONTINUOUS_FLAGS,
   ...AUDIT_FLAGS,
@@ -56,6 +57,7 @@ const args = cli(process.argv.slice(2), USAGE, {
 for (const flag of ["workers", "max-body-bytes", "max-events", "max-attrs", "max-attr-chars", "max-depth", "max-inflight", "max-inflight-events", "max-queue", "max-body-bytes-in-flight"] as const) {
   if (!Number.isInteger(args[flag]) || args[flag] < 1) fail(`--${flag}: expected a positive integer, got ${args[flag]}`);
 }
+if (!Number.isInteger(args["warmup-batches"]) || args["warmup-batches"] < 0) fail(`--warmup-batches: expected an integer ≥ 0, got ${args["warmup-batches"]}`);
 if (args["idle-timeout"] < 1000 || args["idle-timeout"] > 255_000) fail(`--idle-timeout: expected 1s to 255s, got ${args["idle-timeout"]} ms`);
 // parseOrdered recurses once per level: a bound far below any stack limit.
 if (args["max-depth"] > 1000) fail(`--max-depth: at most 1000, got ${args["max-depth"]}`);
@@ -98,6 +100,7 @@ try {
     profileLabelAttr: args["profile-label-attr"],
     limits: { bodyBytes: args["max-body-bytes"], events: args["max-events"], attrs: args["max-attrs"], attrChars: args["max-attr-chars"], depth: args["max-depth"] },
     idleTimeoutS: Math.round(args["idle-timeout"] / 1000),
+    warmupBatches: args["warmup-batches"],
     admission: {
       requests: args["max-inflight"],
       events: args["max-inflight-events"],

@@ -41,6 +41,8 @@ export interface ServiceOptions {
   /** --profile-label-attr: the attr whose value labels CPU samples and block stalls (src/admin/request-labels.ts). */
   profileLabelAttr?: string;
   limits: Limits;
+  /** --warmup-batches (default SERVICE_DEFAULTS.warmupBatches; 0 = none). */
+  warmupBatches?: number;
   /** --idle-timeout in seconds (default SERVICE_DEFAULTS.idleTimeoutS). */
   idleTimeoutS?: number;
   /** Admission control bounds (defaults: DEFAULT_ADMISSION). */
@@ -58,14 +60,14 @@ export interface ServiceOptions {
 const BUN_BODY_CEILING = 1 << 30;
 
 /**
- * warmUp answers SERVICE_DEFAULTS.warmupBatches small batches in process (no HTTP, no audit), within
+ * warmUp answers `batches` (--warmup-batches) small batches in process (no HTTP, no audit), within
  * warmupBudgetMs, before the port opens: what a variant sets up on first use (v16 loads its native writer and builds its lexicon)
  * and the JIT's first tiers happen here, not under the first second of traffic.
  */
-async function warmUp(variant: Variant, index: Index, limits: Limits): Promise<void> {
+async function warmUp(variant: Variant, index: Index, limits: Limits, batches: number): Promise<void> {
   const keys = new KeySpace(index.seed);
   const until = performance.now() + SERVICE_DEFAULTS.warmupBudgetMs;
-  for (let i = 0; i < SERVICE_DEFAULTS.warmupBatches && performance.now() < until; i++) {
+  for (let i = 0; i < batches && performance.now() < until; i++) {
     const hit = { key: keys.keyString(i % Math.max(1, index.entries)), attrs: { warm: "up" } };
     await variant.respond({ events: [hit, { key: "0", attrs: {} }] }, { index, limits });
   }
@@ -78,7 +80,7 @@ export async function startService(o: ServiceOptions) {
   const openStarted = performance.now();
   const index = openIndex(indexDir, { impl: o.indexImpl ?? SERVICE_DEFAULTS.indexImpl, verify: o.verify });
   const openMs = performance.now() - openStarted;
-  await warmUp(variant, index, o.limits);
+  await warmUp(variant, index, o.limits, o.warmupBatches ?? SERVICE_DEFAULTS.warmupBatches);
   // The served index sits behind a reference that hot reload swaps (SIGHUP, POST /admin/reload).
   const indexRef = new IndexRef(index, o.indexImpl ?? SERVICE_DEFAULTS.indexImpl, (line) => process.stderr.write(`${tag}: ${line}\n`));
 
