@@ -34,3 +34,24 @@ test("a bad --index-impl is a usage error (exit 2)", () => {
   const r = Bun.spawnSync([process.execPath, "src/server.ts", "--index-impl", "rust"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --index-impl: expected one of ts, native, got 'rust'" });
 });
+
+test("without a C compiler, the default variant serves with the JS writer: the same bytes as with the library", async () => {
+  const body = JSON.stringify({ events: [{ key: ks.keyString(7), attrs: { a: "b" } }, { key: ks.keyString(8), attrs: {} }, { key: "1", attrs: {} }] });
+  const answer = async (env?: Record<string, string>) => {
+    const svc = await spawnTestService(["--index", dir], env ? { env } : {});
+    try {
+      const res = await fetch(`${svc.url}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      return { status: res.status, text: await res.text() };
+    } finally {
+      await svc.stop();
+    }
+  };
+  const without = await answer({ ...(process.env as Record<string, string>), CC: "/nonexistent/cc", ENRICH_NATIVE_BUILD_DIR: join(scratch(), "native-build") });
+  expect(without.status).toBe(200);
+  expect(without).toEqual(await answer());
+});
+
+test("a bad --warmup-batches is a usage error (exit 2)", () => {
+  const r = Bun.spawnSync([process.execPath, "src/server.ts", "--warmup-batches", "1.5"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --warmup-batches: expected an integer ≥ 0, got 1.5" });
+});
