@@ -20,7 +20,7 @@
  */
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 import type { Index } from "../../index/contract.ts";
-import { nativeLibrary } from "../../index/native-build.ts";
+import { NativeUnavailableError, nativeLibrary } from "../../index/native-build.ts";
 import { FIELD_PIECES, type HeadResult, type PayloadResult, writeHeads, writeResults } from "./json-bytes.ts";
 
 /** A result as v16 carries it from assemble to the writer: the event and its index position (-1 for a miss). */
@@ -73,7 +73,9 @@ function load(): Writer | null {
     const lexicon = fns.eix_lexicon_new(ptr(text), text.length, ptr(spans), pieces.length, ptr(bits), FIELD_PIECES.tags.length) as Pointer | null;
     if (!lexicon) throw new Error("eix_lexicon_new refused json-bytes.ts's pieces");
     writer = { fns, lexicon, maxFields: fns.eix_lexicon_max_fields(lexicon) };
-  } catch {
+  } catch (e) {
+    // No compiler or no library here: the JS writer answers. Anything else is a bug, and loud.
+    if (!(e instanceof NativeUnavailableError)) throw e;
     writer = null;
   }
   return writer;
