@@ -20,7 +20,7 @@
  */
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 import type { Index } from "../../index/contract.ts";
-import { NativeUnavailableError, nativeLibrary } from "../../index/native-build.ts";
+import { nativeLibrary } from "../../index/native-build.ts";
 import { FIELD_PIECES, type HeadResult, type PayloadResult, writeHeads, writeResults } from "./json-bytes.ts";
 
 /** A result as v16 carries it from assemble to the writer: the event and its index position (-1 for a miss). */
@@ -54,31 +54,31 @@ let writer: Writer | null | undefined;
 
 function load(): Writer | null {
   if (writer !== undefined) return writer;
+  let fns: Writer["fns"];
   try {
-    const fns = dlopen(nativeLibrary(), SYMBOLS).symbols;
-    const pieces: Uint8Array[] = [...FIXED.map((k) => FIELD_PIECES[k]), ...FIELD_PIECES.tags.map((t) => t.json)];
-    for (let t = 0; t < TIERS; t++) pieces.push(FIELD_PIECES.tiers.get(t) ?? new Uint8Array(0));
-    for (let c = 0; c < COUNTRIES; c++) pieces.push(FIELD_PIECES.countries.get(c) ?? new Uint8Array(0));
-    const text = new Uint8Array(pieces.reduce((n, b) => n + b.length, 0));
-    const spans = new Uint32Array(2 * pieces.length);
-    let at = 0;
-    pieces.forEach((b, k) => {
-      text.set(b, at);
-      spans[2 * k] = at;
-      spans[2 * k + 1] = b.length;
-      at += b.length;
-    });
-    const bits = new Uint8Array(Math.max(1, FIELD_PIECES.tags.length));
-    FIELD_PIECES.tags.forEach((t, i) => (bits[i] = t.bit));
-    const lexicon = fns.eix_lexicon_new(ptr(text), text.length, ptr(spans), pieces.length, ptr(bits), FIELD_PIECES.tags.length) as Pointer | null;
-    if (!lexicon) throw new Error("eix_lexicon_new refused json-bytes.ts's pieces");
-    writer = { fns, lexicon, maxFields: fns.eix_lexicon_max_fields(lexicon) };
-  } catch (e) {
-    // No compiler or no library here: the JS writer answers. Anything else is a bug, and loud.
-    if (!(e instanceof NativeUnavailableError)) throw e;
-    writer = null;
+    fns = dlopen(nativeLibrary(), SYMBOLS).symbols;
+  } catch {
+    // No compiler, or a library this process cannot load (native-index.ts calls both unavailable): the JS writer answers.
+    return (writer = null);
   }
-  return writer;
+  const pieces: Uint8Array[] = [...FIXED.map((k) => FIELD_PIECES[k]), ...FIELD_PIECES.tags.map((t) => t.json)];
+  for (let t = 0; t < TIERS; t++) pieces.push(FIELD_PIECES.tiers.get(t) ?? new Uint8Array(0));
+  for (let c = 0; c < COUNTRIES; c++) pieces.push(FIELD_PIECES.countries.get(c) ?? new Uint8Array(0));
+  const text = new Uint8Array(pieces.reduce((n, b) => n + b.length, 0));
+  const spans = new Uint32Array(2 * pieces.length);
+  let at = 0;
+  pieces.forEach((b, k) => {
+    text.set(b, at);
+    spans[2 * k] = at;
+    spans[2 * k + 1] = b.length;
+    at += b.length;
+  });
+  const bits = new Uint8Array(Math.max(1, FIELD_PIECES.tags.length));
+  FIELD_PIECES.tags.forEach((t, i) => (bits[i] = t.bit));
+  // A lexicon the library refuses is a bug in these tables, not a machine without a compiler: loud.
+  const lexicon = fns.eix_lexicon_new(ptr(text), text.length, ptr(spans), pieces.length, ptr(bits), FIELD_PIECES.tags.length) as Pointer | null;
+  if (!lexicon) throw new Error("eix_lexicon_new refused json-bytes.ts's pieces");
+  return (writer = { fns, lexicon, maxFields: fns.eix_lexicon_max_fields(lexicon) });
 }
 
 /** Whether the answer's fields are written natively here (false: no library, so writeResults writes them). */
