@@ -667,35 +667,15 @@ static inline uint8_t *put_fields(uint8_t *o, const eix_lexicon *lx, const uint8
   return o;
 }
 
-/* Every position is a miss or inside a shard that exists and is below entries. */
-static int positions_ok(const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries, const int32_t *positions, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
-    if (positions[i] >= (int64_t)entries || (positions[i] >= 0 && ((uint32_t)positions[i] >> shard_bits >= shard_count || !shard_addrs[(uint32_t)positions[i] >> shard_bits])))
-      return 0;
-  return 1;
-}
-
-int32_t eix_prefetch_payloads(const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries, const int32_t *positions, uint32_t n) {
-  if ((n > 0 && (!positions || !shard_addrs)) || shard_bits > 31 || n > (uint32_t)INT32_MAX || !positions_ok(shard_addrs, shard_count, shard_bits, entries, positions, n)) return EIX_WRITE_BAD_ARGS;
-  const uint32_t mask = (uint32_t)((1ull << shard_bits) - 1);
-  int32_t started = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    if (positions[i] < 0) continue;
-    const uint8_t *p = (const uint8_t *)(uintptr_t)shard_addrs[(uint32_t)positions[i] >> shard_bits] + (size_t)((uint32_t)positions[i] & mask) * PAYLOAD_BYTES;
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + PAYLOAD_BYTES - 1);
-    started++;
-  }
-  return started;
-}
-
 /* Hits ahead of the one being written whose payloads are already on their way from memory. */
 #define PAYLOAD_AHEAD 8u
 
 int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries,
                          const uint8_t *heads, const int32_t *head_ends, const int32_t *positions, uint32_t n, uint8_t *out, uint32_t out_cap) {
   if (!lx || (n > 0 && (!heads || !head_ends || !positions || !out)) || shard_bits > 31 || n > (uint32_t)INT32_MAX + EIX_WRITE_ENTRY) return EIX_WRITE_BAD_ARGS;
-  if (!positions_ok(shard_addrs, shard_count, shard_bits, entries, positions, n)) return EIX_WRITE_BAD_ARGS;
+  for (uint32_t i = 0; i < n; i++)
+    if (positions[i] >= (int64_t)entries || (positions[i] >= 0 && ((uint32_t)positions[i] >> shard_bits >= shard_count || !shard_addrs[(uint32_t)positions[i] >> shard_bits])))
+      return EIX_WRITE_BAD_ARGS;
   const uint32_t mask = (uint32_t)((1ull << shard_bits) - 1);
 #define PAYLOAD(pos) ((const uint8_t *)(uintptr_t)shard_addrs[(uint32_t)(pos) >> shard_bits] + (size_t)((uint32_t)(pos) & mask) * PAYLOAD_BYTES)
   for (uint32_t i = 0; i < n && i < PAYLOAD_AHEAD; i++)

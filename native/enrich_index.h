@@ -82,9 +82,6 @@ void eix_lexicon_free(eix_lexicon *lx);
  * small, EIX_WRITE_ENTRY - i for an entry whose tier or country has no piece or whose name needs a JSON escape,
  * and EIX_WRITE_BAD_ARGS for NULLs, ends out of order or a position at or past entries.
  */
-/* eix_prefetch_payloads starts the loads of the payloads at positions[i] >= 0 (addressed as eix_write_answer does) and returns how many, or EIX_WRITE_BAD_ARGS; it reads nothing itself. */
-int32_t eix_prefetch_payloads(const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries, const int32_t *positions, uint32_t n);
-
 int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries,
                          const uint8_t *heads, const int32_t *head_ends, const int32_t *positions, uint32_t n, uint8_t *out, uint32_t out_cap);
 

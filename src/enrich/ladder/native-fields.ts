@@ -34,7 +34,6 @@ export type PositionResults = PositionResult[] & { index: Index };
 const SYMBOLS = {
   eix_lexicon_new: { args: [FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.ptr },
   eix_lexicon_max_fields: { args: [FFIType.ptr], returns: FFIType.u32 },
-  eix_prefetch_payloads: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   eix_write_answer: {
     args: [FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32],
     returns: FFIType.i32,
@@ -111,11 +110,8 @@ function inJs(results: PositionResults): Uint8Array {
   return writeResults(results.map((r): PayloadResult => ({ key: r.key, found: r.found, attrs: r.attrs, payload: r.found ? index.payload(r.pos) : undefined })));
 }
 
-/**
- * writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults' (a fresh array the caller owns).
- * `prefetchFirst` (v17): the hits' payloads are sent for before JS writes the heads, so they arrive meanwhile.
- */
-export function writeAnswer(results: PositionResults, prefetchFirst = false): Uint8Array {
+/** writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults' (a fresh array the caller owns). */
+export function writeAnswer(results: PositionResults): Uint8Array {
   const w = load();
   const payloads = w && results.index.payloadShards();
   const n = results.length;
@@ -124,13 +120,10 @@ export function writeAnswer(results: PositionResults, prefetchFirst = false): Ui
   if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
   let hits = 0;
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
-  const table = shardTable(payloads.shards);
-  if (prefetchFirst && w.fns.eix_prefetch_payloads(ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(positions), n) < 0) {
-    throw new Error(`eix_prefetch_payloads refused ${n} positions`);
-  }
   const heads = writeHeads(results, ends);
   const need = heads.length + hits * w.maxFields + n + 2;
   if (need > out.length) out = new Uint8Array(Math.max(need, 2 * out.length));
+  const table = shardTable(payloads.shards);
   const written = w.fns.eix_write_answer(w.lexicon, ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(heads), ptr(ends), ptr(positions), n, ptr(out), out.length - 2);
   if (written === WRITE_BAD_ARGS || written === WRITE_ROOM) throw new Error(`eix_write_answer failed (${written}) for ${n} results in ${out.length} bytes`);
   if (written < 0) return inJs(results);
