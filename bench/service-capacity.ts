@@ -45,7 +45,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, paired, pinning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { RedisClient } from "bun";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
@@ -218,17 +218,14 @@ try {
   }
   const ceilingSide = ceilingName ? sides[sides.length - 1]! : null;
   const strip = (runs: Side["runs"]) => runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 }));
-  // Every later side against the first, round by round: a rung against its parent is --variant PARENT,CHILD.
-  const toFirst = (side: Side) => {
-    const ratios = side.runs.map((r, i) => r.rps / sides[0]!.runs[i]!.rps);
-    return { of: sides[0]!.name, ...summarize(ratios), aheadIn: ratios.filter((x) => x > 1).length };
-  };
+  const rates = (side: Side) => side.runs.map((r) => r.rps);
   const perVariant = sides.filter((s) => s !== ceilingSide).map((side, k) => ({
     variant: side.name,
     requestsPerSecond: summarize(side.runs.map((r) => r.rps)),
     runs: strip(side.runs),
-    ratioToCeiling: ceilingSide ? summarize(side.runs.map((r, i) => r.rps / ceilingSide.runs[i]!.rps)) : null,
-    ratioToFirst: k > 0 ? toFirst(side) : null,
+    ratioToCeiling: ceilingSide ? paired(rates(ceilingSide), rates(side)) : null,
+    // Every later side against the first: a rung against its parent is --variant PARENT,CHILD.
+    ratioToFirst: k > 0 ? { of: sides[0]!.name, ...paired(rates(sides[0]!), rates(side)) } : null,
   }));
 
   const ceilingResult = ceilingSide ? { name: ceilingName === "go-echo" ? "go-echo (bench/servers/echo-go/main.go)" : "echo (bench/servers/echo.ts)", requestsPerSecond: summarize(ceilingSide.runs.map((r) => r.rps)), runs: strip(ceilingSide.runs) } : null;

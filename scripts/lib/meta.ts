@@ -49,6 +49,13 @@ export function summarize(xs: number[]): { median: number; min: number; max: num
   return { median, min: s[0]!, max: s[s.length - 1]!, n: s.length };
 }
 
+/** paired: `other[i] / base[i]` round by round (the sides of one interleaved run), summarized, and the rounds in which `other` was ahead. */
+export function paired(base: number[], other: number[]): ReturnType<typeof summarize> & { aheadIn: number } {
+  if (base.length !== other.length || base.length === 0) throw new RangeError(`paired: expected two runs of the same non-zero length, got ${base.length} and ${other.length}`);
+  const ratios = other.map((x, i) => x / base[i]!);
+  return { ...summarize(ratios), aheadIn: ratios.filter((r) => r > 1).length };
+}
+
 /** CPU pinning: server and load on different cores when there are two or more (and taskset exists). */
 export function pinning(serverCpu = 0, loadCpu = 1): { server: string[]; load: string[]; note: string } {
   const has = Bun.spawnSync(["sh", "-c", "command -v taskset"]).success;
