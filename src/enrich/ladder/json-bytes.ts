@@ -61,12 +61,21 @@ const ACCOUNT = bytes(',"account":');
 const SEGMENT = bytes(',"segment":');
 const NAME = bytes('","name":');
 
-/** The scratch buffer's size between answers: one larger than this is dropped after use rather than kept. */
+/** A scratch buffer's size between answers: one grown past this is dropped after use rather than kept. */
 const KEEP_BYTES = 4 << 20;
+const SCRATCH_BYTES = 1 << 20;
+
+/** newScratch: a writer's buffer at its starting size. */
+export const newScratch = () => new Uint8Array(SCRATCH_BYTES);
+
+/** scratchAfterUse: the buffer to keep for the next answer (a fresh one where a big answer grew it past KEEP_BYTES). */
+export function scratchAfterUse(b: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  return b.length > KEEP_BYTES ? newScratch() : b;
+}
 /** Room every result is given before its fixed parts are written (the longest fixed part is far under it). */
 const RESULT_ROOM = 512;
 
-let buf = new Uint8Array(1 << 20);
+let buf = newScratch();
 let p = 0;
 
 function room(n: number): void {
@@ -195,7 +204,7 @@ export function writeResults(results: readonly PayloadResult[]): Uint8Array {
     buf[p++] = 0x7d;
     return buf.slice(0, p);
   } finally {
-    if (buf.length > KEEP_BYTES) buf = new Uint8Array(1 << 20);
+    buf = scratchAfterUse(buf);
   }
 }
 
@@ -220,7 +229,7 @@ export function writeHeads(results: readonly HeadResult[], ends: Int32Array): Ui
     ends[i] = p;
   }
   const heads = buf.subarray(0, p);
-  if (buf.length > KEEP_BYTES) buf = new Uint8Array(1 << 20);
+  buf = scratchAfterUse(buf);
   return heads;
 }
 

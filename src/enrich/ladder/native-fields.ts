@@ -21,7 +21,7 @@
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 import type { Index } from "../../index/contract.ts";
 import { nativeLibrary } from "../../index/native-build.ts";
-import { FIELD_PIECES, type HeadResult, type PayloadResult, writeHeads, writeResults } from "./json-bytes.ts";
+import { FIELD_PIECES, type HeadResult, newScratch, type PayloadResult, scratchAfterUse, writeHeads, writeResults } from "./json-bytes.ts";
 
 /** A result as v16 carries it from assemble to the writer: the event and its index position (-1 for a miss). */
 export interface PositionResult extends HeadResult {
@@ -99,10 +99,8 @@ function shardTable(shards: readonly Uint8Array[]) {
 }
 
 const MIN_EVENTS = 4096;
-/** The output buffer's size between answers, as json-bytes.ts keeps its own. */
-const KEEP_BYTES = 4 << 20;
 let ends = new Int32Array(MIN_EVENTS), positions = new Int32Array(MIN_EVENTS);
-let out = new Uint8Array(1 << 20);
+let out = newScratch();
 
 /** v15's writer over the same results: the path for everything the C writer leaves to JS. */
 function inJs(results: PositionResults): Uint8Array {
@@ -130,6 +128,6 @@ export function writeAnswer(results: PositionResults): Uint8Array {
   out[written] = 0x5d;
   out[written + 1] = 0x7d;
   const answer = out.slice(0, written + 2);
-  if (out.length > KEEP_BYTES) out = new Uint8Array(1 << 20);
+  out = scratchAfterUse(out);
   return answer;
 }
