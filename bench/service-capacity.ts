@@ -221,13 +221,12 @@ try {
   const rates = (side: Side) => side.runs.map((r) => r.rps);
   const perVariant = sides.filter((s) => s !== ceilingSide).map((side, k) => ({
     variant: side.name,
-    requestsPerSecond: summarize(side.runs.map((r) => r.rps)),
+    requestsPerSecond: summarize(rates(side)),
     runs: strip(side.runs),
     ratioToCeiling: ceilingSide ? paired(rates(ceilingSide), rates(side)) : null,
     // Every later side against the first: a rung against its parent is --variant PARENT,CHILD.
     ratioToFirst: k > 0 ? { of: sides[0]!.name, ...paired(rates(sides[0]!), rates(side)) } : null,
   }));
-
   const ceilingResult = ceilingSide ? { name: ceilingName === "go-echo" ? "go-echo (bench/servers/echo-go/main.go)" : "echo (bench/servers/echo.ts)", requestsPerSecond: summarize(ceilingSide.runs.map((r) => r.rps)), runs: strip(ceilingSide.runs) } : null;
   // One variant keeps the original flat shape (variant, requestsPerSecond, against.ratio) that older evidence uses.
   const first = perVariant[0]!;
@@ -251,9 +250,10 @@ try {
   };
   for (const v of perVariant) {
     const s = v.requestsPerSecond;
-    const ratio = v.ratioToCeiling ? `; / ${ceilingName}, paired: median ${(v.ratioToCeiling.median * 100).toFixed(1)}% (${(v.ratioToCeiling.min * 100).toFixed(1)}–${(v.ratioToCeiling.max * 100).toFixed(1)}%)` : "";
+    const pct = (r: ReturnType<typeof paired>) => `median ${(r.median * 100).toFixed(1)}% (${(r.min * 100).toFixed(1)}–${(r.max * 100).toFixed(1)}%)`;
+    const ratio = v.ratioToCeiling ? `; / ${ceilingName}, paired: ${pct(v.ratioToCeiling)}` : "";
     const f = v.ratioToFirst;
-    const vsFirst = f ? `; / ${f.of}, paired: median ${(f.median * 100).toFixed(1)}% (${(f.min * 100).toFixed(1)}–${(f.max * 100).toFixed(1)}%), ahead in ${f.aheadIn} of ${f.n}` : "";
+    const vsFirst = f ? `; / ${f.of}, paired: ${pct(f)}, ahead in ${f.aheadIn} of ${f.n}` : "";
     console.log(`${v.variant} ${args.mix}: median ${s.median.toFixed(0)} req/s (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, n=${s.n})${ratio}${vsFirst}`);
   }
   if (ceilingResult) console.log(`${ceilingName} ${args.mix}: median ${ceilingResult.requestsPerSecond.median.toFixed(0)} req/s (min ${ceilingResult.requestsPerSecond.min.toFixed(0)}, max ${ceilingResult.requestsPerSecond.max.toFixed(0)}); ${pin.note}`);
