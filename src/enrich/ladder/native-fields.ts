@@ -86,7 +86,7 @@ export function nativeFieldsAvailable(): boolean {
   return load() !== null;
 }
 
-// The payload shards' addresses, per index object (its mappings live as long as it does).
+// The payload shards' addresses, per shard list (an index keeps one for its life, and its mappings with it).
 const shardTables = new WeakMap<readonly Uint8Array[], { addrs: BigUint64Array; count: number }>();
 function shardTable(shards: readonly Uint8Array[]) {
   let t = shardTables.get(shards);
