@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/find-max.ts --variant V [--mix thin] [--p99 100ms] [--rps START] [--duration 10s] [--out DIR]
+ * Usage: bun bench/find-max.ts --variant V [--mix thin] [--p99 100ms] [--rps START] [--duration 10s] [--against echo] [--out DIR]
  *
  * The SLO table's "sustained rate before p99 > 100 ms": one service process
  * pinned to CPU 0, `bun run load --find-max` pinned to CPU 1, stepping the
@@ -8,6 +8,10 @@
  * meta.json that says how it was measured. When the generator, not the
  * server, is what stopped the climb, the result says so (`limitedBy`), and
  * the figure is a floor for the server, not its limit.
+ *
+ * `--against echo` climbs the Elysia echo (bench/servers/echo.ts) the same
+ * way right after, in the same run: the highest rate the runtime itself holds
+ * on this host is the ceiling any variant's figure is read against.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +19,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta, pinning } from "../scripts/lib/meta.ts";
-import { spawnService } from "../scripts/lib/spawn-service.ts";
+import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/find-max.ts --variant V [options]\n\nThe highest open-model rate a pinned service holds with corrected p99 under --p99 (bun run load --find-max).", {
   variant: { kind: "string", help: "service variant", default: "v0" },
@@ -28,21 +32,31 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/find-max.ts --variant 
   retries: { kind: "number", help: "re-run an INVALID step up to N times", default: 1 },
   out: { kind: "string", help: "directory for meta.json, the load JSON and the plot" },
   rt: { kind: "boolean", help: "run the service at SCHED_FIFO 30 (root; for a machine shared with other work; never the load generator, which busy-polls); recorded in meta.json" },
+  against: { kind: "string", help: "also climb the Elysia echo (bench/servers/echo.ts) the same way, right after: the runtime's ceiling on this host", choices: ["echo"] },
+  "server-args": { kind: "string", help: "more flags for the service, space-separated (e.g. admission bounds); recorded in meta.json", default: "" },
 });
 
 const index = args.index ?? ensureDefaultIndex();
 const pin = pinning();
 const meta = collectMeta();
-// Under --rt the service starts at SCHED_FIFO (a busy machine could otherwise keep it from getting ready).
-const server = await spawnService(["--index", index, "--variant", args.variant], { prefix: [...pin.server, ...(args.rt ? ["chrt", "-f", "30"] : [])] });
-process.on("SIGINT", () => (server.proc.kill("SIGKILL"), process.exit(130)));
-if (args.rt) {
-  const r = Bun.spawnSync(["chrt", "-a", "-f", "-p", "30", String(server.proc.pid)], { stdout: "pipe", stderr: "pipe" });
-  if (!r.success) fail(`--rt: chrt failed: ${r.stderr.toString()}`, 1);
+const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
+const out = args.out ?? join(PROJECT_ROOT, "profiles/find-max", `${args.variant}-${args.mix}`);
+mkdirSync(out, { recursive: true });
+
+/** Starts one side pinned to the server's CPU (under --rt at SCHED_FIFO 30, threads included). */
+async function start(command?: string[]): Promise<RunningService> {
+  // Under --rt the service starts at SCHED_FIFO (a busy machine could otherwise keep it from getting ready).
+  const prefix = [...pin.server, ...(args.rt ? ["chrt", "-f", "30"] : [])];
+  const server = command ? await spawnService([], { prefix, command }) : await spawnService(["--index", index, "--variant", args.variant, ...serverArgs], { prefix });
+  if (args.rt) {
+    const r = Bun.spawnSync(["chrt", "-a", "-f", "-p", "30", String(server.proc.pid)], { stdout: "pipe", stderr: "pipe" });
+    if (!r.success) (server.proc.kill("SIGKILL"), fail(`--rt: chrt failed: ${r.stderr.toString()}`, 1));
+  }
+  return server;
 }
-try {
-  const out = args.out ?? join(PROJECT_ROOT, "profiles/find-max", `${args.variant}-${args.mix}`);
-  mkdirSync(out, { recursive: true });
+
+/** One climb against `server`: the load tool's JSON result and the command that produced it. */
+function climb(server: RunningService, plot: string): { result: { maxRps?: number | null; limitedBy?: string }; cmd: string; exitCode: number } {
   const cmd = [
     ...pin.load,
     process.execPath,
@@ -60,26 +74,50 @@ try {
     String(args.retries),
     "--json",
     "--plot",
-    join(out, "find-max.svg"),
+    plot,
     ...(args.rps ? ["--rps", String(args.rps)] : []),
     ...(args["max-rps"] ? ["--max-rps", String(args["max-rps"])] : []),
   ];
-  process.stderr.write(`find-max: $ ${cmd.join(" ").replace(process.execPath, "bun")}\n`);
+  const shown = cmd.join(" ").replace(process.execPath, "bun");
+  process.stderr.write(`find-max: $ ${shown}\n`);
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "inherit" });
   const text = r.stdout.toString();
-  let result: unknown;
   try {
-    result = JSON.parse(text);
+    return { result: JSON.parse(text), cmd: shown, exitCode: r.exitCode };
   } catch {
     throw new Error(`the load tool did not answer JSON (exit ${r.exitCode}):\n${text.slice(0, 2000)}`);
   }
-  writeFileSync(join(out, "find-max.json"), JSON.stringify(result, null, 2) + "\n");
-  writeFileSync(join(out, "meta.json"), JSON.stringify({ variant: args.variant, mix: args.mix, index, p99Ms: args.p99, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt); load generator default" : "default", loadCommand: cmd.join(" ").replace(process.execPath, "bun"), exitCode: r.exitCode, meta }, null, 2) + "\n");
-  const found = result as { maxRps?: number | null; limitedBy?: string };
-  console.log(`${args.variant} ${args.mix}: highest rate with p99 < ${args.p99} ms: ${found.maxRps ?? "none"} req/s (stopped by ${found.limitedBy ?? "?"}); ${pin.note}`);
+}
+
+let running: RunningService | null = null;
+process.on("SIGINT", () => (running?.proc.kill("SIGKILL"), process.exit(130)));
+try {
+  running = await start();
+  const mine = climb(running, join(out, "find-max.svg"));
+  running.proc.kill("SIGKILL");
+  running = null;
+  writeFileSync(join(out, "find-max.json"), JSON.stringify(mine.result, null, 2) + "\n");
+  let ceiling: { name: string; result: { maxRps?: number | null; limitedBy?: string }; loadCommand: string; exitCode: number } | null = null;
+  if (args.against === "echo") {
+    running = await start([process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")]);
+    const theirs = climb(running, join(out, "find-max-echo.svg"));
+    running.proc.kill("SIGKILL");
+    running = null;
+    writeFileSync(join(out, "find-max-echo.json"), JSON.stringify(theirs.result, null, 2) + "\n");
+    ceiling = { name: "echo (bench/servers/echo.ts)", result: { maxRps: theirs.result.maxRps ?? null, limitedBy: theirs.result.limitedBy }, loadCommand: theirs.cmd, exitCode: theirs.exitCode };
+  }
+  writeFileSync(
+    join(out, "meta.json"),
+    JSON.stringify({ variant: args.variant, mix: args.mix, index, p99Ms: args.p99, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt); load generator default" : "default", loadCommand: mine.cmd, exitCode: mine.exitCode, ceiling, meta }, null, 2) + "\n",
+  );
+  const line = (name: string, r: { maxRps?: number | null; limitedBy?: string }) => `${name} ${args.mix}: highest rate with p99 < ${args.p99} ms: ${r.maxRps ?? "none"} req/s (stopped by ${r.limitedBy ?? "?"})`;
+  console.log(`${line(args.variant, mine.result)}; ${pin.note}`);
+  if (ceiling) {
+    console.log(line("echo", ceiling.result));
+    if (mine.result.maxRps && ceiling.result.maxRps) console.log(`${args.variant} holds ${((100 * mine.result.maxRps) / ceiling.result.maxRps).toFixed(1)}% of the echo's rate`);
+  }
   console.log(out);
 } catch (e) {
-  server.proc.kill("SIGKILL");
+  running?.proc.kill("SIGKILL");
   fail((e as Error).message, 1);
 }
-server.proc.kill("SIGKILL");

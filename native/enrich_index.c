@@ -548,7 +548,8 @@ eix_lexicon *eix_lexicon_new(const uint8_t *text, uint32_t text_len, const uint3
   const uint32_t *s = spans;
 #define TAKE(p) ((p).at = lx->text + s[0], (p).len = s[1], s += 2, (p).len)
   uint32_t most = 0, tier_most = 0, country_most = 0, tags_all = 0, len;
-  for (uint32_t k = 0; k < EIX_LEX_FIXED; k++) most += TAKE(lx->fixed[k]);
+  /* The head pieces (OPEN … MISS) are not part of a hit's fields. */
+  for (uint32_t k = 0; k < EIX_LEX_FIXED; k++) len = TAKE(lx->fixed[k]), most += k <= EIX_LEX_END ? len : 0;
   for (uint32_t i = 0; i < ntags; i++) tags_all += TAKE(lx->tag[i]) + 1, lx->tag_bit[i] = tag_bits[i];
   for (uint32_t t = 0; t < EIX_LEX_TIERS; t++)
     if ((len = TAKE(lx->tier[t])) > tier_most) tier_most = len;
@@ -700,4 +701,90 @@ int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uin
   }
 #undef PAYLOAD
   return (int32_t)(o - out);
+}
+
+/* ---- the heads, from the request body ----------------------------------------------------------- */
+/*
+ * A request JSON.stringify wrote ({"events":[{"key":…,"attrs":{…}},…]}) already holds
+ * every head's key and attrs as the bytes writeHeads would write: JSON.parse turns
+ * a string with no backslash and no control byte into exactly the UTF-16 of its
+ * UTF-8 bytes, and JSON.stringify writes that string back as the same bytes. So
+ * such a body is copied rather than walked property by property in JS
+ * (FINDINGS.md §29). Anything else (whitespace, an escape, another member, a name
+ * twice, which JSON.parse would collapse) is refused, and the JS writer answers.
+ */
+
+/* Names one attrs object may hold before the copy gives up (the service's limit is far below). */
+#define HEADS_MAX_NAMES 256u
+
+static inline int take(const uint8_t **p, const uint8_t *end, const char *lit, size_t len) {
+  if ((size_t)(end - *p) < len || memcmp(*p, lit, len) != 0) return 0;
+  *p += len;
+  return 1;
+}
+#define TAKE_LIT(p, end, lit) take(p, end, lit, sizeof lit - 1)
+
+/* A string with no escape and no control byte, quotes included; its end, or NULL. */
+static inline const uint8_t *skip_string(const uint8_t *p, const uint8_t *end) {
+  if (p >= end || *p != '"') return NULL;
+  for (p++; p < end; p++) {
+    if (*p == '"') return p + 1;
+    if (*p == '\\' || *p < 0x20) return NULL;
+  }
+  return NULL;
+}
+
+int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body_len, const int32_t *positions, uint32_t n, uint8_t *out,
+                       uint32_t out_cap, int32_t *head_ends) {
+  if (!lx || !body || !positions || !out || !head_ends || n > (uint32_t)INT32_MAX) return EIX_WRITE_BAD_ARGS;
+  const uint8_t *p = body, *const end = body + body_len;
+  uint8_t *o = out, *const o_end = out + out_cap;
+  const struct piece open = lx->fixed[EIX_LEX_OPEN], key = lx->fixed[EIX_LEX_KEY], hit = lx->fixed[EIX_LEX_HIT], miss = lx->fixed[EIX_LEX_MISS];
+  const uint32_t fixed_most = 1 + key.len + (hit.len > miss.len ? hit.len : miss.len);
+  const uint8_t *names[HEADS_MAX_NAMES];
+  uint32_t name_len[HEADS_MAX_NAMES];
+  if (!TAKE_LIT(&p, end, "{\"events\":[") || n == 0) return EIX_HEADS_OTHER;
+  if ((size_t)(o_end - o) < open.len) return EIX_WRITE_ROOM;
+  o = put_piece(o, open);
+  for (uint32_t i = 0;; i++) {
+    if (i >= n || !TAKE_LIT(&p, end, "{\"key\":\"")) return EIX_HEADS_OTHER;
+    const uint8_t *const k = p - 1;
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    if (p == k + 1 || !TAKE_LIT(&p, end, "\"")) return EIX_HEADS_OTHER;
+    const uint8_t *const k_end = p;
+    if (!TAKE_LIT(&p, end, ",\"attrs\":{")) return EIX_HEADS_OTHER;
+    const uint8_t *const a = p - 1;
+    uint32_t count = 0;
+    if (p < end && *p == '}') p++;
+    else
+      for (;;) {
+        const uint8_t *const name = p;
+        if (!(p = skip_string(p, end))) return EIX_HEADS_OTHER;
+        const uint32_t len = (uint32_t)(p - name);
+        for (uint32_t j = 0; j < count; j++)
+          if (name_len[j] == len && memcmp(names[j], name, len) == 0) return EIX_HEADS_OTHER;
+        if (count == HEADS_MAX_NAMES) return EIX_HEADS_OTHER;
+        names[count] = name, name_len[count++] = len;
+        if (!TAKE_LIT(&p, end, ":") || !(p = skip_string(p, end))) return EIX_HEADS_OTHER;
+        if (p < end && *p == '}') {
+          p++;
+          break;
+        }
+        if (!TAKE_LIT(&p, end, ",")) return EIX_HEADS_OTHER;
+      }
+    const uint8_t *const a_end = p;
+    if (!TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
+    if ((size_t)(o_end - o) < fixed_most + (size_t)(k_end - k) + (size_t)(a_end - a)) return EIX_WRITE_ROOM;
+    if (i > 0) *o++ = ',';
+    o = put_piece(o, key);
+    memcpy(o, k, (size_t)(k_end - k));
+    o += k_end - k;
+    o = put_piece(o, positions[i] >= 0 ? hit : miss);
+    memcpy(o, a, (size_t)(a_end - a));
+    o += a_end - a;
+    head_ends[i] = (int32_t)(o - out);
+    if (TAKE_LIT(&p, end, ",")) continue;
+    if (i + 1 != n || !TAKE_LIT(&p, end, "]}") || p != end) return EIX_HEADS_OTHER;
+    return (int32_t)(o - out);
+  }
 }

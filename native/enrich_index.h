@@ -60,11 +60,13 @@ void eix_close(eix_index *ix);
 typedef struct eix_lexicon eix_lexicon;
 
 /* Pieces of the lexicon, in this order: the fixed ones, then the tag names in priority order, then one per tier byte, then one per country (b6 << 8 | b7). */
-enum { EIX_LEX_ACCOUNT = 0, EIX_LEX_SEGMENT, EIX_LEX_TAGS_OPEN, EIX_LEX_TAGS_CLOSE, EIX_LEX_NAME, EIX_LEX_END, EIX_LEX_FIXED };
+enum { EIX_LEX_ACCOUNT = 0, EIX_LEX_SEGMENT, EIX_LEX_TAGS_OPEN, EIX_LEX_TAGS_CLOSE, EIX_LEX_NAME, EIX_LEX_END, EIX_LEX_OPEN, EIX_LEX_KEY, EIX_LEX_HIT, EIX_LEX_MISS, EIX_LEX_FIXED };
 enum { EIX_LEX_TIERS = 256, EIX_LEX_COUNTRIES = 65536, EIX_LEX_MAX_TAGS = 32 };
 
-/* Failures of eix_write_answer; an entry it cannot write is EIX_WRITE_ENTRY - i. */
+/* Failures of eix_write_answer and eix_body_heads; an entry eix_write_answer cannot write is EIX_WRITE_ENTRY - i. */
 enum { EIX_WRITE_BAD_ARGS = -1, EIX_WRITE_ROOM = -2, EIX_WRITE_ENTRY = -3 };
+/* eix_body_heads: the body is not in the one form it copies from (the JS writer answers). */
+enum { EIX_HEADS_OTHER = -3 };
 
 /* eix_lexicon_new copies piece k = text[spans[2k], +spans[2k+1]) for k < EIX_LEX_FIXED + ntags + EIX_LEX_TIERS + EIX_LEX_COUNTRIES (length 0: no rule for that tier or country), tag i's payload bit being tag_bits[i]; NULL for a span outside text, ntags > 32 or a bit > 31. */
 eix_lexicon *eix_lexicon_new(const uint8_t *text, uint32_t text_len, const uint32_t *spans, uint32_t nspans, const uint8_t *tag_bits, uint32_t ntags);
@@ -84,6 +86,19 @@ void eix_lexicon_free(eix_lexicon *lx);
  */
 int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uint32_t shard_count, uint32_t shard_bits, uint32_t entries,
                          const uint8_t *heads, const int32_t *head_ends, const int32_t *positions, uint32_t n, uint8_t *out, uint32_t out_cap);
+
+/*
+ * eix_body_heads writes into out what json-bytes.ts writeHeads writes for the request whose body is, byte for byte,
+ * {"events":[E,...]} with n >= 1 events E = {"key":"<digits>","attrs":{"<name>":"<value>",...}}: no whitespace, no
+ * other member, no backslash or control byte in a string, no name twice in one attrs (the form JSON.stringify gives
+ * such a request, whose every string it writes as the bytes it was parsed from). That is the OPEN piece, then for
+ * each event i a comma (not before the first), KEY, the quoted key, HIT when positions[i] >= 0 else MISS, and the
+ * attrs object as they are in the body; head_ends[i] is the end of head i. Returns the bytes written,
+ * EIX_HEADS_OTHER for a body in any other form or with other than n events, EIX_WRITE_ROOM when out_cap is too
+ * small, EIX_WRITE_BAD_ARGS for NULLs.
+ */
+int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body_len, const int32_t *positions, uint32_t n, uint8_t *out,
+                       uint32_t out_cap, int32_t *head_ends);
 
 #ifdef __cplusplus
 }

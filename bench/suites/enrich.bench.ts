@@ -26,6 +26,7 @@ import { createApp } from "../../src/http/app.ts";
 import * as ref from "../../oracle/formulas.ts";
 import { expectedResponse } from "../../oracle/response.ts";
 import { expectEqual, type BenchSpec, type Prepared } from "../harness/spec.ts";
+import { keepBody } from "../../src/enrich/request-body.ts";
 import { SIZES, benchIndex, keyHalves, requestBatch } from "./fixtures.ts";
 
 // fieldsAt is measured inside Assemble (it needs the batch's memo); audit needs a Redis (bench/service-capacity.ts --audit measures it).
@@ -43,6 +44,7 @@ const NAMES: Record<Stage, string> = {
   handler: "Handler",
 };
 
+const encoder = new TextEncoder();
 const ctx = (): EnrichContext => ({ index: benchIndex(), limits: DEFAULT_LIMITS });
 
 // The expected response text for a batch: the oracle's (a miss is a rank past the index, by construction), once per process.
@@ -83,6 +85,8 @@ function sharedWith(stage: Stage): Map<string, string> {
 
 async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared> {
   const batch = requestBatch(size);
+  // The bytes the HTTP layer keeps for a variant that copies from them (keepBodyFrom, v18), as it would.
+  if (size >= v.keepBodyFrom) keepBody(batch.req, encoder.encode(batch.text));
   const c = ctx();
   const keys = batch.req.events.map((e) => e.key);
   const expected = await goldenText(size);

@@ -75,6 +75,8 @@ export interface Variant {
    * loop over the events (src/http/one-pass.ts).
    */
   readonly validation: Validation;
+  /** Batches of at least this many events have their body bytes kept for the stages (request-body.ts): a variant that copies from them. Infinity: never. */
+  readonly keepBodyFrom: number;
   /** A validated request → the response body: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): Answer | Promise<Answer>;
   readonly stages: Stages;
@@ -95,16 +97,18 @@ export function answerText(a: Answer): string {
 export interface BodyOptions {
   parseBody?: (text: string) => unknown;
   validation?: Validation;
+  keepBodyFrom?: number;
 }
 
 /** A variant whose response is serialize(enrichBatch(...)) over its stages. */
-export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema" }: BodyOptions = {}): Variant {
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity }: BodyOptions = {}): Variant {
   return {
     name,
     parent,
     change,
     parseBody,
     validation,
+    keepBodyFrom,
     respond: async (req, ctx) => {
       const results = await stages.enrichBatch(req, ctx);
       const audited = stages.audit(req, results, ctx);
@@ -131,5 +135,5 @@ export function writesAudit(v: Variant): boolean {
  */
 export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, body: BodyOptions = {}): Variant {
   const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
-  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, ...body });
+  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, ...body });
 }

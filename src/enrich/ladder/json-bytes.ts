@@ -233,6 +233,9 @@ export function writeHeads(results: readonly HeadResult[], ends: Int32Array): Ui
   return heads;
 }
 
+/** The text of a head that does not come from the request, as writeHeads writes it: a native writer is given these, not its own. */
+export const HEAD_PIECES = { open: OPEN, key: KEY, hit: HIT, miss: MISS } as const;
+
 /** The text between and around a hit's computed fields, as writeResults writes it: a native writer is given these, not its own. */
 export const FIELD_PIECES = {
   account: ACCOUNT,

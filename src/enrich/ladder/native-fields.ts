@@ -21,15 +21,15 @@
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 import type { Index } from "../../index/contract.ts";
 import { nativeLibrary } from "../../index/native-build.ts";
-import { FIELD_PIECES, type HeadResult, newScratch, type PayloadResult, scratchAfterUse, writeHeads, writeResults } from "./json-bytes.ts";
+import { FIELD_PIECES, HEAD_PIECES, type HeadResult, newScratch, type PayloadResult, scratchAfterUse, writeHeads, writeResults } from "./json-bytes.ts";
 
 /** A result as v16 carries it from assemble to the writer: the event and its index position (-1 for a miss). */
 export interface PositionResult extends HeadResult {
   pos: number;
 }
 
-/** A batch's results and the index their positions are in. */
-export type PositionResults = PositionResult[] & { index: Index };
+/** A batch's results and the index their positions are in; `body`, the request's bytes when a variant copies the heads from them (v18). */
+export type PositionResults = PositionResult[] & { index: Index; body?: Uint8Array };
 
 const SYMBOLS = {
   eix_lexicon_new: { args: [FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.ptr },
@@ -38,10 +38,13 @@ const SYMBOLS = {
     args: [FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32],
     returns: FFIType.i32,
   },
+  eix_body_heads: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr], returns: FFIType.i32 },
 } as const;
 
 /** enrich_index.h: the lexicon's piece order and eix_write_answer's failures. */
 const FIXED = ["account", "segment", "tagsOpen", "tagsClose", "name", "end"] as const;
+const HEADS = ["open", "key", "hit", "miss"] as const;
+const HEADS_OTHER = -3;
 const TIERS = 256;
 const COUNTRIES = 65536;
 const WRITE_BAD_ARGS = -1;
@@ -61,7 +64,7 @@ function load(): Writer | null {
     // No compiler, or a library this process cannot load (native-index.ts calls both unavailable): the JS writer answers.
     return (writer = null);
   }
-  const pieces: Uint8Array[] = [...FIXED.map((k) => FIELD_PIECES[k]), ...FIELD_PIECES.tags.map((t) => t.json)];
+  const pieces: Uint8Array[] = [...FIXED.map((k) => FIELD_PIECES[k]), ...HEADS.map((k) => HEAD_PIECES[k]), ...FIELD_PIECES.tags.map((t) => t.json)];
   for (let t = 0; t < TIERS; t++) pieces.push(FIELD_PIECES.tiers.get(t) ?? new Uint8Array(0));
   for (let c = 0; c < COUNTRIES; c++) pieces.push(FIELD_PIECES.countries.get(c) ?? new Uint8Array(0));
   const text = new Uint8Array(pieces.reduce((n, b) => n + b.length, 0));
@@ -101,6 +104,44 @@ function shardTable(shards: readonly Uint8Array[]) {
 const MIN_EVENTS = 4096;
 let ends = new Int32Array(MIN_EVENTS), positions = new Int32Array(MIN_EVENTS);
 let out = newScratch();
+// The body is copied into a long-lived buffer before the call, and the heads written into another (Bun's FFI and small, short-lived arrays).
+let bodyCopy = newScratch(), headsOut = newScratch();
+/** What a head adds to its event's bytes in the body at most: the comma, `,"found":false` and the open piece, spread over every event. */
+const HEAD_EXTRA = 32 + HEAD_PIECES.open.length;
+
+/**
+ * The heads copied from the request body (eix_body_heads), or null when the
+ * body is not in the one form that can be copied, and writeHeads must walk
+ * the results. A view of a scratch buffer, valid until the next call.
+ */
+function headsFromBody(w: Writer, bytes: Uint8Array, n: number): Uint8Array | null {
+  if (bytes.length > bodyCopy.length) bodyCopy = new Uint8Array(Math.max(bytes.length, 2 * bodyCopy.length));
+  bodyCopy.set(bytes);
+  const need = bytes.length + n * HEAD_EXTRA;
+  if (need > headsOut.length) headsOut = new Uint8Array(Math.max(need, 2 * headsOut.length));
+  const written = w.fns.eix_body_heads(w.lexicon, ptr(bodyCopy), bytes.length, ptr(positions), n, ptr(headsOut), headsOut.length, ptr(ends));
+  bodyCopy = scratchAfterUse(bodyCopy);
+  if (written === HEADS_OTHER) return null;
+  if (written < 0) throw new Error(`eix_body_heads failed (${written}) for ${n} results in ${headsOut.length} bytes`);
+  const view = headsOut.subarray(0, written);
+  headsOut = scratchAfterUse(headsOut);
+  return view;
+}
+
+/**
+ * bodyHeads: the heads eix_body_heads copies from `bytes` for a batch whose
+ * i-th event is a hit when `found[i]` (a fresh copy), or null where it does
+ * not copy: a body in another form, or no library. What v18's writer uses,
+ * for tests that hold it to writeHeads.
+ */
+export function bodyHeads(bytes: Uint8Array, found: readonly boolean[]): Uint8Array | null {
+  const w = load();
+  const n = found.length;
+  if (!w || n === 0) return null;
+  if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
+  for (let i = 0; i < n; i++) positions[i] = found[i] ? 0 : -1;
+  return headsFromBody(w, bytes, n)?.slice() ?? null;
+}
 
 /** v15's writer over the same results: the path for everything the C writer leaves to JS. */
 function inJs(results: PositionResults): Uint8Array {
@@ -108,7 +149,11 @@ function inJs(results: PositionResults): Uint8Array {
   return writeResults(results.map((r): PayloadResult => ({ key: r.key, found: r.found, attrs: r.attrs, payload: r.found ? index.payload(r.pos) : undefined })));
 }
 
-/** writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults' (a fresh array the caller owns). */
+/**
+ * writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults'
+ * (a fresh array the caller owns). With `results.body`, each head is copied
+ * from the body where it is in the form that allows it (headsFromBody).
+ */
 export function writeAnswer(results: PositionResults): Uint8Array {
   const w = load();
   const payloads = w && results.index.payloadShards();
@@ -118,7 +163,7 @@ export function writeAnswer(results: PositionResults): Uint8Array {
   if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
   let hits = 0;
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
-  const heads = writeHeads(results, ends);
+  const heads = (results.body && headsFromBody(w, results.body, n)) || writeHeads(results, ends);
   const need = heads.length + hits * w.maxFields + n + 2;
   if (need > out.length) out = new Uint8Array(Math.max(need, 2 * out.length));
   const table = shardTable(payloads.shards);
