@@ -19,6 +19,8 @@ import type { PositionResults } from "./native-fields.ts";
 import { v16NativeFields } from "./v16-native-fields.ts";
 
 const parentAssemble = v16NativeFields.stages.assemble;
+// A thin request gains nothing from the copy and pays for keeping its body (a WeakMap entry, a second FFI call): -10% thin capacity when every batch was kept (FINDINGS.md §29).
+const KEEP_BODY_FROM = 16;
 
 export const v18BodyHeads = derive(
   v16NativeFields,
@@ -27,10 +29,10 @@ export const v18BodyHeads = derive(
   {
     assemble(req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope): PositionResults {
       const results = parentAssemble.call(this, req, positions, ctx, scope) as PositionResults;
-      results.body = bodyOf(req);
+      // Smaller batches have no body kept: no lookup for them.
+      if (req.events.length >= KEEP_BODY_FROM) results.body = bodyOf(req);
       return results;
     },
   },
-  // A thin request gains nothing from the copy and pays for keeping its body (a WeakMap entry, a second FFI call): -10% thin capacity when every batch was kept (FINDINGS.md §29).
-  { keepBodyFrom: 16 },
+  { keepBodyFrom: KEEP_BODY_FROM },
 );
