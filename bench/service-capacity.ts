@@ -12,6 +12,8 @@
  *
  * `--variant a,b` measures several variants the same way, rotating the order
  * of all sides every repeat, so a rung and its parent are compared in one run.
+ * A variant named twice (`--variant a,a`) is the control: two identical
+ * sides, whose paired ratio shows the spread the harness alone gives.
  *
  * `--against echo` also starts the runtime's ceiling (bench/servers/echo.ts:
  * Elysia parsing the body and echoing its events), pinned the same way, and
@@ -80,6 +82,12 @@ const pin = pinning();
 const meta = collectMeta();
 const variants = args.variant.split(",").map((v) => v.trim()).filter(Boolean);
 if (variants.length === 0) fail("--variant needs at least one variant name", 2);
+// A variant named twice is its own control (A against A: how far apart the harness puts two identical sides); the second side is "NAME#2".
+const sideNames = variants.map((v, i) => {
+  const k = variants.slice(0, i).filter((u) => u === v).length;
+  return k === 0 ? v : `${v}#${k + 1}`;
+});
+if (args.audit !== undefined && new Set(variants).size < variants.length) fail("--audit: each variant once (a repeated side would share its audit stream)", 2);
 const CEILINGS: Record<string, () => string[]> = {
   echo: () => [process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")],
   "go-echo": () => {
@@ -185,10 +193,10 @@ async function auditSummary() {
 try {
   if (args["audit-delay"] > 0 && args.audit !== "local") fail("--audit-delay needs --audit local (the proxy goes in front of the Redis it starts)");
   if (args.audit === "local") redis = await startRedis({ prefix: pin.load, delayMs: args["audit-delay"] });
-  for (const v of variants) {
+  for (const [i, v] of variants.entries()) {
     const audit = args.audit && writesAudit(getVariant(v)) ? ["--audit", `${auditBase()}/${streamOf(v)}`] : [];
     const s = await spawnService(["--index", index, "--variant", v, ...audit, ...serverArgs], { prefix: [...pin.server, ...RT()], env: serverEnv });
-    sides.push({ name: v, url: s.url, adminUrl: s.adminUrl, kill: () => s.proc.kill("SIGKILL"), runs: [] });
+    sides.push({ name: sideNames[i]!, url: s.url, adminUrl: s.adminUrl, kill: () => s.proc.kill("SIGKILL"), runs: [] });
   }
   for (const l of layers) {
     const s = await spawnService([], { prefix: [...pin.server, ...RT()], command: layerCommand(l, variants[0]!, index, indexImplOf(serverArgs)), env: serverEnv });
