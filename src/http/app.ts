@@ -136,13 +136,13 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
     const tooDeep = e instanceof RangeError;
     throw badRequest(tooDeep ? "JSON nested too deeply" : `malformed JSON: ${(e as Error).message}`);
   }
-  const checked = variant.validation === "one-pass" ? checkInOnePass(body, text, limits) : checkedBySchemaNext(body, text, limits);
+  const checked = variant.validation === "one-pass" ? checkInOnePass(body, text, limits) : withEnvelopeChecked(body, text, limits);
   if ((checked as EnrichRequest).events.length >= variant.keepBodyFrom) keepBody(checked as object, bytes);
   return checked;
 }
 
 /** The envelope checked, and the body to give Elysia's schema check: re-parsed in source order when some attrs may have been reordered. */
-function checkedBySchemaNext(body: unknown, text: string, limits: Limits): unknown {
+function withEnvelopeChecked(body: unknown, text: string, limits: Limits): unknown {
   checkEnvelope(body, limits);
   return mayHaveReorderedAttrs(body as EnrichRequest) ? parseOrdered(text) : body;
 }

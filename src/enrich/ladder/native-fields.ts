@@ -104,6 +104,10 @@ function shardTable(shards: readonly Uint8Array[]) {
 const MIN_EVENTS = 4096;
 let ends = new Int32Array(MIN_EVENTS), positions = new Int32Array(MIN_EVENTS);
 let out = newScratch();
+/** Grows the per-result buffers (ends, positions) to hold n results. */
+function roomFor(n: number): void {
+  if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
+}
 // The body is copied into a long-lived buffer before the call, and the heads written into another (Bun's FFI and small, short-lived arrays).
 let bodyCopy = newScratch(), headsOut = newScratch();
 /** What a head adds to its event's bytes in the body at most: the comma, `,"found":false` and the open piece, spread over every event. */
@@ -138,7 +142,7 @@ export function bodyHeads(bytes: Uint8Array, found: readonly boolean[]): Uint8Ar
   const w = load();
   const n = found.length;
   if (!w || n === 0) return null;
-  if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
+  roomFor(n);
   for (let i = 0; i < n; i++) positions[i] = found[i] ? 0 : -1;
   return headsFromBody(w, bytes, n)?.slice() ?? null;
 }
@@ -160,7 +164,7 @@ export function writeAnswer(results: PositionResults): Uint8Array {
   const n = results.length;
   // An empty batch has no head to carry the opening bracket.
   if (!w || !payloads || n === 0) return inJs(results);
-  if (n > ends.length) (ends = new Int32Array(n)), (positions = new Int32Array(n));
+  roomFor(n);
   let hits = 0;
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
   const heads = (results.body && headsFromBody(w, results.body, n)) || writeHeads(results, ends);
