@@ -26,10 +26,12 @@ async function expectCalibrated(profiler: Profiler) {
   for (const row of s.rows) expect({ name: row.name, pointsOff: Math.abs(row.profile - row.truth) * 100 <= TOLERANCE_POINTS ? "within" : (row.profile - row.truth) * 100 }).toEqual({ name: row.name, pointsOff: "within" });
   expect(s.totalRatio).toBeGreaterThan(0.9);
   expect(s.totalRatio).toBeLessThan(1.1);
-  // The construction holds: the pure-JS functions carry most of the CPU, the awaited I/O nearly none.
+  // The construction holds: the pure-JS functions carry most of the CPU, the awaited I/O little.
+  // lockedIo's bound is relative: with block profiling on, recording each lock wait's stack is
+  // CPU charged to lockedIo (1.4–1.6% here, 2.2% on a loaded CI host), so a fixed 2% was a coin toss.
   const truth = Object.fromEntries(s.rows.map((x) => [x.name, x.truth]));
   expect(truth.hotA! > truth.hotB!).toBe(true);
-  expect(truth.lockedIo!).toBeLessThan(0.02);
+  expect(truth.lockedIo! * 4).toBeLessThan(truth.hotB!);
 }
 
 describe("CPU profilers against known costs", () => {
