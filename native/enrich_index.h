@@ -100,6 +100,16 @@ int32_t eix_write_answer(const eix_lexicon *lx, const uint64_t *shard_addrs, uin
 int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body_len, const int32_t *positions, uint32_t n, uint8_t *out,
                        uint32_t out_cap, int32_t *head_ends);
 
+/* ---- The request body's nesting depth (src/http/nesting.ts; v19-native-depth) ---- */
+
+/*
+ * eix_nesting_depth returns the deepest array/object nesting in the JSON bytes[0, len), or stops and returns max + 1
+ * as soon as the depth passes max; brackets inside strings do not count, a backslash in a string escapes the byte
+ * after it, and malformed input is only counted (nesting.ts's nestingDepth, byte for byte). -1 for NULL bytes with
+ * len > 0 or max >= INT32_MAX.
+ */
+int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
  *   Assemble     stages.assemble of the batch's positions into result objects (fieldsAt included)
  *   EnrichBatch  stages.enrichBatch of the validated request
  *   Serialize    stages.serialize of the batch's results
+ *   Depth        the body's nesting-depth count the HTTP layer makes before parsing (the variant's scan, else nesting.ts's)
  *   Handler      app.handle(POST /enrich): parse, validate, enrich, respond; no socket
  *
  * Every answer is checked against the oracle's (oracle/response.ts: the
@@ -23,6 +24,7 @@ import { isoSeconds } from "../../src/domain/payload.ts";
 import { VARIANTS } from "../../src/enrich/registry.ts";
 import { answerText, type EnrichContext, type Stages, type Variant } from "../../src/enrich/variant.ts";
 import { createApp } from "../../src/http/app.ts";
+import { nestingDepth } from "../../src/http/nesting.ts";
 import * as ref from "../../oracle/formulas.ts";
 import { expectedResponse } from "../../oracle/response.ts";
 import { expectEqual, type BenchSpec, type Prepared } from "../harness/spec.ts";
@@ -30,7 +32,7 @@ import { keepBody } from "../../src/enrich/request-body.ts";
 import { SIZES, benchIndex, keyHalves, requestBatch } from "./fixtures.ts";
 
 // fieldsAt is measured inside Assemble (it needs the batch's memo); audit needs a Redis (bench/service-capacity.ts --audit measures it).
-type Stage = Exclude<keyof Stages, "fieldsAt" | "audit"> | "handler";
+type Stage = Exclude<keyof Stages, "fieldsAt" | "audit"> | "depth" | "handler";
 
 const NAMES: Record<Stage, string> = {
   begin: "Begin",
@@ -41,6 +43,7 @@ const NAMES: Record<Stage, string> = {
   assemble: "Assemble",
   enrichBatch: "EnrichBatch",
   serialize: "Serialize",
+  depth: "Depth",
   handler: "Handler",
 };
 
@@ -61,6 +64,7 @@ const goldenText = (size: number) => {
 // ns-scale ops are timed in pinned batches of calls; everything at ≥ 100 events, or slower stages, call by call.
 function batchFor(stage: Stage, size: number): number {
   if (size > 1 || stage === "enrichBatch" || stage === "handler") return 1;
+  if (stage === "depth") return 64;
   return 16;
 }
 
@@ -70,6 +74,16 @@ const LEAF_STAGES: ReadonlySet<Stage> = new Set<Stage>(["begin", "parseKey", "de
 /** For each variant, the earlier variant whose function it shares for this stage, if any. */
 function sharedWith(stage: Stage): Map<string, string> {
   const out = new Map<string, string>();
+  if (stage === "depth") {
+    // One scan for every variant without its own: nesting.ts's.
+    const owner = new Map<unknown, string>();
+    for (const v of VARIANTS.values()) {
+      const first = owner.get(v.nestingDepth);
+      if (first === undefined) owner.set(v.nestingDepth, v.name);
+      else out.set(v.name, first);
+    }
+    return out;
+  }
   // Stages that call other stages through `this` run differently under a variant that replaced a callee: measured per variant.
   if (stage === "handler" || !LEAF_STAGES.has(stage)) return out;
   const leaf: keyof Stages = stage;
@@ -167,6 +181,12 @@ async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared
     case "serialize": {
       const results = await s.enrichBatch(batch.req, c);
       return { run: () => s.serialize(results), check: (got) => expectEqual("response", answerText(got as string | Uint8Array), expected) };
+    }
+    case "depth": {
+      const bytes = encoder.encode(batch.text);
+      const max = DEFAULT_LIMITS.depth!;
+      const want = nestingDepth(bytes, max);
+      return { run: () => v.nestingDepth?.(bytes, max) ?? nestingDepth(bytes, max), check: (got) => expectEqual("nesting depth", got, want) };
     }
     case "handler": {
       const app = createApp({ index: c.index, variant: v });

@@ -77,6 +77,13 @@ export interface Variant {
   readonly validation: Validation;
   /** Batches of at least this many events have their body bytes kept for the stages (request-body.ts): a variant that copies from them. Infinity: never. */
   readonly keepBodyFrom: number;
+  /**
+   * A variant's own count of the body's nesting depth, before any parser sees
+   * it, with src/http/nesting.ts's contract (`max + 1` once past `max`), or
+   * undefined where it does not count (the HTTP layer's scan then does).
+   * Absent: the HTTP layer's scan counts every body.
+   */
+  readonly nestingDepth?: DepthScan;
   /** A validated request → the response body: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): Answer | Promise<Answer>;
   readonly stages: Stages;
@@ -93,15 +100,19 @@ export function answerText(a: Answer): string {
   return typeof a === "string" ? a : utf8.decode(a);
 }
 
-/** What a variant says about the HTTP layer's side of the request (defaults: JSON.parse, then the schema). */
+/** What a variant says about the HTTP layer's side of the request (defaults: JSON.parse, then the schema, the HTTP layer's depth scan). */
 export interface BodyOptions {
   parseBody?: (text: string) => unknown;
   validation?: Validation;
   keepBodyFrom?: number;
+  nestingDepth?: DepthScan;
 }
 
+/** A nesting-depth count of body bytes, or undefined for a body it leaves to the HTTP layer's scan. */
+export type DepthScan = (bytes: Uint8Array, max: number) => number | undefined;
+
 /** A variant whose response is serialize(enrichBatch(...)) over its stages. */
-export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity }: BodyOptions = {}): Variant {
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth }: BodyOptions = {}): Variant {
   return {
     name,
     parent,
@@ -109,6 +120,7 @@ export function fromStages(name: string, parent: string | null, change: string, 
     parseBody,
     validation,
     keepBodyFrom,
+    nestingDepth,
     respond: async (req, ctx) => {
       const results = await stages.enrichBatch(req, ctx);
       const audited = stages.audit(req, results, ctx);
@@ -135,5 +147,5 @@ export function writesAudit(v: Variant): boolean {
  */
 export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, body: BodyOptions = {}): Variant {
   const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
-  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, ...body });
+  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, ...body });
 }

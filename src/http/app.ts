@@ -119,7 +119,7 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
   admission.checkpoint(request, true);
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) throw unsupportedType(`content type must be application/json, got '${type || "none"}'`);
-  const bytes = await readBoundedBody(request, limits, admission);
+  const bytes = await readBoundedBody(request, limits, admission, variant.nestingDepth);
   // Parsing a fat body is real CPU: it is this request's, whatever ran while the bytes came in.
   observer?.resume?.(request);
   if (bytes.byteLength === 0) throw badRequest("empty body: expected a JSON object with an events array");

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from "../config.ts";
 import type { Admission, BodyLease } from "./admission.ts";
 import { badRequest, requestTimeout, tooLarge } from "./errors.ts";
 import { nestingDepth, tooDeepAt } from "./nesting.ts";
+import type { DepthScan } from "../enrich/variant.ts";
 
 /** Reads a body of unknown length, refusing it (413) as soon as it passes `max` bytes; its budget lease grows chunk by chunk. */
 async function readCapped(request: Request, max: number, lease: BodyLease): Promise<Uint8Array> {
@@ -38,9 +39,10 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
  * readBoundedBody returns the body's bytes, or throws the ClientError for
  * the first bound it breaks. A declared Content-Length over the limit is
  * refused before a byte is read; a chunked body is read incrementally and
- * stopped at the limit rather than buffered whole.
+ * stopped at the limit rather than buffered whole. The depth is `depthScan`'s
+ * count where it gives one (a variant's, v19-native-depth), else nesting.ts's.
  */
-export async function readBoundedBody(request: Request, limits: Limits, gate: Admission): Promise<Uint8Array> {
+export async function readBoundedBody(request: Request, limits: Limits, gate: Admission, depthScan?: DepthScan): Promise<Uint8Array> {
   const length = request.headers.get("content-length");
   if (length !== null && Number(length) > limits.bodyBytes) throw tooLarge(`body of ${length} bytes is over the limit of ${limits.bodyBytes}`);
   const lease = gate.reserveBody(length !== null ? Number(length) || 0 : 0);
@@ -54,6 +56,6 @@ export async function readBoundedBody(request: Request, limits: Limits, gate: Ad
   // A stage boundary before the parse: client gone, deadline, a loop busy too long.
   gate.checkpoint(request, false, true);
   const depth = limits.depth ?? DEFAULT_LIMITS.depth!;
-  if (nestingDepth(bytes, depth) > depth) throw badRequest(`JSON nested deeper than ${depth} levels`, tooDeepAt(bytes, depth));
+  if ((depthScan?.(bytes, depth) ?? nestingDepth(bytes, depth)) > depth) throw badRequest(`JSON nested deeper than ${depth} levels`, tooDeepAt(bytes, depth));
   return bytes;
 }
