@@ -5,6 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { parseKeyByDigits } from "../../src/enrich/ladder/v8-arithmetic-key.ts";
+import { parseKeyByFives } from "../../src/enrich/ladder/v20-five-digit-keys.ts";
 import { decodeWithTables, tagTable } from "../../src/enrich/ladder/v4-table-decode.ts";
 import { v10BatchedLookup } from "../../src/enrich/ladder/v10-batched-lookup.ts";
 import { v11PlainTagLists } from "../../src/enrich/ladder/v11-plain-tag-lists.ts";
@@ -24,6 +25,21 @@ test("parseKeyByDigits splits every key as the BigInt parser does, at the edges 
     keys.push(((BigInt(hi) << 32n) | BigInt(lo)).toString().slice(0, 1 + (i % 20)));
   }
   const differ = keys.filter((k) => JSON.stringify(parseKeyByDigits(k)) !== JSON.stringify(parseKeyWithBigInt(k)));
+  expect(differ).toEqual([]);
+});
+
+test("parseKeyByFives splits every key as the BigInt parser does: every length, each five-digit step's edges, at random", () => {
+  const keys = ["0", "1", "9", "99999", "100000", "4294967295", "4294967296", "4294967297", "9007199254740991", "9007199254740993", "18446744069414584320", "18446744073709551614", "18446744073709551615"];
+  // Every length 1–20, all nines (up to 19: twenty are past 2^64 − 1, which the schema refuses) and a one followed by zeros.
+  for (let n = 1; n <= 20; n++) keys.push(...(n < 20 ? ["9".repeat(n)] : []), `1${"0".repeat(n - 1)}`);
+  // Around each 2^32 multiple a step's carry can land on: k · 2^32 − 1, k · 2^32, k · 2^32 + 1.
+  for (let k = 1n; k < 2n ** 32n; k = k * 3n + 1n) for (const d of [-1n, 0n, 1n]) keys.push((k * 2n ** 32n + d).toString());
+  const rng = new Rng(11);
+  for (let i = 0; i < 20_000; i++) {
+    const hi = rng.int(2 ** 32), lo = rng.int(2 ** 32);
+    keys.push(((BigInt(hi) << 32n) | BigInt(lo)).toString().slice(0, 1 + (i % 20)));
+  }
+  const differ = keys.filter((k) => JSON.stringify(parseKeyByFives(k)) !== JSON.stringify(parseKeyWithBigInt(k)));
   expect(differ).toEqual([]);
 });
 
