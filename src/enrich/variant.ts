@@ -53,6 +53,13 @@ export interface Stages {
   /** Result objects → the response body: its text, or its UTF-8 bytes (a variant that writes them itself). */
   serialize(results: unknown[]): Answer;
   /**
+   * Called by the HTTP layer with the answer once its Response is built (Bun
+   * copies a byte body at construction), so a variant may answer with a view
+   * of a buffer it then reuses (v21). Callers that never call it (tests,
+   * tools) only cost such a variant a fresh buffer per answer. Optional.
+   */
+  releaseAnswer?(answer: Answer): void;
+  /**
    * The answered batch → its audit-log entries (ctx.audit), before the answer is
    * sent. v0's audit log was never written (noAudit); the io-* variants write it.
    * Returning a promise makes the answer wait for it.

@@ -100,7 +100,10 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
           const answer = await variant.respond(body as EnrichRequest, ctx);
           observer?.resume?.(request);
           // While draining, keep-alive clients are told to reconnect elsewhere rather than reset later.
-          return new Response(answer, { headers: admission.draining ? CLOSING_HEADERS : JSON_HEADERS });
+          const response = new Response(answer, { headers: admission.draining ? CLOSING_HEADERS : JSON_HEADERS });
+          // The Response holds its own copy of the bytes now (test/http/response-copy.test.ts): the variant may reuse its buffer.
+          variant.stages.releaseAnswer?.(answer);
+          return response;
         } finally {
           ref.release(lease);
           slot.leave();

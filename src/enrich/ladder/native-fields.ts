@@ -153,12 +153,45 @@ function inJs(results: PositionResults): Uint8Array {
   return writeResults(results.map((r): PayloadResult => ({ key: r.key, found: r.found, attrs: r.attrs, payload: r.found ? index.payload(r.pos) : undefined })));
 }
 
+// Answer buffers handed back by releaseAnswer (v21), reused before any new one is made.
+const lendable = new WeakSet<ArrayBuffer>();
+const spares: Uint8Array<ArrayBuffer>[] = [];
+const MAX_SPARES = 8;
+/** Where a buffer handed back stops being kept (a rare huge answer is not held for the process's life). */
+const MAX_SPARE_BYTES = 4 << 20;
+/** The smallest buffer lent: a thin answer's buffer can take a default-mix one next time. */
+const MIN_LENT_BYTES = 64 << 10;
+
+/** A buffer of at least `need` bytes to lend: a spare, or a new one (remembered as ours, so it can come back). */
+function lendable_(need: number): Uint8Array<ArrayBuffer> {
+  for (let i = spares.length - 1; i >= 0; i--) {
+    const b = spares[i]!;
+    if (b.length >= need) {
+      spares[i] = spares[spares.length - 1]!;
+      spares.pop();
+      return b;
+    }
+  }
+  const b = new Uint8Array(Math.max(need, MIN_LENT_BYTES));
+  lendable.add(b.buffer);
+  return b;
+}
+
+/** releaseAnswer: takes back the buffer of an answer writeAnswer lent (anything else is ignored), for the next answers. */
+export function releaseAnswer(answer: Uint8Array | string): void {
+  if (typeof answer === "string" || !lendable.has(answer.buffer as ArrayBuffer)) return;
+  const whole = new Uint8Array(answer.buffer as ArrayBuffer);
+  if (whole.length <= MAX_SPARE_BYTES && spares.length < MAX_SPARES && !spares.some((b) => b.buffer === whole.buffer)) spares.push(whole);
+}
+
 /**
- * writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults'
- * (a fresh array the caller owns). With `results.body`, each head is copied
- * from the body where it is in the form that allows it (headsFromBody).
+ * writeAnswer: `{"results":[...]}` as UTF-8 bytes, byte for byte writeResults'.
+ * By default a fresh array the caller owns. With `lend`, a view of a buffer
+ * that is the caller's until it hands the answer to releaseAnswer (v21):
+ * no fresh array and no copy per answer. With `results.body`, each head is
+ * copied from the body where it is in the form that allows it (headsFromBody).
  */
-export function writeAnswer(results: PositionResults): Uint8Array {
+export function writeAnswer(results: PositionResults, lend = false): Uint8Array {
   const w = load();
   const payloads = w && results.index.payloadShards();
   const n = results.length;
@@ -169,13 +202,17 @@ export function writeAnswer(results: PositionResults): Uint8Array {
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
   const heads = (results.body && headsFromBody(w, results.body, n)) || writeHeads(results, ends);
   const need = heads.length + hits * w.maxFields + n + 2;
-  if (need > out.length) out = new Uint8Array(Math.max(need, 2 * out.length));
+  const into = lend ? lendable_(need) : need > out.length ? (out = new Uint8Array(Math.max(need, 2 * out.length))) : out;
   const table = shardTable(payloads.shards);
-  const written = w.fns.eix_write_answer(w.lexicon, ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(heads), ptr(ends), ptr(positions), n, ptr(out), out.length - 2);
-  if (written === WRITE_BAD_ARGS || written === WRITE_ROOM) throw new Error(`eix_write_answer failed (${written}) for ${n} results in ${out.length} bytes`);
-  if (written < 0) return inJs(results);
-  out[written] = 0x5d;
-  out[written + 1] = 0x7d;
+  const written = w.fns.eix_write_answer(w.lexicon, ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(heads), ptr(ends), ptr(positions), n, ptr(into), into.length - 2);
+  if (written === WRITE_BAD_ARGS || written === WRITE_ROOM) throw new Error(`eix_write_answer failed (${written}) for ${n} results in ${into.length} bytes`);
+  if (written < 0) {
+    if (lend) releaseAnswer(into);
+    return inJs(results);
+  }
+  into[written] = 0x5d;
+  into[written + 1] = 0x7d;
+  if (lend) return into.subarray(0, written + 2);
   const answer = out.slice(0, written + 2);
   out = scratchAfterUse(out);
   return answer;
