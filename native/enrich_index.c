@@ -899,3 +899,75 @@ int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max) {
   depth_bytes(&s, p, end, top);
   return (int32_t)s.deepest;
 }
+
+/* ---- The request body's checks, for a body in JSON.stringify's form (v22-native-checks) ---- */
+
+/* A string with no escape and no control byte, quotes included, whose content is at most max_units UTF-16 units
+ * (JavaScript's length: a 4-byte UTF-8 sequence is 2 units; the service has already refused bytes that are not
+ * UTF-8); its end, or NULL. */
+static inline const uint8_t *skip_counted(const uint8_t *p, const uint8_t *end, uint32_t max_units) {
+  if (p >= end || *p != '"') return NULL;
+  uint32_t units = 0;
+  for (p++; p < end; p++) {
+    const uint8_t c = *p;
+    if (c == '"') return units <= max_units ? p + 1 : NULL;
+    if (c == '\\' || c < 0x20) return NULL;
+    units += (c & 0xC0) != 0x80;
+    units += c >= 0xF0;
+  }
+  return NULL;
+}
+
+/* Whether the name s[0, n) is an array index (a canonical decimal below 2^32 - 1): JavaScript enumerates such names
+ * first, whatever their order in the body, so the service re-parses in source order; this check leaves that to it. */
+static inline int array_index(const uint8_t *s, size_t n) {
+  if (n == 0 || n > 10 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1)) return 0;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  return v < 4294967295u;
+}
+
+int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars) {
+  if (!body) return EIX_WRITE_BAD_ARGS;
+  static const char U64_MAX_DIGITS[] = "18446744073709551615";
+  const uint8_t *p = body, *const end = body + body_len;
+  const uint8_t *names[HEADS_MAX_NAMES];
+  uint32_t name_len[HEADS_MAX_NAMES];
+  if (!TAKE_LIT(&p, end, "{\"events\":[")) return EIX_HEADS_OTHER;
+  for (uint32_t n = 1;; n++) {
+    if (n > max_events || !TAKE_LIT(&p, end, "{\"key\":\"")) return EIX_HEADS_OTHER;
+    /* The key: 1-20 digits, no leading zero but "0" itself, at most 2^64 - 1. */
+    const uint8_t *const k = p;
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    const size_t digits = (size_t)(p - k);
+    if (digits == 0 || digits > 20 || (k[0] == '0' && digits > 1)) return EIX_HEADS_OTHER;
+    if (digits == 20 && memcmp(k, U64_MAX_DIGITS, 20) > 0) return EIX_HEADS_OTHER;
+    if (!TAKE_LIT(&p, end, "\",\"attrs\":{")) return EIX_HEADS_OTHER;
+    uint32_t count = 0;
+    if (p < end && *p == '}') p++;
+    else
+      for (;;) {
+        const uint8_t *const name = p;
+        if (!(p = skip_counted(p, end, max_chars))) return EIX_HEADS_OTHER;
+        const uint32_t len = (uint32_t)(p - name);
+        if (array_index(name + 1, len - 2)) return EIX_HEADS_OTHER;
+        for (uint32_t j = 0; j < count; j++)
+          if (name_len[j] == len && memcmp(names[j], name, len) == 0) return EIX_HEADS_OTHER;
+        if (count == HEADS_MAX_NAMES || count == max_attrs) return EIX_HEADS_OTHER;
+        names[count] = name, name_len[count++] = len;
+        if (!TAKE_LIT(&p, end, ":") || !(p = skip_counted(p, end, max_chars))) return EIX_HEADS_OTHER;
+        if (p < end && *p == '}') {
+          p++;
+          break;
+        }
+        if (!TAKE_LIT(&p, end, ",")) return EIX_HEADS_OTHER;
+      }
+    if (!TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
+    if (TAKE_LIT(&p, end, ",")) continue;
+    if (!TAKE_LIT(&p, end, "]}") || p != end) return EIX_HEADS_OTHER;
+    return (int32_t)n;
+  }
+}

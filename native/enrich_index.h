@@ -110,6 +110,19 @@ int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body
  */
 int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max);
 
+/* ---- The request body's checks (src/http/one-pass.ts and schema.ts's, for one form of body; v22-native-checks) ---- */
+
+/*
+ * eix_body_valid returns n when the body is, byte for byte, {"events":[E,...]} with 1 <= n <= max_events events
+ * E = {"key":"<digits>","attrs":{"<name>":"<value>",...}} (eix_body_heads' form: no whitespace, no other member, no
+ * backslash or control byte in a string, no name twice in one attrs) that passes every check the service makes of a
+ * parsed body: a canonical decimal key of at most 2^64 - 1, at most max_attrs attrs, names and values of at most
+ * max_chars UTF-16 units, and no name that is an array index (which JavaScript would enumerate out of source order).
+ * Any other body, valid or not, is EIX_HEADS_OTHER: the service's own checks answer it. -1 for NULL. The body must
+ * already be known to be UTF-8.
+ */
+int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars);
+
 #ifdef __cplusplus
 }
 #endif

@@ -91,6 +91,13 @@ export interface Variant {
    * Absent: the HTTP layer's scan counts every body.
    */
   readonly nestingDepth?: DepthScan;
+  /**
+   * A variant's own check of the body's bytes, before the HTTP layer's checks
+   * of the parsed body: true only where every one of them (schema and beyond)
+   * would pass, so they are skipped; false where it leaves the body to them.
+   * Absent: the HTTP layer checks every body.
+   */
+  readonly checkBody?: BodyCheck;
   /** A validated request → the response body: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): Answer | Promise<Answer>;
   readonly stages: Stages;
@@ -113,13 +120,17 @@ export interface BodyOptions {
   validation?: Validation;
   keepBodyFrom?: number;
   nestingDepth?: DepthScan;
+  checkBody?: BodyCheck;
 }
 
 /** A nesting-depth count of body bytes, or undefined for a body it leaves to the HTTP layer's scan. */
 export type DepthScan = (bytes: Uint8Array, max: number) => number | undefined;
 
+/** Whether body bytes (already known to be UTF-8) certainly pass every check of the parsed body under `limits`; false: not known. */
+export type BodyCheck = (bytes: Uint8Array, limits: Limits) => boolean;
+
 /** A variant whose response is serialize(enrichBatch(...)) over its stages. */
-export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth }: BodyOptions = {}): Variant {
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth, checkBody }: BodyOptions = {}): Variant {
   return {
     name,
     parent,
@@ -128,6 +139,7 @@ export function fromStages(name: string, parent: string | null, change: string, 
     validation,
     keepBodyFrom,
     nestingDepth,
+    checkBody,
     respond: async (req, ctx) => {
       const results = await stages.enrichBatch(req, ctx);
       const audited = stages.audit(req, results, ctx);
@@ -154,5 +166,5 @@ export function writesAudit(v: Variant): boolean {
  */
 export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, body: BodyOptions = {}): Variant {
   const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
-  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, ...body });
+  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, checkBody: parent.checkBody, ...body });
 }

@@ -96,7 +96,8 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
         const lease = ref.acquire();
         const ctx: EnrichContext = { index: lease.index, limits, audit: auditScope };
         try {
-          checkBeyondSchema(body as EnrichRequest, limits);
+          // A body the variant's own check passed in full has no range left to break.
+          if (!checkedInFull.has(body as object)) checkBeyondSchema(body as EnrichRequest, limits);
           const answer = await variant.respond(body as EnrichRequest, ctx);
           observer?.resume?.(request);
           // While draining, keep-alive clients are told to reconnect elsewhere rather than reset later.
@@ -118,6 +119,9 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
     );
 }
 
+/** Parsed bodies the variant's checkBody passed: every check of the parsed body, the handler's checkBeyondSchema included, would pass. */
+const checkedInFull = new WeakSet<object>();
+
 async function readBody(request: Request, limits: Limits, variant: Variant, admission: Admission, observer?: RequestObserver): Promise<unknown> {
   admission.checkpoint(request, true);
   const type = request.headers.get("content-type") ?? "";
@@ -138,6 +142,12 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
   } catch (e) {
     const tooDeep = e instanceof RangeError;
     throw badRequest(tooDeep ? "JSON nested too deeply" : `malformed JSON: ${(e as Error).message}`);
+  }
+  // Once the bytes are known to be UTF-8 and JSON: where the variant's check passes them, the parsed body's checks would too.
+  if (variant.checkBody?.(bytes, limits) && variant.validation === "one-pass") {
+    checkedInFull.add(body as object);
+    if ((body as EnrichRequest).events.length >= variant.keepBodyFrom) keepBody(body as object, bytes);
+    return body;
   }
   const checked = variant.validation === "one-pass" ? checkInOnePass(body, text, limits) : withEnvelopeChecked(body, text, limits);
   if ((checked as EnrichRequest).events.length >= variant.keepBodyFrom) keepBody(checked as object, bytes);
