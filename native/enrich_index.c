@@ -905,10 +905,37 @@ int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max) {
 /* A string with no escape and no control byte, quotes included, whose content is at most max_units UTF-16 units
  * (JavaScript's length: a 4-byte UTF-8 sequence is 2 units; the service has already refused bytes that are not
  * UTF-8); its end, or NULL. */
+#define BYTES_OF(b) ((uint64_t)(b) * 0x0101010101010101ull)
+#define HIGH_BITS BYTES_OF(0x80)
+/* The count of bytes whose high bit is set in m, a mask with only high bits (one per byte). */
+static inline uint32_t high_bit_count(uint64_t m) {
+  return (uint32_t)(((m >> 7) * 0x0101010101010101ull) >> 56);
+}
+
 static inline const uint8_t *skip_counted(const uint8_t *p, const uint8_t *end, uint32_t max_units) {
   if (p >= end || *p != '"') return NULL;
   uint32_t units = 0;
-  for (p++; p < end; p++) {
+  /* Eight bytes at a time, flagging quotes, backslashes and control bytes (each test may also flag bytes after a true
+   * hit, never one before it, so the first flagged byte is a real one). A continuation byte (10xxxxxx) is no unit,
+   * a 4-byte leader (11110xxx) is two. */
+  for (p++; end - p >= 8; p += 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t q = w ^ BYTES_OF('"'), b = w ^ BYTES_OF('\\');
+    const uint64_t special = (((q - BYTES_OF(1)) & ~q) | ((b - BYTES_OF(1)) & ~b) | ((w - BYTES_OF(0x20)) & ~w)) & HIGH_BITS;
+    uint64_t continuation = w & ~(w << 1) & HIGH_BITS;
+    uint64_t four_lead = w & (w << 1) & (w << 2) & (w << 3) & HIGH_BITS;
+    if (special) {
+      const unsigned at = (unsigned)__builtin_ctzll(special) >> 3;
+      if (p[at] != '"') return NULL;
+      const uint64_t before = at ? ~(uint64_t)0 >> (64 - 8 * at) : 0;
+      continuation &= before, four_lead &= before;
+      units += at - high_bit_count(continuation) + high_bit_count(four_lead);
+      return units <= max_units ? p + at + 1 : NULL;
+    }
+    units += 8 - high_bit_count(continuation) + high_bit_count(four_lead);
+  }
+  for (; p < end; p++) {
     const uint8_t c = *p;
     if (c == '"') return units <= max_units ? p + 1 : NULL;
     if (c == '\\' || c < 0x20) return NULL;

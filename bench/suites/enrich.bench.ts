@@ -14,6 +14,7 @@
  *   EnrichBatch  stages.enrichBatch of the validated request
  *   Serialize    stages.serialize of the batch's results
  *   Depth        the body's nesting-depth count the HTTP layer makes before parsing (the variant's scan, else nesting.ts's)
+ *   Check        the checks of a one-pass variant's body (its checkBody on the bytes, else the one-pass loop and checkBeyondSchema on the parsed body)
  *   Handler      app.handle(POST /enrich): parse, validate, enrich, respond; no socket
  *
  * Every answer is checked against the oracle's (oracle/response.ts: the
@@ -25,6 +26,8 @@ import { VARIANTS } from "../../src/enrich/registry.ts";
 import { answerText, type EnrichContext, type Stages, type Variant } from "../../src/enrich/variant.ts";
 import { createApp } from "../../src/http/app.ts";
 import { nestingDepth } from "../../src/http/nesting.ts";
+import { checkInOnePass } from "../../src/http/one-pass.ts";
+import { checkBeyondSchema } from "../../src/http/schema.ts";
 import * as ref from "../../oracle/formulas.ts";
 import { expectedResponse } from "../../oracle/response.ts";
 import { expectEqual, type BenchSpec, type Prepared } from "../harness/spec.ts";
@@ -32,7 +35,7 @@ import { keepBody } from "../../src/enrich/request-body.ts";
 import { SIZES, benchIndex, keyHalves, requestBatch } from "./fixtures.ts";
 
 // fieldsAt is measured inside Assemble (it needs the batch's memo); audit needs a Redis (bench/service-capacity.ts --audit measures it).
-type Stage = Exclude<keyof Stages, "fieldsAt" | "audit" | "releaseAnswer"> | "depth" | "handler";
+type Stage = Exclude<keyof Stages, "fieldsAt" | "audit" | "releaseAnswer"> | "depth" | "check" | "handler";
 
 const NAMES: Record<Stage, string> = {
   begin: "Begin",
@@ -44,6 +47,7 @@ const NAMES: Record<Stage, string> = {
   enrichBatch: "EnrichBatch",
   serialize: "Serialize",
   depth: "Depth",
+  check: "Check",
   handler: "Handler",
 };
 
@@ -64,7 +68,7 @@ const goldenText = (size: number) => {
 // ns-scale ops are timed in pinned batches of calls; everything at ≥ 100 events, or slower stages, call by call.
 function batchFor(stage: Stage, size: number): number {
   if (size > 1 || stage === "enrichBatch" || stage === "handler") return 1;
-  if (stage === "depth") return 64;
+  if (stage === "depth" || stage === "check") return 64;
   return 16;
 }
 
@@ -74,12 +78,14 @@ const LEAF_STAGES: ReadonlySet<Stage> = new Set<Stage>(["begin", "parseKey", "de
 /** For each variant, the earlier variant whose function it shares for this stage, if any. */
 function sharedWith(stage: Stage): Map<string, string> {
   const out = new Map<string, string>();
-  if (stage === "depth") {
-    // One scan for every variant without its own: nesting.ts's.
+  if (stage === "depth" || stage === "check") {
+    // One scan for every variant without its own: nesting.ts's (Depth), the one-pass loop (Check).
     const owner = new Map<unknown, string>();
     for (const v of VARIANTS.values()) {
-      const first = owner.get(v.nestingDepth);
-      if (first === undefined) owner.set(v.nestingDepth, v.name);
+      if (stage === "check" && v.validation !== "one-pass") continue;
+      const own = stage === "depth" ? v.nestingDepth : v.checkBody;
+      const first = owner.get(own);
+      if (first === undefined) owner.set(own, v.name);
       else out.set(v.name, first);
     }
     return out;
@@ -196,6 +202,21 @@ async function prepare(stage: Stage, v: Variant, size: number): Promise<Prepared
       const want = nestingDepth(bytes, max);
       return { run: () => v.nestingDepth?.(bytes, max) ?? nestingDepth(bytes, max), check: (got) => expectEqual("nesting depth", got, want) };
     }
+    case "check": {
+      const bytes = encoder.encode(batch.text);
+      const limits = DEFAULT_LIMITS;
+      const parsed = JSON.parse(batch.text) as unknown;
+      // What readBody and the handler run; the answer is the request the stages get (the parsed body itself for a body like this one).
+      return {
+        run() {
+          if (v.checkBody?.(bytes, limits)) return parsed;
+          const req = checkInOnePass(parsed, batch.text, limits);
+          checkBeyondSchema(req, limits);
+          return req;
+        },
+        check: (got) => expectEqual("the checked request", got === parsed, true),
+      };
+    }
     case "handler": {
       const app = createApp({ index: c.index, variant: v });
       const init = { method: "POST", headers: { "content-type": "application/json" } };
@@ -216,6 +237,8 @@ export function benches(): BenchSpec[] {
   for (const stage of Object.keys(NAMES) as Stage[]) {
     const shared = sharedWith(stage);
     for (const v of VARIANTS.values()) {
+      // Check is the one-pass variants' sequence: a schema-validated variant's check is Elysia's, measured in Handler.
+      if (stage === "check" && v.validation !== "one-pass") continue;
       for (const size of SIZES) {
         out.push({ name: `${NAMES[stage]}/variant=${v.name}/size=${size}`, variant: v.name, sameAs: shared.get(v.name), batch: batchFor(stage, size), prepare: () => prepare(stage, v, size) });
       }
