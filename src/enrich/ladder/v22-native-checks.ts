@@ -9,7 +9,7 @@
  * pass; anything else (another form, an escape, an attr name that is an
  * array index, any check that would fail) goes through the JS checks as in
  * v21, so every 400 and 413 keeps its status, message and path. Where the
- * library is unavailable, v22 is v21. Evidence: FINDINGS.md §34.
+ * library is unavailable, v22 is v21. Evidence: FINDINGS.md §33.
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import type { Limits } from "../../config.ts";
