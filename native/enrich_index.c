@@ -724,14 +724,84 @@ static inline int take(const uint8_t **p, const uint8_t *end, const char *lit, s
 }
 #define TAKE_LIT(p, end, lit) take(p, end, lit, sizeof lit - 1)
 
-/* A string with no escape and no control byte, quotes included; its end, or NULL. */
-static inline const uint8_t *skip_string(const uint8_t *p, const uint8_t *end) {
+#define BYTES_OF(b) ((uint64_t)(b) * 0x0101010101010101ull)
+#define HIGH_BITS BYTES_OF(0x80)
+/* The count of bytes whose high bit is set in m, a mask with only high bits (one per byte). */
+static inline uint32_t high_bit_count(uint64_t m) {
+  return (uint32_t)(((m >> 7) * 0x0101010101010101ull) >> 56);
+}
+
+/* A string with no escape and no control byte, quotes included, whose content is at most max_units UTF-16 units
+ * (JavaScript's length: a 4-byte UTF-8 sequence is 2 units; the service has already refused bytes that are not
+ * UTF-8); its end, or NULL. */
+static inline const uint8_t *skip_counted(const uint8_t *p, const uint8_t *end, uint32_t max_units) {
   if (p >= end || *p != '"') return NULL;
-  for (p++; p < end; p++) {
-    if (*p == '"') return p + 1;
-    if (*p == '\\' || *p < 0x20) return NULL;
+  uint32_t units = 0;
+  /* Eight bytes at a time, flagging quotes, backslashes and control bytes (each test may also flag bytes after a true
+   * hit, never one before it, so the first flagged byte is a real one). A continuation byte (10xxxxxx) is no unit,
+   * a 4-byte leader (11110xxx) is two. */
+  for (p++; end - p >= 8; p += 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t q = w ^ BYTES_OF('"'), b = w ^ BYTES_OF('\\');
+    const uint64_t special = (((q - BYTES_OF(1)) & ~q) | ((b - BYTES_OF(1)) & ~b) | ((w - BYTES_OF(0x20)) & ~w)) & HIGH_BITS;
+    uint64_t continuation = w & ~(w << 1) & HIGH_BITS;
+    uint64_t four_lead = w & (w << 1) & (w << 2) & (w << 3) & HIGH_BITS;
+    if (special) {
+      const unsigned at = (unsigned)__builtin_ctzll(special) >> 3;
+      if (p[at] != '"') return NULL;
+      const uint64_t before = at ? ~(uint64_t)0 >> (64 - 8 * at) : 0;
+      continuation &= before, four_lead &= before;
+      units += at - high_bit_count(continuation) + high_bit_count(four_lead);
+      return units <= max_units ? p + at + 1 : NULL;
+    }
+    units += 8 - high_bit_count(continuation) + high_bit_count(four_lead);
+  }
+  for (; p < end; p++) {
+    const uint8_t c = *p;
+    if (c == '"') return units <= max_units ? p + 1 : NULL;
+    if (c == '\\' || c < 0x20) return NULL;
+    units += (c & 0xC0) != 0x80;
+    units += c >= 0xF0;
   }
   return NULL;
+}
+
+/* Whether the name s[0, n) is an array index (a canonical decimal below 2^32 - 1): JavaScript enumerates such names
+ * first, whatever their order in the body, so the service re-parses in source order; this check leaves that to it. */
+static inline int array_index(const uint8_t *s, size_t n) {
+  if (n == 0 || n > 10 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1)) return 0;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  return v < 4294967295u;
+}
+
+/*
+ * The attrs object of the one form, from just after its '{': names and values strings of at most max_units units
+ * each, at most max_names names, no name twice, and with refuse_index no name that is an array index. Its end (just
+ * past the '}'), or NULL.
+ */
+static const uint8_t *form_attrs(const uint8_t *p, const uint8_t *end, uint32_t max_names, uint32_t max_units, int refuse_index) {
+  const uint8_t *names[HEADS_MAX_NAMES];
+  uint32_t name_len[HEADS_MAX_NAMES];
+  if (max_names > HEADS_MAX_NAMES) max_names = HEADS_MAX_NAMES;
+  if (p < end && *p == '}') return p + 1;
+  for (uint32_t count = 0;;) {
+    const uint8_t *const name = p;
+    if (!(p = skip_counted(p, end, max_units))) return NULL;
+    const uint32_t len = (uint32_t)(p - name);
+    if (refuse_index && array_index(name + 1, len - 2)) return NULL;
+    for (uint32_t j = 0; j < count; j++)
+      if (name_len[j] == len && memcmp(names[j], name, len) == 0) return NULL;
+    if (count == max_names) return NULL;
+    names[count] = name, name_len[count++] = len;
+    if (!TAKE_LIT(&p, end, ":") || !(p = skip_counted(p, end, max_units))) return NULL;
+    if (p < end && *p == '}') return p + 1;
+    if (!TAKE_LIT(&p, end, ",")) return NULL;
+  }
 }
 
 int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body_len, const int32_t *positions, uint32_t n, uint8_t *out,
@@ -741,8 +811,6 @@ int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body
   uint8_t *o = out, *const o_end = out + out_cap;
   const struct piece open = lx->fixed[EIX_LEX_OPEN], key = lx->fixed[EIX_LEX_KEY], hit = lx->fixed[EIX_LEX_HIT], miss = lx->fixed[EIX_LEX_MISS];
   const uint32_t fixed_most = 1 + key.len + (hit.len > miss.len ? hit.len : miss.len);
-  const uint8_t *names[HEADS_MAX_NAMES];
-  uint32_t name_len[HEADS_MAX_NAMES];
   if (!TAKE_LIT(&p, end, "{\"events\":[") || n == 0) return EIX_HEADS_OTHER;
   if ((size_t)(o_end - o) < open.len) return EIX_WRITE_ROOM;
   o = put_piece(o, open);
@@ -754,24 +822,7 @@ int32_t eix_body_heads(const eix_lexicon *lx, const uint8_t *body, uint32_t body
     const uint8_t *const k_end = p;
     if (!TAKE_LIT(&p, end, ",\"attrs\":{")) return EIX_HEADS_OTHER;
     const uint8_t *const a = p - 1;
-    uint32_t count = 0;
-    if (p < end && *p == '}') p++;
-    else
-      for (;;) {
-        const uint8_t *const name = p;
-        if (!(p = skip_string(p, end))) return EIX_HEADS_OTHER;
-        const uint32_t len = (uint32_t)(p - name);
-        for (uint32_t j = 0; j < count; j++)
-          if (name_len[j] == len && memcmp(names[j], name, len) == 0) return EIX_HEADS_OTHER;
-        if (count == HEADS_MAX_NAMES) return EIX_HEADS_OTHER;
-        names[count] = name, name_len[count++] = len;
-        if (!TAKE_LIT(&p, end, ":") || !(p = skip_string(p, end))) return EIX_HEADS_OTHER;
-        if (p < end && *p == '}') {
-          p++;
-          break;
-        }
-        if (!TAKE_LIT(&p, end, ",")) return EIX_HEADS_OTHER;
-      }
+    if (!(p = form_attrs(p, end, HEADS_MAX_NAMES, UINT32_MAX, 0))) return EIX_HEADS_OTHER;
     const uint8_t *const a_end = p;
     if (!TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
     if ((size_t)(o_end - o) < fixed_most + (size_t)(k_end - k) + (size_t)(a_end - a)) return EIX_WRITE_ROOM;
@@ -900,69 +951,12 @@ int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max) {
   return (int32_t)s.deepest;
 }
 
-/* ---- The request body's checks, for a body in JSON.stringify's form (v22-native-checks) ---- */
-
-/* A string with no escape and no control byte, quotes included, whose content is at most max_units UTF-16 units
- * (JavaScript's length: a 4-byte UTF-8 sequence is 2 units; the service has already refused bytes that are not
- * UTF-8); its end, or NULL. */
-#define BYTES_OF(b) ((uint64_t)(b) * 0x0101010101010101ull)
-#define HIGH_BITS BYTES_OF(0x80)
-/* The count of bytes whose high bit is set in m, a mask with only high bits (one per byte). */
-static inline uint32_t high_bit_count(uint64_t m) {
-  return (uint32_t)(((m >> 7) * 0x0101010101010101ull) >> 56);
-}
-
-static inline const uint8_t *skip_counted(const uint8_t *p, const uint8_t *end, uint32_t max_units) {
-  if (p >= end || *p != '"') return NULL;
-  uint32_t units = 0;
-  /* Eight bytes at a time, flagging quotes, backslashes and control bytes (each test may also flag bytes after a true
-   * hit, never one before it, so the first flagged byte is a real one). A continuation byte (10xxxxxx) is no unit,
-   * a 4-byte leader (11110xxx) is two. */
-  for (p++; end - p >= 8; p += 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    const uint64_t q = w ^ BYTES_OF('"'), b = w ^ BYTES_OF('\\');
-    const uint64_t special = (((q - BYTES_OF(1)) & ~q) | ((b - BYTES_OF(1)) & ~b) | ((w - BYTES_OF(0x20)) & ~w)) & HIGH_BITS;
-    uint64_t continuation = w & ~(w << 1) & HIGH_BITS;
-    uint64_t four_lead = w & (w << 1) & (w << 2) & (w << 3) & HIGH_BITS;
-    if (special) {
-      const unsigned at = (unsigned)__builtin_ctzll(special) >> 3;
-      if (p[at] != '"') return NULL;
-      const uint64_t before = at ? ~(uint64_t)0 >> (64 - 8 * at) : 0;
-      continuation &= before, four_lead &= before;
-      units += at - high_bit_count(continuation) + high_bit_count(four_lead);
-      return units <= max_units ? p + at + 1 : NULL;
-    }
-    units += 8 - high_bit_count(continuation) + high_bit_count(four_lead);
-  }
-  for (; p < end; p++) {
-    const uint8_t c = *p;
-    if (c == '"') return units <= max_units ? p + 1 : NULL;
-    if (c == '\\' || c < 0x20) return NULL;
-    units += (c & 0xC0) != 0x80;
-    units += c >= 0xF0;
-  }
-  return NULL;
-}
-
-/* Whether the name s[0, n) is an array index (a canonical decimal below 2^32 - 1): JavaScript enumerates such names
- * first, whatever their order in the body, so the service re-parses in source order; this check leaves that to it. */
-static inline int array_index(const uint8_t *s, size_t n) {
-  if (n == 0 || n > 10 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1)) return 0;
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return 0;
-    v = v * 10 + (uint64_t)(s[i] - '0');
-  }
-  return v < 4294967295u;
-}
+/* ---- The request body's checks, for a body in JSON.stringify's form (v22-native-checks; the form's walk is above) ---- */
 
 int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars) {
   if (!body) return EIX_WRITE_BAD_ARGS;
   static const char U64_MAX_DIGITS[] = "18446744073709551615";
   const uint8_t *p = body, *const end = body + body_len;
-  const uint8_t *names[HEADS_MAX_NAMES];
-  uint32_t name_len[HEADS_MAX_NAMES];
   if (!TAKE_LIT(&p, end, "{\"events\":[")) return EIX_HEADS_OTHER;
   for (uint32_t n = 1;; n++) {
     if (n > max_events || !TAKE_LIT(&p, end, "{\"key\":\"")) return EIX_HEADS_OTHER;
@@ -973,26 +967,7 @@ int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_even
     if (digits == 0 || digits > 20 || (k[0] == '0' && digits > 1)) return EIX_HEADS_OTHER;
     if (digits == 20 && memcmp(k, U64_MAX_DIGITS, 20) > 0) return EIX_HEADS_OTHER;
     if (!TAKE_LIT(&p, end, "\",\"attrs\":{")) return EIX_HEADS_OTHER;
-    uint32_t count = 0;
-    if (p < end && *p == '}') p++;
-    else
-      for (;;) {
-        const uint8_t *const name = p;
-        if (!(p = skip_counted(p, end, max_chars))) return EIX_HEADS_OTHER;
-        const uint32_t len = (uint32_t)(p - name);
-        if (array_index(name + 1, len - 2)) return EIX_HEADS_OTHER;
-        for (uint32_t j = 0; j < count; j++)
-          if (name_len[j] == len && memcmp(names[j], name, len) == 0) return EIX_HEADS_OTHER;
-        if (count == HEADS_MAX_NAMES || count == max_attrs) return EIX_HEADS_OTHER;
-        names[count] = name, name_len[count++] = len;
-        if (!TAKE_LIT(&p, end, ":") || !(p = skip_counted(p, end, max_chars))) return EIX_HEADS_OTHER;
-        if (p < end && *p == '}') {
-          p++;
-          break;
-        }
-        if (!TAKE_LIT(&p, end, ",")) return EIX_HEADS_OTHER;
-      }
-    if (!TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
+    if (!(p = form_attrs(p, end, max_attrs, max_chars, 1)) || !TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
     if (TAKE_LIT(&p, end, ",")) continue;
     if (!TAKE_LIT(&p, end, "]}") || p != end) return EIX_HEADS_OTHER;
     return (int32_t)n;

@@ -144,12 +144,9 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
     throw badRequest(tooDeep ? "JSON nested too deeply" : `malformed JSON: ${(e as Error).message}`);
   }
   // Once the bytes are known to be UTF-8 and JSON: where the variant's check passes them, the parsed body's checks would too.
-  if (variant.checkBody?.(bytes, limits) && variant.validation === "one-pass") {
-    checkedInFull.add(body as object);
-    if ((body as EnrichRequest).events.length >= variant.keepBodyFrom) keepBody(body as object, bytes);
-    return body;
-  }
-  const checked = variant.validation === "one-pass" ? checkInOnePass(body, text, limits) : withEnvelopeChecked(body, text, limits);
+  const inFull = variant.validation === "one-pass" && variant.checkBody?.(bytes, limits) === true;
+  if (inFull) checkedInFull.add(body as object);
+  const checked = inFull ? body : variant.validation === "one-pass" ? checkInOnePass(body, text, limits) : withEnvelopeChecked(body, text, limits);
   if ((checked as EnrichRequest).events.length >= variant.keepBodyFrom) keepBody(checked as object, bytes);
   return checked;
 }

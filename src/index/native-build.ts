@@ -15,6 +15,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { type ConvertFns, dlopen, type FFIFunction } from "bun:ffi";
 import { PROJECT_ROOT } from "../root.ts";
 
 const SOURCE = join(PROJECT_ROOT, "native/enrich_index.c");
@@ -76,4 +77,21 @@ if (import.meta.main) {
   } catch (e) {
     fail((e as Error).message, 1);
   }
+}
+
+/**
+ * nativeSymbols: a getter for `symbols` of the library, loaded (and built if
+ * need be) on the first call, or null for good where it cannot be built or
+ * loaded here: the callers' JS paths then answer.
+ */
+export function nativeSymbols<const S extends Record<string, FFIFunction>>(symbols: S): () => ConvertFns<S> | null {
+  let loaded: ConvertFns<S> | null | undefined;
+  return () => {
+    if (loaded !== undefined) return loaded;
+    try {
+      return (loaded = dlopen(nativeLibrary(), symbols).symbols);
+    } catch {
+      return (loaded = null);
+    }
+  };
 }

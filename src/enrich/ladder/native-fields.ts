@@ -20,7 +20,7 @@
  */
 import { dlopen, FFIType, ptr, type Pointer } from "bun:ffi";
 import type { Index } from "../../index/contract.ts";
-import { nativeLibrary } from "../../index/native-build.ts";
+import { nativeSymbols } from "../../index/native-build.ts";
 import { FIELD_PIECES, HEAD_PIECES, type HeadResult, newScratch, type PayloadResult, scratchAfterUse, writeHeads, writeResults } from "./json-bytes.ts";
 
 /** A result as v16 carries it from assemble to the writer: the event and its index position (-1 for a miss). */
@@ -55,15 +55,13 @@ type Writer = { fns: ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"]; lexic
 /** The library and the lexicon built from json-bytes.ts's pieces, once; null where the library is unavailable (writeResults answers). */
 let writer: Writer | null | undefined;
 
+// No compiler, or a library this process cannot load (native-index.ts calls both unavailable): the JS writer answers.
+const native = nativeSymbols(SYMBOLS);
+
 function load(): Writer | null {
   if (writer !== undefined) return writer;
-  let fns: Writer["fns"];
-  try {
-    fns = dlopen(nativeLibrary(), SYMBOLS).symbols;
-  } catch {
-    // No compiler, or a library this process cannot load (native-index.ts calls both unavailable): the JS writer answers.
-    return (writer = null);
-  }
+  const fns = native();
+  if (!fns) return (writer = null);
   const pieces: Uint8Array[] = [...FIXED.map((k) => FIELD_PIECES[k]), ...HEADS.map((k) => HEAD_PIECES[k]), ...FIELD_PIECES.tags.map((t) => t.json)];
   for (let t = 0; t < TIERS; t++) pieces.push(FIELD_PIECES.tiers.get(t) ?? new Uint8Array(0));
   for (let c = 0; c < COUNTRIES; c++) pieces.push(FIELD_PIECES.countries.get(c) ?? new Uint8Array(0));
@@ -154,7 +152,7 @@ function inJs(results: PositionResults): Uint8Array {
 }
 
 // Answer buffers handed back by releaseAnswer (v21), reused before any new one is made.
-const lendable = new WeakSet<ArrayBuffer>();
+const lent = new WeakSet<ArrayBuffer>();
 const spares: Uint8Array<ArrayBuffer>[] = [];
 const MAX_SPARES = 8;
 /** Where a buffer handed back stops being kept (a rare huge answer is not held for the process's life). */
@@ -163,7 +161,7 @@ const MAX_SPARE_BYTES = 4 << 20;
 const MIN_LENT_BYTES = 64 << 10;
 
 /** A buffer of at least `need` bytes to lend: a spare, or a new one (remembered as ours, so it can come back). */
-function lendable_(need: number): Uint8Array<ArrayBuffer> {
+function bufferToLend(need: number): Uint8Array<ArrayBuffer> {
   for (let i = spares.length - 1; i >= 0; i--) {
     const b = spares[i]!;
     if (b.length >= need) {
@@ -173,13 +171,13 @@ function lendable_(need: number): Uint8Array<ArrayBuffer> {
     }
   }
   const b = new Uint8Array(Math.max(need, MIN_LENT_BYTES));
-  lendable.add(b.buffer);
+  lent.add(b.buffer);
   return b;
 }
 
 /** releaseAnswer: takes back the buffer of an answer writeAnswer lent (anything else is ignored), for the next answers. */
 export function releaseAnswer(answer: Uint8Array | string): void {
-  if (typeof answer === "string" || !lendable.has(answer.buffer as ArrayBuffer)) return;
+  if (typeof answer === "string" || !lent.has(answer.buffer as ArrayBuffer)) return;
   const whole = new Uint8Array(answer.buffer as ArrayBuffer);
   if (whole.length <= MAX_SPARE_BYTES && spares.length < MAX_SPARES && !spares.some((b) => b.buffer === whole.buffer)) spares.push(whole);
 }
@@ -202,7 +200,7 @@ export function writeAnswer(results: PositionResults, lend = false): Uint8Array 
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
   const heads = (results.body && headsFromBody(w, results.body, n)) || writeHeads(results, ends);
   const need = heads.length + hits * w.maxFields + n + 2;
-  const into = lend ? lendable_(need) : need > out.length ? (out = new Uint8Array(Math.max(need, 2 * out.length))) : out;
+  const into = lend ? bufferToLend(need) : need > out.length ? (out = new Uint8Array(Math.max(need, 2 * out.length))) : out;
   const table = shardTable(payloads.shards);
   const written = w.fns.eix_write_answer(w.lexicon, ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(heads), ptr(ends), ptr(positions), n, ptr(into), into.length - 2);
   if (written === WRITE_BAD_ARGS || written === WRITE_ROOM) throw new Error(`eix_write_answer failed (${written}) for ${n} results in ${into.length} bytes`);

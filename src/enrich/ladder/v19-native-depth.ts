@@ -8,27 +8,16 @@
  * bytes, or a machine without the library, is left to nesting.ts's scan.
  * Evidence: FINDINGS.md §30.
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
-import { nativeLibrary } from "../../index/native-build.ts";
+import { FFIType, ptr } from "bun:ffi";
+import { nativeSymbols } from "../../index/native-build.ts";
 import { derive } from "../variant.ts";
 import { v18BodyHeads } from "./v18-body-heads.ts";
 
 /** Below this, the JS scan of a thin body (~100 bytes) costs less than the call's fixed cost and its ptr() (FINDINGS.md §30). */
 export const NATIVE_DEPTH_FROM = 1024;
 
-const SYMBOLS = { eix_nesting_depth: { args: [FFIType.ptr, FFIType.u32, FFIType.u32], returns: FFIType.i32 } } as const;
-type Depth = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"]["eix_nesting_depth"];
-
-let depthFn: Depth | null | undefined;
-function load(): Depth | null {
-  if (depthFn !== undefined) return depthFn;
-  try {
-    return (depthFn = dlopen(nativeLibrary(), SYMBOLS).symbols.eix_nesting_depth);
-  } catch {
-    // No compiler, or a library this process cannot load: nesting.ts counts every body.
-    return (depthFn = null);
-  }
-}
+// No compiler, or a library this process cannot load: nesting.ts counts every body.
+const native = nativeSymbols({ eix_nesting_depth: { args: [FFIType.ptr, FFIType.u32, FFIType.u32], returns: FFIType.i32 } });
 
 /**
  * nativeNestingDepth: eix_nesting_depth's count of `bytes` (nesting.ts's
@@ -37,10 +26,10 @@ function load(): Depth | null {
  * buffer is passed, not a copy.
  */
 export function nativeNestingDepth(bytes: Uint8Array, max: number): number | undefined {
-  const f = load();
-  if (!f) return undefined;
+  const fns = native();
+  if (!fns) return undefined;
   if (bytes.length === 0) return 0;
-  const d = f(ptr(bytes), bytes.length, max);
+  const d = fns.eix_nesting_depth(ptr(bytes), bytes.length, max);
   if (d < 0) throw new Error(`eix_nesting_depth refused a body of ${bytes.length} bytes with max ${max}`);
   return d;
 }

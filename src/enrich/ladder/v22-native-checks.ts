@@ -11,28 +11,17 @@
  * v21, so every 400 and 413 keeps its status, message and path. Where the
  * library is unavailable, v22 is v21. Evidence: FINDINGS.md §33.
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { FFIType, ptr } from "bun:ffi";
 import type { Limits } from "../../config.ts";
-import { nativeLibrary } from "../../index/native-build.ts";
+import { nativeSymbols } from "../../index/native-build.ts";
 import { derive } from "../variant.ts";
 import { v21LentAnswer } from "./v21-lent-answer.ts";
 
 /** Below this a body is thin: the JS checks of one event cost less than the call (as v19's depth scan). */
 export const NATIVE_CHECK_FROM = 1024;
 
-const SYMBOLS = { eix_body_valid: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.u32], returns: FFIType.i32 } } as const;
-type Valid = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"]["eix_body_valid"];
-
-let validFn: Valid | null | undefined;
-function load(): Valid | null {
-  if (validFn !== undefined) return validFn;
-  try {
-    return (validFn = dlopen(nativeLibrary(), SYMBOLS).symbols.eix_body_valid);
-  } catch {
-    // No compiler, or a library this process cannot load: the JS checks check every body.
-    return (validFn = null);
-  }
-}
+// No compiler, or a library this process cannot load: the JS checks check every body.
+const native = nativeSymbols({ eix_body_valid: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.u32], returns: FFIType.i32 } });
 
 /**
  * nativeBodyValid: whether eix_body_valid passes `bytes` (UTF-8) under
@@ -40,9 +29,9 @@ function load(): Valid | null {
  * own buffer: the call is synchronous and the caller holds the bytes.
  */
 export function nativeBodyValid(bytes: Uint8Array, limits: Limits): boolean {
-  const f = load();
-  if (!f || bytes.length === 0) return false;
-  return f(ptr(bytes), bytes.length, limits.events, limits.attrs, limits.attrChars) > 0;
+  const fns = native();
+  if (!fns || bytes.length === 0) return false;
+  return fns.eix_body_valid(ptr(bytes), bytes.length, limits.events, limits.attrs, limits.attrChars) > 0;
 }
 
 export const v22NativeChecks = derive(
