@@ -1,7 +1,7 @@
 /**
  * Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
  *        bun scripts/profile.ts --url http://HOST:PORT --admin-url http://127.0.0.1:6060 --rps R --duration D --mix M --index DIR
- *        bun scripts/profile.ts top|list|peek|doctor|report BUNDLE|FILE [args]   (FILE: pprof, .cpuprofile, heap snapshot)
+ *        bun scripts/profile.ts top|list|peek|doctor|table|report BUNDLE|FILE [args]   (FILE: pprof, .cpuprofile, heap snapshot)
  *        bun scripts/profile.ts diff A B [--out FILE]
  *        bun scripts/profile.ts convert IN.cpuprofile|IN.heapsnapshot [--out OUT.pb.gz]
  *        bun scripts/profile.ts perf --pid P --seconds N [--jitdump-dir DIR] --out FILE.pprof
@@ -29,7 +29,7 @@ import { CAPTURE_DEFAULTS } from "../src/config.ts";
 
 const USAGE = `Usage: bun scripts/profile.ts --rps R --duration D --mix thin|default|fat [--variant V] [--index DIR] [--out DIR]
        bun scripts/profile.ts --url URL [--admin-url URL] [--server-pid PID] --rps R --duration D --mix M --index DIR
-       bun scripts/profile.ts top|list|peek|doctor|report BUNDLE|FILE [args]   (--help after the command for its flags)
+       bun scripts/profile.ts top|list|peek|doctor|table|report BUNDLE|FILE [args]   (--help after the command for its flags)
        bun scripts/profile.ts diff A B [--out FILE]
        bun scripts/profile.ts convert IN [--out OUT]   (bun --cpu-prof / --heap-prof files to pprof)
        bun scripts/profile.ts perf --pid P --seconds N [--jitdump-dir DIR] --out FILE.pprof   (perf_events profile of any Bun process)

@@ -1,13 +1,13 @@
 /**
  * The analysis commands over bundles: top, list, peek, diff (go tool pprof
  * when Go is installed, the built-in views on pprof-format otherwise or with
- * --builtin), doctor, report and convert. A BUNDLE argument is a bundle
+ * --builtin), doctor, table, report and convert. A BUNDLE argument is a bundle
  * directory (the profile is picked with --profile), a directory Bun's
  * --cpu-prof-dir / --heap-prof-dir filled, or a profile file: pprof, a
  * .cpuprofile or a V8 heap snapshot, known by content (profile-file.ts).
  * `go tool pprof` reads only pprof, so it gets a converted copy of the others.
  */
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { cli, fail } from "../../src/cli/args.ts";
 import { BUNDLE } from "./bundle.ts";
@@ -19,9 +19,10 @@ import { listText, peekText } from "./list-peek.ts";
 import { sampleIndex, total } from "./pprof.ts";
 import { pprofFileFor, profileInDir, readAnyProfile, sniff, toFlat, toPprof } from "./profile-file.ts";
 import { loadBundle, writeProfileReport, writeReport } from "./report.ts";
+import { tableHeader, tableRow } from "./table.ts";
 import { fmtValue, topTable } from "./top.ts";
 
-export const ANALYSIS_COMMANDS = ["top", "list", "peek", "diff", "doctor", "report", "convert"] as const;
+export const ANALYSIS_COMMANDS = ["top", "list", "peek", "diff", "doctor", "table", "report", "convert"] as const;
 
 const PROFILE = { kind: "string", help: "which profile of a bundle", choices: ["cpu", "perf", "heap", "block", "mutex"], default: "cpu" } as const;
 const BUILTIN = { kind: "boolean", help: "use the built-in view even when `go tool pprof` is installed" } as const;
@@ -117,6 +118,23 @@ export async function runAnalysis(cmd: string, argv: string[]): Promise<number> 
       if (!existsSync(join(dir, BUNDLE.meta))) fail(`${dir} is not a bundle (no meta.json)`, 1);
       const d = await diagnose(dir);
       out(f.json ? JSON.stringify(d, null, 2) : doctorText(d, dir));
+      return 0;
+    }
+    case "table": {
+      const f = cli(argv, "Usage: bun scripts/profile.ts table BUNDLE... [-n N]\n\nOne markdown row per bundle: JS CPU per request, corrected p50/p99, the doctor's regime, the widest frames of the corrected CPU profile and of perf.pprof, lock wait and loop stalls. Bundles in the order given (a directory of bundles: each one in it, by name).", {
+        n: { kind: "number", help: "frames per profile cell", default: 3, short: "n" },
+      }, { positionals: true });
+      if (!f._.length) fail("table: at least one BUNDLE is required");
+      const dirs = f._.flatMap((a) => {
+        const d = resolve(a);
+        if (!existsSync(d) || !statSync(d).isDirectory()) fail(`table: no such bundle directory: ${a}`, 1);
+        if (existsSync(join(d, BUNDLE.meta))) return [d];
+        const inside = readdirSync(d).sort().map((x) => join(d, x)).filter((x) => existsSync(join(x, BUNDLE.meta)));
+        if (!inside.length) fail(`table: ${a} is neither a bundle nor a directory of bundles`, 1);
+        return inside;
+      });
+      out(tableHeader());
+      for (const d of dirs) out(tableRow(await loadBundle(d), f.n));
       return 0;
     }
     case "report": {

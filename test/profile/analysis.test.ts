@@ -7,6 +7,8 @@ import { listText, peekText } from "../../scripts/profile/list-peek.ts";
 import { decodePprof, type FlatProfile, flatten, type Frame } from "../../src/admin/pprof.ts";
 import { encodeProfile } from "../../scripts/profile/pprof.ts";
 import { parseProm, series } from "../../scripts/profile/prom.ts";
+import type { Loaded } from "../../scripts/profile/report.ts";
+import { tableHeader, tableRow } from "../../scripts/profile/table.ts";
 import { topRows } from "../../scripts/profile/top.ts";
 
 const f = (name: string, line: number): Frame => ({ name, file: "/x/app.ts", line });
@@ -78,5 +80,32 @@ describe("Prometheus text", () => {
   });
   test("a malformed line throws with its number", () => {
     expect(() => parseProm("ok 1\nthis is not metrics\n")).toThrow("metrics line 2");
+  });
+});
+
+describe("table", () => {
+  test("one row per bundle, every cell read from the bundle", () => {
+    const perf: FlatProfile = {
+      ...profile(),
+      sampleTypes: [{ type: "cpu", unit: "nanoseconds" }],
+      defaultIndex: 0,
+      // 3 of 4 in native code called from `serialize` (folded into it), 1 in `lookup`.
+      samples: [
+        { stack: [{ name: "(bun native)", file: "", line: 0 }, { name: "serialize", file: "/x/app.ts", line: 3 }], values: [3e6], labels: {} },
+        { stack: [{ name: "lookup", file: "/x/app.ts", line: 9 }], values: [1e6], labels: {} },
+      ],
+    };
+    const delay = (ns: number): FlatProfile => ({ ...profile(), sampleTypes: [{ type: "delay", unit: "nanoseconds" }], defaultIndex: 0, samples: [{ stack: [f("wait", 1)], values: [ns], labels: {} }] });
+    const b = {
+      dir: "/x/bundle",
+      meta: { variant: "v9", rate: { offeredRps: 50, achievedRps: 50, throughputRps: 40 }, duration: { windowMs: 10_000 }, load: { held: true, reasons: [] }, serverCpu: { windowMs: 10_000, jsThreadOnCpuMs: 1_600 } },
+      gc: { bytesPerRequest: 7_680 },
+      hist: { latency: { corrected: { mean: 5, p50: 4.04, p90: 6, p99: 8.96, p99_9: 9, max: 10, count: 400 } }, histograms: {} },
+      doctor: { regime: "cpu" },
+      profiles: { cpu: profile(), perf, mutex: delay(2e6), block: delay(45e6) },
+      metrics: new Map(),
+    } as unknown as Loaded;
+    expect(tableRow(b, 2)).toBe("| v9 | 50 / 40/s | 4.00 ms | 4.0 / 9.0 ms | 8 kB | CPU-bound | `parse` 60.0%, `handle` 40.0% | `serialize` 75.0%, `lookup` 25.0% | 2.00 ms / 45.0 ms |");
+    expect(tableHeader().split("\n")[0]!.split("|").length).toBe(tableRow(b, 2).split("|").length);
   });
 });
