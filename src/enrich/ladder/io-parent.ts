@@ -7,8 +7,8 @@
  * waits on Redis (io-naive-audit-on-v2).
  */
 import { v2LockFreeLookup } from "./v2-lock-free-lookup.ts";
-import { v16NativeFields } from "./v16-native-fields.ts";
+import { v22NativeChecks } from "./v22-native-checks.ts";
 
-/** v8-arithmetic-key until FINDINGS.md §20 (§12's figures were measured on v8), v12-one-pass-validation until §24 (§20's were on v12), v15-json-bytes until §26 (§24's were on v15). */
-export const IO_PARENT = v16NativeFields;
+/** v8-arithmetic-key until FINDINGS.md §20 (§12's figures were measured on v8), v12-one-pass-validation until §24 (§20's were on v12), v15-json-bytes until §26 (§24's were on v15), v16-native-fields until §36 (§26's were on v16). */
+export const IO_PARENT = v22NativeChecks;
 export const IO_CONTROL_PARENT = v2LockFreeLookup;
