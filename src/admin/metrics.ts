@@ -156,6 +156,9 @@ function recentSummary(name: string, help: string, byRoute: Map<string, RecentHi
   };
 }
 
+/** prom-client's heap-space gauges (its heapSpacesSizeAndUsed collector): not exported, see createMetrics. */
+export const HEAP_SPACE_METRICS = ["nodejs_heap_space_size_total_bytes", "nodejs_heap_space_size_used_bytes", "nodejs_heap_space_size_available_bytes"] as const;
+
 /** createMetrics builds the registry and wires it to the request tracker and GC watcher. */
 export function createMetrics(src: MetricsSources): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
@@ -165,6 +168,10 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
   registry.removeSingleMetric("nodejs_gc_duration_seconds");
   // Gauges named like counters (promtool rejects them); each is the sum over `type` of nodejs_active_<x>{type}, still exported.
   for (const x of ["handles", "requests", "resources"]) registry.removeSingleMetric(`nodejs_active_${x}_total`);
+  // Bun implements v8.getHeapSpaceStatistics (prom-client skipped it while Bun threw) as a walk of the whole
+  // heap on the JS thread: every scrape held the event loop ~27 ms at 300k objects, enough to trip the
+  // loop-stall shedding rule (bench/metrics-scrape.ts, FINDINGS.md §37). JSC has no V8 spaces to report anyway.
+  for (const name of HEAP_SPACE_METRICS) registry.removeSingleMetric(name);
   registerLoopDelay(registry);
 
   const requests = new FastCounter("enrich_http_requests_total", "Hot-path requests by route and response status.");

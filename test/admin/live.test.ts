@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { blockRateInForce, captureRunning, fetchPprof, samplerWindowOpen, serviceUnderLoad, weightOf, whilePending } from "./support.ts";
 import { parsePrometheus } from "../../scripts/profile/prom.ts";
+import { HEAP_SPACE_METRICS } from "../../src/admin/metrics.ts";
 
 const live = serviceUnderLoad();
 
@@ -186,5 +187,13 @@ describe("port separation", () => {
   test("the hot-path port serves no profiling or metrics; the admin port serves no /enrich", async () => {
     for (const path of ["/metrics", "/debug/pprof/", "/debug/pprof/profile?seconds=1", "/debug/pprof/heap"]) expect({ path, status: (await fetch(`${live.svc.url}${path}`)).status }).toEqual({ path, status: 404 });
     expect((await fetch(`${live.svc.adminUrl}/enrich`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
+  });
+});
+
+describe("/metrics", () => {
+  test("no heap-space gauges: Bun's v8.getHeapSpaceStatistics walks the whole heap on the JS thread at every scrape", async () => {
+    const metrics = await (await fetch(`${live.svc.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes\{worker="0"\} \d+/m);
+    for (const name of HEAP_SPACE_METRICS) expect(metrics).not.toContain(name);
   });
 });
