@@ -1,0 +1,85 @@
+/**
+ * Usage: bun bench/fixed-rate.ts --variant V --rps R [--mix thin] [--duration 30s] [--repeat 3] [--rt] [--out DIR]
+ *
+ * The SLO measurement with nothing else attached: a pinned service (CPU 0)
+ * offered an open-model rate by `bun run load` (CPU 1), `--repeat` runs in a
+ * row against one service, no profiler, no trace, no capture window. A
+ * profile bundle (scripts/profile.ts) measures the same rate with its own
+ * work on the service's loop (the capture's end, the trace, the scrapes),
+ * which the latency then includes; this is the figure without it. Per run:
+ * corrected, service-time and send-lag percentiles, the load tool's validity
+ * and the service's sheds (its /metrics, read after each run). Writes
+ * DIR/meta.json with every run and the medians.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli, fail } from "../src/cli/args.ts";
+import type { LoadResult } from "../src/load/index.ts";
+import { ensureDefaultIndex } from "../src/service/default-index.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
+import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
+import { parseProm } from "../scripts/profile/prom.ts";
+import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
+
+const args = cli(process.argv.slice(2), "Usage: bun bench/fixed-rate.ts --variant V --rps R [options]\n\nCorrected p99 at a fixed open-model rate against a pinned service, with no profiler attached, several runs in a row.", {
+  variant: { kind: "string", help: "the service's --variant" },
+  rps: { kind: "number", help: "offered rate, requests/s" },
+  mix: { kind: "string", help: "request corpus", default: "thin", choices: ["thin", "default", "fat"] },
+  duration: { kind: "duration", help: "each run's measured period", default: "30s" },
+  warmup: { kind: "duration", help: "each run's warm-up (samples discarded)", default: "5s" },
+  repeat: { kind: "number", help: "runs, one after another", default: 3 },
+  index: { kind: "string", help: "index directory (default data/default, built on first use)" },
+  rt: { kind: "boolean", help: "run the service at SCHED_FIFO 30, threads included (root; a machine shared with other work)" },
+  "server-args": { kind: "string", help: "more flags for the service, as one string", default: "" },
+  out: { kind: "string", help: "directory for meta.json (default profiles/fixed-rate/<variant>-<mix>-<rps>)" },
+});
+if (!args.variant || !args.rps) fail("--variant and --rps are required", 2);
+if (args.repeat < 1) fail("--repeat must be at least 1", 2);
+
+const pin = pinning();
+const meta = collectMeta();
+const index = args.index ?? ensureDefaultIndex();
+const out = args.out ?? join(PROJECT_ROOT, "profiles/fixed-rate", `${args.variant}-${args.mix}-${args.rps}`);
+const serverArgs = args["server-args"].split(/\s+/).filter(Boolean);
+
+const pct = (r: LoadResult, h: "corrected" | "service" | "sendLag") => ({ p50: r.latency[h].p50, p99: r.latency[h].p99, p99_9: r.latency[h].p99_9, max: r.latency[h].max });
+const shedOf = async (s: RunningService) => {
+  const m = parseProm(await (await fetch(`${s.adminUrl}/metrics`)).text());
+  let n = 0;
+  for (const [k, v] of m) if (k.startsWith("enrich_http_shed_total")) n += v;
+  return n;
+};
+
+const server = await spawnService(["--index", index, "--variant", args.variant, ...serverArgs], { prefix: pin.server });
+const runs: { corrected: ReturnType<typeof pct>; service: ReturnType<typeof pct>; sendLag: ReturnType<typeof pct>; valid: boolean; ok: number; errors: number; shed: number; command: string }[] = [];
+try {
+  if (args.rt) {
+    const r = Bun.spawnSync(["chrt", "-a", "-f", "-p", "30", String(server.proc.pid)], { stdout: "pipe", stderr: "pipe" });
+    if (!r.success) fail(`--rt: chrt failed: ${r.stderr.toString()}`, 1);
+  }
+  let shedBefore = await shedOf(server);
+  for (let i = 1; i <= args.repeat; i++) {
+    const cmd = [...pin.load, process.execPath, "src/load/cli.ts", "--url", `${server.url}/enrich`, "--corpus", join(index, `${args.mix}.ndjson`), "--rps", String(args.rps), "--duration", `${args.duration}ms`, "--warmup", `${args.warmup}ms`, "--json", "--quiet"];
+    const shown = cmd.join(" ").replace(process.execPath, "bun");
+    const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "inherit" });
+    let result: LoadResult;
+    try {
+      result = JSON.parse(r.stdout.toString()) as LoadResult;
+    } catch {
+      throw new Error(`the load tool did not answer JSON (exit ${r.exitCode}): ${r.stdout.toString().slice(0, 500)}`);
+    }
+    const shed = await shedOf(server);
+    const c = result.counts;
+    runs.push({ corrected: pct(result, "corrected"), service: pct(result, "service"), sendLag: pct(result, "sendLag"), valid: result.validity.valid, ok: c.ok, errors: c.httpError + c.timeout + c.transport, shed: shed - shedBefore, command: shown });
+    shedBefore = shed;
+    const last = runs.at(-1)!;
+    console.error(`fixed-rate: run ${i}/${args.repeat}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed${last.valid ? "" : "; INVALID"}`);
+  }
+} finally {
+  await server.stop();
+}
+const med = (f: (r: (typeof runs)[number]) => number) => summarize(runs.map(f));
+const summary = { correctedP99Ms: med((r) => r.corrected.p99), serviceP99Ms: med((r) => r.service.p99), sendLagP99Ms: med((r) => r.sendLag.p99), correctedP50Ms: med((r) => r.corrected.p50) };
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "meta.json"), JSON.stringify({ ...meta, variant: args.variant, mix: args.mix, rps: args.rps, index, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt -a); load generator default" : "default", summary, runs }, null, 2) + "\n");
+console.log(`fixed-rate: ${args.variant} ${args.mix} @ ${args.rps}/s: corrected p99 ${summary.correctedP99Ms.median.toFixed(2)} ms (${summary.correctedP99Ms.min.toFixed(2)}–${summary.correctedP99Ms.max.toFixed(2)}, n=${runs.length}); service p99 ${summary.serviceP99Ms.median.toFixed(2)}; send lag p99 ${summary.sendLagP99Ms.median.toFixed(2)}\n${out}`);
