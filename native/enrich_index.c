@@ -953,8 +953,9 @@ int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max) {
 
 /* ---- The request body's checks, for a body in JSON.stringify's form (v22-native-checks; the form's walk is above) ---- */
 
-int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars) {
-  if (!body) return EIX_WRITE_BAD_ARGS;
+/* eix_body_valid's walk; with halves, each key's u32 halves (hi, lo) go to halves[2i], halves[2i + 1], up to cap events. */
+static int32_t body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *halves,
+                          uint32_t cap) {
   static const char U64_MAX_DIGITS[] = "18446744073709551615";
   const uint8_t *p = body, *const end = body + body_len;
   if (!TAKE_LIT(&p, end, "{\"events\":[")) return EIX_HEADS_OTHER;
@@ -962,14 +963,31 @@ int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_even
     if (n > max_events || !TAKE_LIT(&p, end, "{\"key\":\"")) return EIX_HEADS_OTHER;
     /* The key: 1-20 digits, no leading zero but "0" itself, at most 2^64 - 1. */
     const uint8_t *const k = p;
-    while (p < end && *p >= '0' && *p <= '9') p++;
+    uint64_t key = 0;
+    while (p < end && *p >= '0' && *p <= '9') key = key * 10 + (uint64_t)(*p++ - '0');
     const size_t digits = (size_t)(p - k);
     if (digits == 0 || digits > 20 || (k[0] == '0' && digits > 1)) return EIX_HEADS_OTHER;
     if (digits == 20 && memcmp(k, U64_MAX_DIGITS, 20) > 0) return EIX_HEADS_OTHER;
     if (!TAKE_LIT(&p, end, "\",\"attrs\":{")) return EIX_HEADS_OTHER;
     if (!(p = form_attrs(p, end, max_attrs, max_chars, 1)) || !TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
+    if (halves) {
+      if (n > cap) return EIX_WRITE_ROOM;
+      halves[2 * (n - 1)] = (uint32_t)(key >> 32);
+      halves[2 * (n - 1) + 1] = (uint32_t)key;
+    }
     if (TAKE_LIT(&p, end, ",")) continue;
     if (!TAKE_LIT(&p, end, "]}") || p != end) return EIX_HEADS_OTHER;
     return (int32_t)n;
   }
+}
+
+int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars) {
+  if (!body) return EIX_WRITE_BAD_ARGS;
+  return body_valid(body, body_len, max_events, max_attrs, max_chars, NULL, 0);
+}
+
+int32_t eix_body_keys(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *halves,
+                      uint32_t cap) {
+  if (!body || !halves) return EIX_WRITE_BAD_ARGS;
+  return body_valid(body, body_len, max_events, max_attrs, max_chars, halves, cap);
 }

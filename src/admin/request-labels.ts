@@ -12,6 +12,7 @@
  * labelling costs a Map hit per request and samples carry a pointer.
  */
 import { PROFILE_LABELS } from "../config.ts";
+import { eventCount } from "../enrich/unparsed-request.ts";
 
 export type Labels = Readonly<Record<string, string>>;
 export type BatchClass = "thin" | "default" | "fat";
@@ -64,9 +65,9 @@ export class RequestLabeler {
 
   /** The labels of a request whose body parsed: with its batch class and the attr's value. */
   parsed(route: string, body: { events?: readonly { attrs?: Readonly<Record<string, string>> }[] }): Labels {
-    const events = body.events ?? [];
-    const attr = this.o.attr === undefined ? undefined : this.attrValue(events[0]?.attrs?.[this.o.attr]);
-    return this.intern(route, batchClass(events.length), attr);
+    // Only an attr label reads an event: an unparsed request (v23) is parsed for it, and only then.
+    const attr = this.o.attr === undefined ? undefined : this.attrValue(body.events?.[0]?.attrs?.[this.o.attr]);
+    return this.intern(route, batchClass(eventCount(body)), attr);
   }
 
   /** The distinct attr values kept so far (the rest are `other`). */

@@ -98,6 +98,14 @@ export interface Variant {
    * Absent: the HTTP layer checks every body.
    */
   readonly checkBody?: BodyCheck;
+  /**
+   * A variant's own reading of the body's bytes, before any decode or parse:
+   * a request it can answer from (v23-unparsed-body) where every check of
+   * the parsed body would pass, so the HTTP layer neither decodes, parses
+   * nor checks it; undefined where it leaves the body to the HTTP layer.
+   * Absent: every body is parsed.
+   */
+  readonly viewBody?: BodyView;
   /** A validated request → the response body: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): Answer | Promise<Answer>;
   readonly stages: Stages;
@@ -121,7 +129,14 @@ export interface BodyOptions {
   keepBodyFrom?: number;
   nestingDepth?: DepthScan;
   checkBody?: BodyCheck;
+  viewBody?: BodyView;
 }
+
+/**
+ * A request read from body bytes (already known to be UTF-8) that certainly pass every check of the parsed body
+ * under `limits`, so the HTTP layer neither decodes nor parses them; undefined: not known (the body is parsed).
+ */
+export type BodyView = (bytes: Uint8Array, limits: Limits) => EnrichRequest | undefined;
 
 /** A nesting-depth count of body bytes, or undefined for a body it leaves to the HTTP layer's scan. */
 export type DepthScan = (bytes: Uint8Array, max: number) => number | undefined;
@@ -130,7 +145,7 @@ export type DepthScan = (bytes: Uint8Array, max: number) => number | undefined;
 export type BodyCheck = (bytes: Uint8Array, limits: Limits) => boolean;
 
 /** A variant whose response is serialize(enrichBatch(...)) over its stages. */
-export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth, checkBody }: BodyOptions = {}): Variant {
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth, checkBody, viewBody }: BodyOptions = {}): Variant {
   return {
     name,
     parent,
@@ -140,6 +155,7 @@ export function fromStages(name: string, parent: string | null, change: string, 
     keepBodyFrom,
     nestingDepth,
     checkBody,
+    viewBody,
     respond: async (req, ctx) => {
       const results = await stages.enrichBatch(req, ctx);
       const audited = stages.audit(req, results, ctx);
@@ -166,5 +182,5 @@ export function writesAudit(v: Variant): boolean {
  */
 export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, body: BodyOptions = {}): Variant {
   const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
-  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, checkBody: parent.checkBody, ...body });
+  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, checkBody: parent.checkBody, viewBody: parent.viewBody, ...body });
 }

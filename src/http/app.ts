@@ -22,6 +22,8 @@ import { mayHaveReorderedAttrs, parseOrdered } from "./ordered-json.ts";
 import { checkBeyondSchema, checkEnvelope, enrichBodySchema } from "./schema.ts";
 import { checkInOnePass } from "./one-pass.ts";
 import { keepBody } from "../enrich/request-body.ts";
+import { eventCount } from "../enrich/unparsed-request.ts";
+import { isUtf8 } from "node:buffer";
 
 export interface AppOptions {
   index: Index;
@@ -89,7 +91,7 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
         // Taken before any admission wait: the audit's arrival time is when the parsed request reached the handler.
         const auditScope = audit?.forRequest(request);
         // A free slot is handed over synchronously: no promise or microtask on the hot path unless the request queues.
-        const entered = admission.enter(request, (body as EnrichRequest).events.length);
+        const entered = admission.enter(request, eventCount(body as EnrichRequest));
         const slot = entered instanceof Promise ? await entered : entered;
         const token = observer?.start(request, body as EnrichRequest);
         // The request keeps the index it started with, whatever a reload swaps in meanwhile.
@@ -130,6 +132,13 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
   // Parsing a fat body is real CPU: it is this request's, whatever ran while the bytes came in.
   observer?.resume?.(request);
   if (bytes.byteLength === 0) throw badRequest("empty body: expected a JSON object with an events array");
+  // A body the variant reads from its bytes, every check of it passed, is neither decoded nor parsed (v23).
+  const view = variant.viewBody && variant.validation === "one-pass" && isUtf8(bytes) ? variant.viewBody(bytes, limits) : undefined;
+  if (view) {
+    checkedInFull.add(view);
+    if (eventCount(view) >= variant.keepBodyFrom) keepBody(view, bytes);
+    return view;
+  }
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -147,7 +156,7 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
   const inFull = variant.validation === "one-pass" && variant.checkBody?.(bytes, limits) === true;
   if (inFull) checkedInFull.add(body as object);
   const checked = inFull ? body : variant.validation === "one-pass" ? checkInOnePass(body, text, limits) : withEnvelopeChecked(body, text, limits);
-  if ((checked as EnrichRequest).events.length >= variant.keepBodyFrom) keepBody(checked as object, bytes);
+  if (eventCount(checked as EnrichRequest) >= variant.keepBodyFrom) keepBody(checked as object, bytes);
   return checked;
 }
 

@@ -29,7 +29,12 @@ export interface PositionResult extends HeadResult {
 }
 
 /** A batch's results and the index their positions are in; `body`, the request's bytes when a variant copies the heads from them (v18). */
-export type PositionResults = PositionResult[] & { index: Index; body?: Uint8Array };
+export type PositionResults = PositionResult[] & {
+  index: Index;
+  body?: Uint8Array;
+  /** For results whose keys and attrs are still only in the body (v23): sets them, before a JS writer reads them. */
+  fillHeads?: () => void;
+};
 
 const SYMBOLS = {
   eix_lexicon_new: { args: [FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.ptr },
@@ -147,6 +152,7 @@ export function bodyHeads(bytes: Uint8Array, found: readonly boolean[]): Uint8Ar
 
 /** v15's writer over the same results: the path for everything the C writer leaves to JS. */
 function inJs(results: PositionResults): Uint8Array {
+  results.fillHeads?.();
   const index = results.index;
   return writeResults(results.map((r): PayloadResult => ({ key: r.key, found: r.found, attrs: r.attrs, payload: r.found ? index.payload(r.pos) : undefined })));
 }
@@ -198,7 +204,7 @@ export function writeAnswer(results: PositionResults, lend = false): Uint8Array 
   roomFor(n);
   let hits = 0;
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
-  const heads = (results.body && headsFromBody(w, results.body, n)) || writeHeads(results, ends);
+  const heads = (results.body && headsFromBody(w, results.body, n)) || (results.fillHeads?.(), writeHeads(results, ends));
   const need = heads.length + hits * w.maxFields + n + 2;
   const into = lend ? bufferToLend(need) : need > out.length ? (out = new Uint8Array(Math.max(need, 2 * out.length))) : out;
   const table = shardTable(payloads.shards);

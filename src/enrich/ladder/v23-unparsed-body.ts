@@ -1,0 +1,87 @@
+/**
+ * v23-unparsed-body: v22-native-checks plus one change — a body of 1 KiB or
+ * more that the native check passes is neither decoded nor parsed:
+ * eix_body_keys checks it exactly as eix_body_valid does and writes each
+ * event's key as u32 halves on the way, and the batch is looked up, assembled
+ * and written from those halves and the body's bytes (v18's heads copy).
+ * The UTF-8 decode and JSON.parse of a fat body were 28% of v22's fat request
+ * (FINDINGS.md §35), and nothing on the hot path used the objects they made
+ * but the keys. The events are parsed from the bytes only where something
+ * still asks for them (UnparsedRequest: a JS writer's fallback, an attr
+ * label); any other body goes v22's way. Same bytes, same errors. Evidence:
+ * FINDINGS.md §39.
+ */
+import { FFIType, ptr } from "bun:ffi";
+import type { Limits } from "../../config.ts";
+import { nativeSymbols } from "../../index/native-build.ts";
+import { UnparsedRequest } from "../unparsed-request.ts";
+import type { EnrichContext, EnrichRequest, Scope } from "../variant.ts";
+import { derive } from "../variant.ts";
+import type { PositionResult, PositionResults } from "./native-fields.ts";
+import { NATIVE_CHECK_FROM, v22NativeChecks } from "./v22-native-checks.ts";
+
+// No compiler, or a library this process cannot load: every body is parsed, as in v22.
+const native = nativeSymbols({ eix_body_keys: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 } });
+
+// Long-lived: Bun's FFI is handed large buffers that do not move; each request copies its halves out.
+let halves = new Uint32Array(2 * 1024);
+
+/**
+ * unparsedRequest: the request `bytes` (UTF-8) hold, read by eix_body_keys,
+ * where it passes every check under `limits`; undefined where it does not, the
+ * body is thin, or there is no library. On the body's own buffer: the call is
+ * synchronous and the caller holds the bytes.
+ */
+export function unparsedRequest(bytes: Uint8Array, limits: Limits): UnparsedRequest | undefined {
+  const fns = native();
+  if (!fns || bytes.length < NATIVE_CHECK_FROM) return undefined;
+  if (2 * limits.events > halves.length) halves = new Uint32Array(2 * limits.events);
+  const n = fns.eix_body_keys(ptr(bytes), bytes.length, limits.events, limits.attrs, limits.attrChars, ptr(halves), limits.events);
+  if (n <= 0) return undefined;
+  const his = new Uint32Array(n), los = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    his[i] = halves[2 * i]!;
+    los[i] = halves[2 * i + 1]!;
+  }
+  return new UnparsedRequest(bytes, n, his, los);
+}
+
+const parent = v22NativeChecks.stages;
+// A result's key and attrs until fillHeads sets them: the C writer copies both from the body and never reads these.
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+export const v23UnparsedBody = derive(
+  v22NativeChecks,
+  "v23-unparsed-body",
+  "a body the native check passes is neither decoded nor parsed: its keys come from the same C walk, and the answer is written from them and the body's bytes",
+  {
+    enrichBatch(req: EnrichRequest, ctx: EnrichContext): unknown[] | Promise<unknown[]> {
+      if (!(req instanceof UnparsedRequest)) return parent.enrichBatch.call(this, req, ctx);
+      const scope = this.begin(req, ctx);
+      const found = new Int32Array(req.count);
+      ctx.index.findBatch(req.his, req.los, req.count, found);
+      const positions = new Array<number>(req.count);
+      for (let i = 0; i < req.count; i++) positions[i] = found[i]!;
+      return this.assemble(req, positions, ctx, scope);
+    },
+    assemble(req: EnrichRequest, positions: readonly number[], ctx: EnrichContext, scope: Scope): unknown[] {
+      if (!(req instanceof UnparsedRequest)) return parent.assemble.call(this, req, positions, ctx, scope);
+      const results = new Array<PositionResult>(req.count) as PositionResults;
+      for (let i = 0; i < req.count; i++) {
+        const pos = positions[i]!;
+        results[i] = { key: "", found: pos >= 0, attrs: NO_ATTRS, pos };
+      }
+      results.index = ctx.index;
+      results.body = req.bytes;
+      results.fillHeads = () => {
+        const events = req.events;
+        for (let i = 0; i < results.length; i++) {
+          results[i]!.key = events[i]!.key;
+          results[i]!.attrs = events[i]!.attrs;
+        }
+      };
+      return results;
+    },
+  },
+  { viewBody: unparsedRequest },
+);
