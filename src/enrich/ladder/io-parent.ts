@@ -4,7 +4,9 @@
  * CPU rung lands; every io-* variant follows. IO_CONTROL_PARENT is the
  * Amdahl control's: a CPU-worse rung (v3…v8's CPU fixes undone) carrying the
  * same naive audit, to show those CPU fixes buy nothing once the request
- * waits on Redis (io-naive-audit-on-v2).
+ * waits on Redis (io-naive-audit-on-v2). It stays v22-native-checks past
+ * v23-unparsed-body: the audit stage packs each event's key and attrs from the
+ * parsed events, so on v23 every audited body would be parsed anyway.
  */
 import { v2LockFreeLookup } from "./v2-lock-free-lookup.ts";
 import { v22NativeChecks } from "./v22-native-checks.ts";
