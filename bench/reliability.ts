@@ -11,7 +11,10 @@
  *   2. unloaded: open-model load at 25% of capacity, the p99 of its 200s;
  *   3. overload: open-model load at --factor × capacity for --duration, with
  *      the server's RSS sampled and /healthz probed every 200 ms, then the
- *      time until nothing is in flight after the flood stops.
+ *      time until nothing is in flight after the flood stops. With --cold the
+ *      flood goes to a second process started for it, so it meets code that
+ *      has not run yet (the service's start-up warm-up aside): what a restart
+ *      into a flood meets.
  *
  * Verdicts (the "Done when" of issue 14): the process stays up, RSS under
  * --rss-bound, 200s ≥ 80% of capacity with p99 under 10× the unloaded p99,
@@ -36,6 +39,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [option
   duration: { kind: "duration", help: "length of the overload", default: "30s" },
   "capacity-duration": { kind: "duration", help: "length of the wrk capacity run", default: "5s" },
   "unloaded-duration": { kind: "duration", help: "length of the 25%-of-capacity run", default: "5s" },
+  cold: { kind: "boolean", help: "flood a process started just for the flood, not the one capacity was measured on (a restart into overload)" },
   connections: { kind: "number", help: "load harness connection pool in the overload", default: 1024 },
   "rss-bound": { kind: "number", help: "RSS verdict bound, MiB (the issue saw 5.4 GB; bounded work keeps it to a few hundred)", default: 768 },
   index: { kind: "string", help: "index directory (default: data/default)" },
@@ -161,6 +165,7 @@ for (const variant of variants) {
   for (const mix of mixes) {
     const corpus = join(index, `${mix}.ndjson`);
     const svc = await spawnService(["--variant", variant, "--index", index, ...serveArgs], { prefix: pin.server });
+    let flooded: RunningService | undefined;
     try {
       const url = `${svc.url}/enrich`;
       const conns = mix === "thin" ? 32 : 8;
@@ -170,15 +175,21 @@ for (const variant of variants) {
       const unloaded = await openLoad(url, corpus, Math.max(1, cap * 0.25), args["unloaded-duration"], 64);
       const unloadedP99 = pct(unloaded.ok, 0.99);
       const rps = cap * args.factor;
+      if (args.cold) {
+        await svc.stop();
+        flooded = await spawnService(["--variant", variant, "--index", index, ...serveArgs], { prefix: pin.server });
+      }
+      const target = flooded ?? svc;
       let seen!: Awaited<ReturnType<typeof watch>>;
-      const over = await openLoad(url, corpus, rps, args.duration, args.connections, async (t0) => {
-        seen = await watch(svc, t0 + 1000 + args.duration);
+      const over = await openLoad(`${target.url}/enrich`, corpus, rps, args.duration, args.connections, async (t0) => {
+        seen = await watch(target, t0 + 1000 + args.duration);
       });
-      const alive = svc.proc.exitCode === null;
+      const alive = target.proc.exitCode === null;
       const goodput = over.ok.length / (over.measuredMs / 1000);
       const row = {
         variant,
         mix,
+        cold: args.cold,
         capacityRps: cap,
         unloaded: { rps: cap * 0.25, okP99Ms: unloadedP99, ok: unloaded.ok.length, shed: unloaded.shed.length },
         overload: {
@@ -213,7 +224,7 @@ for (const variant of variants) {
         generatorValid: over.generator.valid && unloaded.generator.valid,
       };
       rows.push({ ...row, verdicts });
-      const line = `${variant} ${mix}: capacity ${cap.toFixed(0)}/s; at ${args.factor}× (${rps.toFixed(0)}/s): 200 ${goodput.toFixed(0)}/s = ${(100 * row.overload.okShareOfCapacity).toFixed(0)}% of capacity, p99 ${row.overload.okP99Ms.toFixed(1)} ms (unloaded ${unloadedP99.toFixed(1)} ms); 503 ×${over.shed.length} p99 ${row.overload.shedP99Ms.toFixed(1)} ms; timeouts ${over.timeouts}; RSS max ${row.rssMaxMiB.toFixed(0)} MiB; /healthz ${seen.health.length - seen.healthFailures}/${seen.health.length} max ${row.healthz.maxMs.toFixed(0)} ms; backlog ${seen.backlogMs.toFixed(0)} ms; ${Object.entries(verdicts).filter(([, v]) => !v).map(([k]) => `FAIL ${k}`).join(", ") || "all verdicts pass"}`;
+      const line = `${variant} ${mix}${args.cold ? " (cold)" : ""}: capacity ${cap.toFixed(0)}/s; at ${args.factor}× (${rps.toFixed(0)}/s): 200 ${goodput.toFixed(0)}/s = ${(100 * row.overload.okShareOfCapacity).toFixed(0)}% of capacity, p99 ${row.overload.okP99Ms.toFixed(1)} ms (unloaded ${unloadedP99.toFixed(1)} ms); 503 ×${over.shed.length} p99 ${row.overload.shedP99Ms.toFixed(1)} ms; timeouts ${over.timeouts}; RSS max ${row.rssMaxMiB.toFixed(0)} MiB; /healthz ${seen.health.length - seen.healthFailures}/${seen.health.length} max ${row.healthz.maxMs.toFixed(0)} ms; backlog ${seen.backlogMs.toFixed(0)} ms; ${Object.entries(verdicts).filter(([, v]) => !v).map(([k]) => `FAIL ${k}`).join(", ") || "all verdicts pass"}`;
       lines.push(line);
       writeOut();
       process.stderr.write(`reliability: ${line}\n`);
@@ -225,7 +236,8 @@ for (const variant of variants) {
       writeOut();
       process.stderr.write(`reliability: ${line}\n`);
     } finally {
-      await svc.stop();
+      if (svc.proc.exitCode === null) await svc.stop();
+      await flooded?.stop();
     }
   }
 }
