@@ -61,6 +61,8 @@ if (!Number.isInteger(args["warmup-batches"]) || args["warmup-batches"] < 0) fai
 if (args["idle-timeout"] < 1000 || args["idle-timeout"] > 255_000) fail(`--idle-timeout: expected 1s to 255s, got ${args["idle-timeout"]} ms`);
 // parseOrdered recurses once per level: a bound far below any stack limit.
 if (args["max-depth"] > 1000) fail(`--max-depth: at most 1000, got ${args["max-depth"]}`);
+// A bare number is seconds to every duration flag: `--loop-stall 15` was 15 s, which switches the rule off (docs/reliability.md).
+if (args["loop-stall"] >= 1000) fail(`--loop-stall: expected a bound under 1s, such as 25ms (0 = off), got ${args["loop-stall"]} ms (a bare number is seconds)`);
 const labelAttrProblem = args["profile-label-attr"] === undefined ? null : checkLabelAttr(args["profile-label-attr"]);
 if (labelAttrProblem) fail(`--profile-label-attr: ${labelAttrProblem}`);
 for (const flag of ["port", "admin-port"] as const) {

@@ -55,3 +55,8 @@ test("a bad --warmup-batches is a usage error (exit 2)", () => {
   const r = Bun.spawnSync([process.execPath, "src/server.ts", "--warmup-batches", "1.5"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --warmup-batches: expected an integer ≥ 0, got 1.5" });
 });
+
+test("a --loop-stall of a second or more is a usage error: a bare number is seconds, and 15 s would switch shedding off", () => {
+  const r = Bun.spawnSync([process.execPath, "src/server.ts", "--loop-stall", "15"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --loop-stall: expected a bound under 1s, such as 25ms (0 = off), got 15000 ms (a bare number is seconds)" });
+});
