@@ -953,9 +953,9 @@ int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max) {
 
 /* ---- The request body's checks, for a body in JSON.stringify's form (v22-native-checks; the form's walk is above) ---- */
 
-/* eix_body_valid's walk; with halves, each key's u32 halves (hi, lo) go to halves[2i], halves[2i + 1], up to cap events. */
-static int32_t body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *halves,
-                          uint32_t cap) {
+/* eix_body_valid's walk; with his and los, key i's u32 halves go to his[i] and los[i], up to cap events. */
+static int32_t body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *his,
+                          uint32_t *los, uint32_t cap) {
   static const char U64_MAX_DIGITS[] = "18446744073709551615";
   const uint8_t *p = body, *const end = body + body_len;
   if (!TAKE_LIT(&p, end, "{\"events\":[")) return EIX_HEADS_OTHER;
@@ -970,10 +970,10 @@ static int32_t body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_e
     if (digits == 20 && memcmp(k, U64_MAX_DIGITS, 20) > 0) return EIX_HEADS_OTHER;
     if (!TAKE_LIT(&p, end, "\",\"attrs\":{")) return EIX_HEADS_OTHER;
     if (!(p = form_attrs(p, end, max_attrs, max_chars, 1)) || !TAKE_LIT(&p, end, "}")) return EIX_HEADS_OTHER;
-    if (halves) {
+    if (his) {
       if (n > cap) return EIX_WRITE_ROOM;
-      halves[2 * (n - 1)] = (uint32_t)(key >> 32);
-      halves[2 * (n - 1) + 1] = (uint32_t)key;
+      his[n - 1] = (uint32_t)(key >> 32);
+      los[n - 1] = (uint32_t)key;
     }
     if (TAKE_LIT(&p, end, ",")) continue;
     if (!TAKE_LIT(&p, end, "]}") || p != end) return EIX_HEADS_OTHER;
@@ -983,11 +983,11 @@ static int32_t body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_e
 
 int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars) {
   if (!body) return EIX_WRITE_BAD_ARGS;
-  return body_valid(body, body_len, max_events, max_attrs, max_chars, NULL, 0);
+  return body_valid(body, body_len, max_events, max_attrs, max_chars, NULL, NULL, 0);
 }
 
-int32_t eix_body_keys(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *halves,
-                      uint32_t cap) {
-  if (!body || !halves) return EIX_WRITE_BAD_ARGS;
-  return body_valid(body, body_len, max_events, max_attrs, max_chars, halves, cap);
+int32_t eix_body_keys(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *his,
+                      uint32_t *los, uint32_t cap) {
+  if (!body || !his || !los) return EIX_WRITE_BAD_ARGS;
+  return body_valid(body, body_len, max_events, max_attrs, max_chars, his, los, cap);
 }

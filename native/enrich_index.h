@@ -124,12 +124,12 @@ int32_t eix_nesting_depth(const uint8_t *bytes, uint32_t len, uint32_t max);
 int32_t eix_body_valid(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars);
 
 /*
- * eix_body_keys is eix_body_valid that also writes each event's key as its u32 halves, hi then lo, into halves[2i]
- * and halves[2i + 1] (v23-unparsed-body: the service then neither decodes nor parses such a body). Returns n as
- * eix_body_valid does, EIX_HEADS_OTHER as it does, EIX_WRITE_ROOM when the body has more than cap events, -1 for NULL.
+ * eix_body_keys is eix_body_valid that also writes event i's key as its u32 halves into his[i] and los[i]
+ * (v23-unparsed-body: the service then neither decodes nor parses such a body). Returns n as eix_body_valid does,
+ * EIX_HEADS_OTHER as it does, EIX_WRITE_ROOM when the body has more than cap events, -1 for NULL.
  */
-int32_t eix_body_keys(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *halves,
-                      uint32_t cap);
+int32_t eix_body_keys(const uint8_t *body, uint32_t body_len, uint32_t max_events, uint32_t max_attrs, uint32_t max_chars, uint32_t *his,
+                      uint32_t *los, uint32_t cap);
 
 #ifdef __cplusplus
 }

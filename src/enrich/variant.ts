@@ -133,8 +133,9 @@ export interface BodyOptions {
 }
 
 /**
- * A request read from body bytes (already known to be UTF-8) that certainly pass every check of the parsed body
- * under `limits`, so the HTTP layer neither decodes nor parses them; undefined: not known (the body is parsed).
+ * A request read from body bytes that are certainly UTF-8 and certainly pass every check of the parsed body under
+ * `limits`, so the HTTP layer neither decodes nor parses them; undefined: not known (the body is parsed). The bytes
+ * are not yet checked for UTF-8 when it is called: a view refuses any that are not. The request carries its bytes.
  */
 export type BodyView = (bytes: Uint8Array, limits: Limits) => EnrichRequest | undefined;
 

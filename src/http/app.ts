@@ -23,7 +23,6 @@ import { checkBeyondSchema, checkEnvelope, enrichBodySchema } from "./schema.ts"
 import { checkInOnePass } from "./one-pass.ts";
 import { keepBody } from "../enrich/request-body.ts";
 import { eventCount } from "../enrich/unparsed-request.ts";
-import { isUtf8 } from "node:buffer";
 
 export interface AppOptions {
   index: Index;
@@ -132,11 +131,10 @@ async function readBody(request: Request, limits: Limits, variant: Variant, admi
   // Parsing a fat body is real CPU: it is this request's, whatever ran while the bytes came in.
   observer?.resume?.(request);
   if (bytes.byteLength === 0) throw badRequest("empty body: expected a JSON object with an events array");
-  // A body the variant reads from its bytes, every check of it passed, is neither decoded nor parsed (v23).
-  const view = variant.viewBody && variant.validation === "one-pass" && isUtf8(bytes) ? variant.viewBody(bytes, limits) : undefined;
+  // A body the variant reads from its bytes, every check of it passed, is neither decoded nor parsed (v23); the view carries its bytes.
+  const view = variant.validation === "one-pass" ? variant.viewBody?.(bytes, limits) : undefined;
   if (view) {
     checkedInFull.add(view);
-    if (eventCount(view) >= variant.keepBodyFrom) keepBody(view, bytes);
     return view;
   }
   let text: string;

@@ -12,6 +12,7 @@
  * FINDINGS.md §39.
  */
 import { FFIType, ptr } from "bun:ffi";
+import { isUtf8 } from "node:buffer";
 import type { Limits } from "../../config.ts";
 import { nativeSymbols } from "../../index/native-build.ts";
 import { UnparsedRequest } from "../unparsed-request.ts";
@@ -21,29 +22,24 @@ import type { PositionResult, PositionResults } from "./native-fields.ts";
 import { NATIVE_CHECK_FROM, v22NativeChecks } from "./v22-native-checks.ts";
 
 // No compiler, or a library this process cannot load: every body is parsed, as in v22.
-const native = nativeSymbols({ eix_body_keys: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 } });
+const native = nativeSymbols({ eix_body_keys: { args: [FFIType.ptr, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.u32, FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 } });
 
-// Long-lived: Bun's FFI is handed large buffers that do not move; each request copies its halves out.
-let halves = new Uint32Array(2 * 1024);
+// Long-lived, grown to the events limit: Bun's FFI is handed large buffers that do not move; each request copies its keys out.
+let his = new Uint32Array(1024), los = new Uint32Array(1024), found = new Int32Array(1024);
 
 /**
- * unparsedRequest: the request `bytes` (UTF-8) hold, read by eix_body_keys,
- * where it passes every check under `limits`; undefined where it does not, the
- * body is thin, or there is no library. On the body's own buffer: the call is
- * synchronous and the caller holds the bytes.
+ * unparsedRequest: the request `bytes` hold, read by eix_body_keys, where they
+ * are UTF-8 and pass every check under `limits`; undefined where they do not,
+ * the body is thin, or there is no library. On the body's own buffer: the call
+ * is synchronous and the caller holds the bytes.
  */
 export function unparsedRequest(bytes: Uint8Array, limits: Limits): UnparsedRequest | undefined {
   const fns = native();
-  if (!fns || bytes.length < NATIVE_CHECK_FROM) return undefined;
-  if (2 * limits.events > halves.length) halves = new Uint32Array(2 * limits.events);
-  const n = fns.eix_body_keys(ptr(bytes), bytes.length, limits.events, limits.attrs, limits.attrChars, ptr(halves), limits.events);
-  if (n <= 0) return undefined;
-  const his = new Uint32Array(n), los = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    his[i] = halves[2 * i]!;
-    los[i] = halves[2 * i + 1]!;
-  }
-  return new UnparsedRequest(bytes, n, his, los);
+  // The size first: a thin body is left to the HTTP layer's decode, which checks its UTF-8 on the way.
+  if (!fns || bytes.length < NATIVE_CHECK_FROM || !isUtf8(bytes)) return undefined;
+  if (limits.events > his.length) (his = new Uint32Array(limits.events)), (los = new Uint32Array(limits.events));
+  const n = fns.eix_body_keys(ptr(bytes), bytes.length, limits.events, limits.attrs, limits.attrChars, ptr(his), ptr(los), limits.events);
+  return n > 0 ? new UnparsedRequest(bytes, n, his.slice(0, n), los.slice(0, n)) : undefined;
 }
 
 const parent = v22NativeChecks.stages;
@@ -58,7 +54,7 @@ export const v23UnparsedBody = derive(
     enrichBatch(req: EnrichRequest, ctx: EnrichContext): unknown[] | Promise<unknown[]> {
       if (!(req instanceof UnparsedRequest)) return parent.enrichBatch.call(this, req, ctx);
       const scope = this.begin(req, ctx);
-      const found = new Int32Array(req.count);
+      if (req.count > found.length) found = new Int32Array(req.count);
       ctx.index.findBatch(req.his, req.los, req.count, found);
       const positions = new Array<number>(req.count);
       for (let i = 0; i < req.count; i++) positions[i] = found[i]!;
