@@ -80,6 +80,8 @@ process.on("SIGINT", () => {
   cleanup();
   process.exit(130);
 });
+// Taken before the rounds, so its hostCpu spans them.
+const meta = collectMeta();
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
 
@@ -128,7 +130,7 @@ const tables = buildTables(files.map((f) => ({ label: f.label, parsed: parseGoBe
 const rendered = renderTables(tables);
 // The comparison beside its inputs, with the conditions it was run under (a figure without them is unattributable).
 writeFileSync(join(o.out, "compare.txt"), rendered);
-writeFileSync(join(o.out, "meta.json"), `${JSON.stringify({ sides: sides.map((s) => ({ label: s.label, commit: s.commit, variant: s.variant ?? null })), rounds: o.rounds, timePerBenchmark: o.time, stat: o.stat, filter: o.filter ?? null, seed: o.seed, meta: collectMeta() }, null, 2)}\n`);
+writeFileSync(join(o.out, "meta.json"), `${JSON.stringify({ sides: sides.map((s) => ({ label: s.label, commit: s.commit, variant: s.variant ?? null })), rounds: o.rounds, timePerBenchmark: o.time, stat: o.stat, filter: o.filter ?? null, seed: o.seed, meta }, null, 2)}\n`);
 process.stderr.write(`bench:ab: wrote ${files.map((f) => f.path).join(" and ")}, compare.txt and meta.json; compare again with: bun run bench:compare ${files.map((f) => f.path).join(" ")}\n`);
 process.stdout.write(rendered);
 if (o["fail-on-regression"] !== undefined) {

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, pinning } from "../scripts/lib/meta.ts";
+import { collectMeta, pinning, stealWarning } from "../scripts/lib/meta.ts";
 import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/find-max.ts --variant V [options]\n\nThe highest open-model rate a pinned service holds with corrected p99 under --p99 (bun run load --find-max).", {
@@ -116,6 +116,8 @@ try {
     console.log(line("echo", ceiling.result));
     if (mine.result.maxRps && ceiling.result.maxRps) console.log(`${args.variant} holds ${((100 * mine.result.maxRps) / ceiling.result.maxRps).toFixed(1)}% of the echo's rate`);
   }
+  const steal = stealWarning(meta);
+  if (steal) console.error(steal);
   console.log(out);
 } catch (e) {
   running?.proc.kill("SIGKILL");

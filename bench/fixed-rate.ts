@@ -1,5 +1,5 @@
 /**
- * Usage: bun bench/fixed-rate.ts --variant V --rps R [--mix thin] [--duration 30s] [--repeat 3] [--rt] [--out DIR]
+ * Usage: bun bench/fixed-rate.ts --variant V --rps R [--mix thin] [--duration 30s] [--repeat 3] [--timers precise,ms] [--rt] [--out DIR]
  *
  * The SLO measurement with nothing else attached: a pinned service (CPU 0)
  * offered an open-model rate by `bun run load` (CPU 1), `--repeat` runs in a
@@ -8,8 +8,11 @@
  * work on the service's loop (the capture's end, the trace, the scrapes),
  * which the latency then includes; this is the figure without it. Per run:
  * corrected, service-time and send-lag percentiles, the load tool's validity
- * and the service's sheds (its /metrics, read after each run). Writes
- * DIR/meta.json with every run and the medians.
+ * and the service's sheds (its /metrics, read after each run). With
+ * `--timers precise,ms` each round runs the load once per generator timer,
+ * interleaved against the same service, so the generator's own lateness is
+ * measured apart from the service's (FINDINGS §41). Writes DIR/meta.json
+ * with every run and the medians, per timer.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +20,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import type { LoadResult } from "../src/load/index.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, pinning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { parseProm } from "../scripts/profile/prom.ts";
 import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
 
@@ -27,7 +30,8 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/fixed-rate.ts --varian
   mix: { kind: "string", help: "request corpus", default: "thin", choices: ["thin", "default", "fat"] },
   duration: { kind: "duration", help: "each run's measured period", default: "30s" },
   warmup: { kind: "duration", help: "each run's warm-up (samples discarded)", default: "5s" },
-  repeat: { kind: "number", help: "runs, one after another", default: 3 },
+  repeat: { kind: "number", help: "rounds, one after another (one run per timer in each)", default: 3 },
+  timers: { kind: "string", help: "the load generator's --timer, a comma list run interleaved: precise, ms", default: "precise" },
   index: { kind: "string", help: "index directory (default data/default, built on first use)" },
   rt: { kind: "boolean", help: "run the service at SCHED_FIFO 30, threads included (root; a machine shared with other work)" },
   "server-args": { kind: "string", help: "more flags for the service, as one string", default: "" },
@@ -35,6 +39,8 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/fixed-rate.ts --varian
 });
 if (!args.variant || !args.rps) fail("--variant and --rps are required", 2);
 if (args.repeat < 1) fail("--repeat must be at least 1", 2);
+const timers = args.timers.split(",").map((t) => t.trim());
+for (const t of timers) if (t !== "precise" && t !== "ms") fail(`--timers: expected precise or ms (comma-separated), got '${t}'`, 2);
 
 const pin = pinning();
 const meta = collectMeta();
@@ -51,15 +57,15 @@ const shedOf = async (s: RunningService) => {
 };
 
 const server = await spawnService(["--index", index, "--variant", args.variant, ...serverArgs], { prefix: pin.server });
-const runs: { corrected: ReturnType<typeof pct>; service: ReturnType<typeof pct>; sendLag: ReturnType<typeof pct>; valid: boolean; ok: number; errors: number; shed: number; command: string }[] = [];
+const runs: { timer: string; round: number; corrected: ReturnType<typeof pct>; service: ReturnType<typeof pct>; sendLag: ReturnType<typeof pct>; valid: boolean; ok: number; errors: number; shed: number; command: string }[] = [];
 try {
   if (args.rt) {
     const r = Bun.spawnSync(["chrt", "-a", "-f", "-p", "30", String(server.proc.pid)], { stdout: "pipe", stderr: "pipe" });
     if (!r.success) fail(`--rt: chrt failed: ${r.stderr.toString()}`, 1);
   }
   let shedBefore = await shedOf(server);
-  for (let i = 1; i <= args.repeat; i++) {
-    const cmd = [...pin.load, process.execPath, "src/load/cli.ts", "--url", `${server.url}/enrich`, "--corpus", join(index, `${args.mix}.ndjson`), "--rps", String(args.rps), "--duration", `${args.duration}ms`, "--warmup", `${args.warmup}ms`, "--json", "--quiet"];
+  for (let i = 1; i <= args.repeat; i++) for (const timer of timers) {
+    const cmd = [...pin.load, process.execPath, "src/load/cli.ts", "--url", `${server.url}/enrich`, "--corpus", join(index, `${args.mix}.ndjson`), "--rps", String(args.rps), "--duration", `${args.duration}ms`, "--warmup", `${args.warmup}ms`, "--timer", timer, "--json", "--quiet"];
     const shown = cmd.join(" ").replace(process.execPath, "bun");
     const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "inherit" });
     let result: LoadResult;
@@ -70,16 +76,25 @@ try {
     }
     const shed = await shedOf(server);
     const c = result.counts;
-    runs.push({ corrected: pct(result, "corrected"), service: pct(result, "service"), sendLag: pct(result, "sendLag"), valid: result.validity.valid, ok: c.ok, errors: c.httpError + c.timeout + c.transport, shed: shed - shedBefore, command: shown });
+    runs.push({ timer, round: i, corrected: pct(result, "corrected"), service: pct(result, "service"), sendLag: pct(result, "sendLag"), valid: result.validity.valid, ok: c.ok, errors: c.httpError + c.timeout + c.transport, shed: shed - shedBefore, command: shown });
     shedBefore = shed;
     const last = runs.at(-1)!;
-    console.error(`fixed-rate: run ${i}/${args.repeat}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed${last.valid ? "" : "; INVALID"}`);
+    console.error(`fixed-rate: round ${i}/${args.repeat}, --timer ${timer}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed${last.valid ? "" : "; INVALID"}`);
   }
 } finally {
   await server.stop();
 }
-const med = (f: (r: (typeof runs)[number]) => number) => summarize(runs.map(f));
-const summary = { correctedP99Ms: med((r) => r.corrected.p99), serviceP99Ms: med((r) => r.service.p99), sendLagP99Ms: med((r) => r.sendLag.p99), correctedP50Ms: med((r) => r.corrected.p50) };
+const summaryOf = (mine: typeof runs) => {
+  const med = (f: (r: (typeof runs)[number]) => number) => summarize(mine.map(f));
+  return { correctedP99Ms: med((r) => r.corrected.p99), serviceP99Ms: med((r) => r.service.p99), sendLagP99Ms: med((r) => r.sendLag.p99), correctedP50Ms: med((r) => r.corrected.p50) };
+};
+const byTimer = Object.fromEntries(timers.map((t) => [t, summaryOf(runs.filter((r) => r.timer === t))]));
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "meta.json"), JSON.stringify({ ...meta, variant: args.variant, mix: args.mix, rps: args.rps, index, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt -a); load generator default" : "default", summary, runs }, null, 2) + "\n");
-console.log(`fixed-rate: ${args.variant} ${args.mix} @ ${args.rps}/s: corrected p99 ${summary.correctedP99Ms.median.toFixed(2)} ms (${summary.correctedP99Ms.min.toFixed(2)}–${summary.correctedP99Ms.max.toFixed(2)}, n=${runs.length}); service p99 ${summary.serviceP99Ms.median.toFixed(2)}; send lag p99 ${summary.sendLagP99Ms.median.toFixed(2)}\n${out}`);
+writeFileSync(join(out, "meta.json"), JSON.stringify({ ...meta, variant: args.variant, mix: args.mix, rps: args.rps, index, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt -a); load generator default" : "default", timers, summary: byTimer[timers[0]!], byTimer, runs }, null, 2) + "\n");
+for (const t of timers) {
+  const s = byTimer[t]!;
+  console.log(`fixed-rate: ${args.variant} ${args.mix} @ ${args.rps}/s, --timer ${t}: corrected p99 ${s.correctedP99Ms.median.toFixed(2)} ms (${s.correctedP99Ms.min.toFixed(2)}–${s.correctedP99Ms.max.toFixed(2)}, n=${s.correctedP99Ms.n}); service p99 ${s.serviceP99Ms.median.toFixed(2)}; send lag p99 ${s.sendLagP99Ms.median.toFixed(2)}`);
+}
+const steal = stealWarning(meta);
+if (steal) console.error(steal);
+console.log(out);

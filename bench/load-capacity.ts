@@ -1,6 +1,6 @@
 /**
  * Usage: bun bench/load-capacity.ts [--start 20000] [--step 10000] [--max 200000] [--retries 2]
- *                                   [--duration 2s] [--warmup 1s] [--connections 256] [--transport raw|fetch]
+ *                                   [--duration 2s] [--warmup 1s] [--connections 256] [--transport raw|fetch] [--timer precise|ms]
  *                                   [--wrk-duration 5s] [--wrk-runs 2] [--wrk-connections 64] [--out DIR]
  *
  * Capacity of the instrument: the highest arrival rate the load harness
@@ -42,6 +42,7 @@ const f = cli(process.argv.slice(2), "Usage: bun bench/load-capacity.ts [options
   // only when a due request finds none idle, so this is headroom, not 256 requests in flight.
   connections: { kind: "number", help: "harness keep-alive connections (upper bound; opened on demand)", default: 256 },
   transport: { kind: "string", help: "harness transport", choices: ["raw", "fetch"], default: "raw" },
+  timer: { kind: "string", help: "harness timer (bun run load --timer)", choices: ["precise", "ms"], default: "precise" },
   "wrk-duration": { kind: "duration", help: "length of each wrk run", default: "5s" },
   "wrk-runs": { kind: "number", help: "wrk runs before and again after the harness", default: 2 },
   "wrk-connections": { kind: "number", help: "wrk connections (closed loop: this many requests always outstanding)", default: 64 },
@@ -89,7 +90,7 @@ const harness = (rps: number) => [
   ...pin(1), process.execPath, join(ROOT, "src/load/cli.ts"),
   "--url", url, "--corpus", corpus, "--rps", String(rps),
   "--duration", formatDuration(f.duration), "--warmup", formatDuration(f.warmup), "--timeout", "2s",
-  "--connections", String(f.connections), "--transport", f.transport, "--json", "--quiet",
+  "--connections", String(f.connections), "--transport", f.transport, "--timer", f.timer, "--json", "--quiet",
 ];
 
 const loadBefore = loadavg();
@@ -141,6 +142,7 @@ const meta = {
   harness: {
     command: rel(harness(0)).replace("--rps 0", "--rps R"),
     transport: f.transport,
+    timer: f.timer,
     connections: f.connections,
     maxValidRps: harnessRps,
     steps: steps.map((s) => ({ rps: s.rps, attempt: s.attempt, valid: s.valid, achieved: s.achievedRps, p99: s.p99, reasons: s.reasons })),

@@ -59,6 +59,8 @@ if (!perf.ok) fail(`perf is not usable here: ${perf.why}`);
 const index = args.index ?? ensureDefaultIndex();
 const corpus = join(index, `${args.mix}.ndjson`);
 const pin = pinning();
+// Taken before the runs, so its hostCpu spans them.
+const meta = collectMeta();
 const out = args.out ?? join(PROJECT_ROOT, "profiles/saturated-perf", `${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${args.mix}`);
 mkdirSync(out, { recursive: true });
 const variants = args.variant.split(",").map((v) => v.trim()).filter(Boolean);
@@ -172,5 +174,5 @@ for (const k of Object.keys(LABELS) as (keyof Split)[]) row(`  ${LABELS[k]}`, (r
 for (const r of results) lines.push(`${r.side}: native code called from JS, by the JS function that called it: ${r.nativeCallersUs.map((c) => `${c.fn} ${c.us.toFixed(2)}`).join(", ")}`);
 console.log(lines.join("\n"));
 writeFileSync(join(out, "summary.txt"), `${lines.join("\n")}\n`);
-writeFileSync(join(out, "meta.json"), `${JSON.stringify({ what: "JS-thread on-CPU time per saturated request by layer (perf_events), each side alone, closed-loop wrk", mix: args.mix, index, connections: args.connections, perfSeconds: args.seconds, pinning: pin.note, serverArgs: args["server-args"], layers: layers.length ? { of: variants[0], what: LAYERS_NOTE } : null, audit: redis ? "redis-server started for the run, pinned with the load, no persistence, on loopback; --audit for the variants that write it" : null, sides: results, meta: collectMeta() }, null, 2)}\n`);
+writeFileSync(join(out, "meta.json"), `${JSON.stringify({ what: "JS-thread on-CPU time per saturated request by layer (perf_events), each side alone, closed-loop wrk", mix: args.mix, index, connections: args.connections, perfSeconds: args.seconds, pinning: pin.note, serverArgs: args["server-args"], layers: layers.length ? { of: variants[0], what: LAYERS_NOTE } : null, audit: redis ? "redis-server started for the run, pinned with the load, no persistence, on loopback; --audit for the variants that write it" : null, sides: results, meta }, null, 2)}\n`);
 console.log(`wrote ${out}/meta.json, summary.txt and one perf.pprof per side`);

@@ -47,7 +47,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, paired, pinning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, paired, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { RedisClient } from "bun";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
@@ -268,6 +268,8 @@ try {
   if (args.out) {
     mkdirSync(args.out, { recursive: true });
     writeFileSync(join(args.out, "meta.json"), JSON.stringify(result, null, 2) + "\n");
+    const steal = stealWarning(meta);
+    if (steal) console.error(steal);
     for (const side of sides) side.runs.forEach((r, i) => writeFileSync(join(args.out!, `wrk-${side === ceilingSide ? "echo" : side.name}-${i + 1}.txt`), r.text));
     console.log(args.out);
   }

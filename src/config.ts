@@ -188,6 +188,12 @@ export const LOAD_DEFAULTS = Object.freeze({
   arrivals: "constant" as "constant" | "poisson",
   seed: 1,
   transport: "raw" as "raw" | "fetch",
+  /**
+   * Sub-millisecond ticks (src/load/precise-timer.ts): whole-ms ticks add up
+   * to a tick of lateness to every request, ~1.1 ms at p99 at 1,500 req/s
+   * (FINDINGS §38, §41). "ms" is setTimeout's and wrk2's grain.
+   */
+  timer: "precise" as "precise" | "ms",
   /** Validity: the generator's own schedule lag p99 must stay under this. */
   maxLagMs: 10,
   /** Validity: each one-second window must send at least this share of what it scheduled. */

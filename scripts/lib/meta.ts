@@ -18,6 +18,42 @@ export interface RunMeta {
   env: Record<string, string>;
   /** 1/5/15-minute load averages when the run started: other work on the machine shows here. */
   loadAverage: number[];
+  /** Each CPU's busy and steal share from collectMeta() to when the meta is written (the run's span): see HostSpan. */
+  hostCpu: HostSpan;
+}
+
+/**
+ * What the host did on each CPU over a run: the busy share (anything, ours
+ * included) and the steal share, time the hypervisor gave this VM's vCPU to
+ * someone else. Steal is invisible to every other instrument: the service's
+ * and the generator's clocks run on while their threads do not, so it lands
+ * in latency and throughput as if it were ours. On 2026-12-04 a loopback wrk
+ * run against a trivial server saw 42% steal and a tenth of its usual rate
+ * (FINDINGS §41). Serialized when the meta is written (toJSON), so every
+ * meta.json made with collectMeta() says so, with no change at its call site.
+ */
+export class HostSpan {
+  private readonly from = hostCpuTimes();
+  private readonly at = performance.now();
+
+  toJSON(): { seconds: number; busy: Record<string, number>; steal: Record<string, number> } {
+    const now = hostCpuTimes();
+    return { seconds: Math.round(performance.now() - this.at) / 1000, busy: hostBusyBetween(this.from, now), steal: hostStealBetween(this.from, now) };
+  }
+
+  /** The highest CPU's steal share so far (0 where /proc/stat is unreadable). */
+  maxSteal(): number {
+    return Math.max(0, ...Object.values(hostStealBetween(this.from, hostCpuTimes())));
+  }
+}
+
+/** A run whose host stole more than this share of any CPU is flagged on stderr by the benches that check (stealWarning). */
+export const STEAL_WARN = 0.05;
+
+/** One line for stderr when the host stole over STEAL_WARN of a CPU during the run, else null. */
+export function stealWarning(meta: RunMeta): string | null {
+  const steal = meta.hostCpu.maxSteal();
+  return steal > STEAL_WARN ? `warning: the host stole ${(steal * 100).toFixed(1)}% of a CPU from this VM during the run (/proc/stat steal): its figures are not this code's alone (meta.json hostCpu)` : null;
 }
 
 function git(...args: string[]): string {
@@ -38,6 +74,7 @@ export function collectMeta(argv = process.argv): RunMeta {
     host: hostname(),
     env,
     loadAverage: loadavg(),
+    hostCpu: new HostSpan(),
   };
 }
 
@@ -63,8 +100,8 @@ export function pinning(serverCpu = 0, loadCpu = 1): { server: string[]; load: s
   return { server: ["taskset", "-c", String(serverCpu)], load: ["taskset", "-c", String(loadCpu)], note: `server on CPU ${serverCpu}, load generator on CPU ${loadCpu} (taskset)` };
 }
 
-/** Cumulative busy and total jiffies per CPU (/proc/stat); empty where unavailable. */
-export function hostCpuTimes(): { cpu: number; busy: number; total: number }[] {
+/** Cumulative busy, steal and total jiffies per CPU (/proc/stat); empty where unavailable. */
+export function hostCpuTimes(): { cpu: number; busy: number; steal: number; total: number }[] {
   try {
     const lines = readFileSync("/proc/stat", "latin1").split("\n");
     return lines
@@ -74,7 +111,7 @@ export function hostCpuTimes(): { cpu: number; busy: number; total: number }[] {
         const v = f.map(Number);
         const idle = (v[3] ?? 0) + (v[4] ?? 0);
         const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-        return { cpu: Number(name!.slice(3)), busy: total - idle, total };
+        return { cpu: Number(name!.slice(3)), busy: total - idle, steal: v[7] ?? 0, total };
       });
   } catch {
     return [];
@@ -87,6 +124,16 @@ export function hostBusyBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnTyp
   for (const y of b) {
     const x = a.find((c) => c.cpu === y.cpu);
     if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.busy - x.busy) / (y.total - x.total)) * 1000) / 1000;
+  }
+  return out;
+}
+
+/** Steal share of each CPU between two hostCpuTimes() readings: time the hypervisor ran something else on it. */
+export function hostStealBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const y of b) {
+    const x = a.find((c) => c.cpu === y.cpu);
+    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.steal - x.steal) / (y.total - x.total)) * 1000) / 1000;
   }
   return out;
 }

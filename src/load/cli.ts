@@ -44,6 +44,7 @@ const SPECS = {
   warmup: { kind: "duration", help: "run the schedule this long first; its samples are discarded", default: formatDuration(LOAD_DEFAULTS.warmupMs) },
   timeout: { kind: "duration", help: "a request unanswered this long after its intended start is a timeout", default: formatDuration(LOAD_DEFAULTS.timeoutMs) },
   transport: { kind: "string", help: "raw keep-alive sockets or Bun fetch", choices: ["raw", "fetch"], default: LOAD_DEFAULTS.transport },
+  timer: { kind: "string", help: "how the generator sleeps between sends: precise (wakes within ~0.1 ms) or ms (whole milliseconds, as wrk2)", choices: ["precise", "ms"], default: LOAD_DEFAULTS.timer },
   "max-lag": { kind: "duration", help: "validity: schedule-lag p99 limit", default: formatDuration(LOAD_DEFAULTS.maxLagMs) },
   json: { kind: "boolean", help: "print the result as JSON on stdout instead of the table" },
   "hist-out": { kind: "string", help: "write encoded histograms to FILE and .hgrm percentile files beside it" },
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
     arrivals: f.arrivals as "constant" | "poisson",
     seed: f.seed,
     transport: f.transport as "raw" | "fetch",
+    timer: f.timer as "precise" | "ms",
     maxLagMs: f["max-lag"],
   };
   const ctrl = new AbortController();

@@ -25,6 +25,8 @@ export interface LoadOptions {
   arrivals: Arrivals;
   seed: number;
   transport: "raw" | "fetch";
+  /** How the engine sleeps between ticks: "precise" wakes within ~0.1 ms (src/load/precise-timer.ts), "ms" rounds up to whole ms as setTimeout and wrk2 do. */
+  timer: "precise" | "ms";
   maxLagMs: number;
   minWindowRatio: number;
   maxCpu: number;
@@ -49,6 +51,7 @@ export function checkOptions(o: LoadOptions): string | null {
   }
   if (o.arrivals !== "constant" && o.arrivals !== "poisson") return `--arrivals: expected constant or poisson, got '${o.arrivals}'`;
   if (o.transport !== "raw" && o.transport !== "fetch") return `--transport: expected raw or fetch, got '${o.transport}'`;
+  if (o.timer !== "precise" && o.timer !== "ms") return `--timer: expected precise or ms, got '${o.timer}'`;
   if (!Number.isInteger(o.seed)) return `--seed: expected an integer, got ${o.seed}`;
   if (!(o.maxLagMs > 0)) return `--max-lag: expected a positive duration, got ${o.maxLagMs}ms`;
   if (!(o.windowMs > 0)) return `window: expected a positive duration, got ${o.windowMs}ms`;
@@ -68,6 +71,7 @@ export function resolveOptions(input: LoadInput): LoadOptions {
     arrivals: input.arrivals ?? LOAD_DEFAULTS.arrivals,
     seed: input.seed ?? LOAD_DEFAULTS.seed,
     transport: input.transport ?? LOAD_DEFAULTS.transport,
+    timer: input.timer ?? LOAD_DEFAULTS.timer,
     maxLagMs: input.maxLagMs ?? LOAD_DEFAULTS.maxLagMs,
     minWindowRatio: input.minWindowRatio ?? LOAD_DEFAULTS.minWindowRatio,
     maxCpu: input.maxCpu ?? LOAD_DEFAULTS.maxCpu,

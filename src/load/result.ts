@@ -21,6 +21,8 @@ export interface LoadResult {
     timeoutMs: number;
     connections: number | "unbounded";
     transport: string;
+    /** The engine's timer (--timer): "precise" (sub-ms, a worker thread) or "ms" (setTimeout's whole ms, wrk2's grain). */
+    timer: string;
   };
   /** Wall-clock start of the schedule (t0). */
   startedAt: string;

@@ -104,7 +104,8 @@ class Engine implements Sink {
   private aborted = false;
   private abortedAt = Infinity;
   private finished = false;
-  private readonly timers: Timer;
+  /** Made when the run starts (a precise timer holds a thread), closed when it ends. */
+  private timers: Timer | null = null;
   private timer: unknown = undefined;
   private resolve!: (r: LoadResult) => void;
   private cpu: CpuMeter | null = null;
@@ -137,13 +138,12 @@ class Engine implements Sink {
     private readonly target: Target,
     private readonly corpus: Corpus,
     private readonly hooks: LoadHooks,
-    runtime: Runtime,
+    private readonly runtime: Runtime,
   ) {
     this.end = opts.warmupMs + opts.durationMs;
     this.rec = new Recorder(opts.warmupMs, this.end, opts.windowMs);
     this.schedule = makeSchedule(opts.arrivals, opts.rps, opts.seed);
     this.nextIntended = this.schedule.next();
-    this.timers = runtime.timer;
     this.transport = runtime.transport(target, corpus, opts, this);
     hooks.signal?.addEventListener("abort", this.onAbort, { once: true });
     if (hooks.signal?.aborted) this.stop();
@@ -152,6 +152,7 @@ class Engine implements Sink {
   run(): Promise<LoadResult> {
     return new Promise((resolve) => {
       this.resolve = resolve;
+      this.timers = this.runtime.timer(this.opts);
       this.t0 = this.opts.now();
       this.startedAt = new Date();
       this.nextProgress = this.opts.progressMs;
@@ -260,9 +261,11 @@ class Engine implements Sink {
     this.windows(now);
     this.progress(now);
     if (this.maybeFinish()) return;
-    // Sleep until the next request is due (timers tick in whole ms), but wake at least every 10 ms to expire and report.
+    // Sleep until the next request is due, in whole ticks of the timer's grain, but wake at least every 10 ms to expire and report.
+    const timers = this.timers!;
     const untilDue = this.scheduleDone ? 10 : this.nextIntended - this.now();
-    this.timer = this.timers.set(this.tick, Math.min(10, Math.max(1, Math.ceil(untilDue))));
+    const ticks = Math.max(1, Math.ceil(untilDue / timers.tickMs));
+    this.timer = timers.set(this.tick, Math.min(10, ticks * timers.tickMs));
   };
 
   private pump(): void {
@@ -317,7 +320,8 @@ class Engine implements Sink {
   private maybeFinish(): boolean {
     if (this.finished || !this.scheduleDone || this.queue.length || this.transport.inFlight) return this.finished;
     this.finished = true;
-    if (this.timer !== undefined) this.timers.clear(this.timer);
+    if (this.timer !== undefined) this.timers?.clear(this.timer);
+    this.timers?.close?.();
     const now = this.now();
     this.windows(Math.max(now, this.rec.measureEnd));
     this.transport.close();
@@ -353,6 +357,7 @@ class Engine implements Sink {
         timeoutMs: o.timeoutMs,
         connections: limit,
         transport: o.transport,
+        timer: o.timer,
       },
       startedAt: this.startedAt.toISOString(),
       complete,

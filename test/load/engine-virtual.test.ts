@@ -100,7 +100,7 @@ describe("coordinated-omission correction through the whole engine", () => {
     if (!result) {
       const vt = new VirtualTime();
       const input = { corpus, rps: 100, durationMs: 2000, warmupMs: 0, connections: 1, now: vt.now };
-      result = vt.drive(runLoad(input, {}, { timer: vt.timer, transport: stallingServer(vt, { serviceMs: 0.5, stallAt: 1000, stallMs: 100 }) }));
+      result = vt.drive(runLoad(input, {}, { timer: () => vt.timer, transport: stallingServer(vt, { serviceMs: 0.5, stallAt: 1000, stallMs: 100 }) }));
     }
     return result;
   };
@@ -145,5 +145,31 @@ describe("coordinated-omission correction through the whole engine", () => {
     const pick = (w: typeof w0) => ({ scheduled: w!.scheduled, sent: w!.sent, completed: w!.completed, errors: w!.errors, p99: w!.p99, poolFullMs: w!.poolFullMs, heldAnswers: w!.heldAnswers, longestSilenceMs: w!.longestSilenceMs });
     expect(pick(w0)).toEqual({ scheduled: 100, sent: 100, completed: 100, errors: 0, p99: 0.5, poolFullMs: 0, heldAnswers: 0, longestSilenceMs: 0 });
     expect(pick(w1)).toEqual({ scheduled: 100, sent: 100, completed: 100, errors: 0, p99: 91.007, poolFullMs: 95, heldAnswers: 10, longestSilenceMs: 90.5 });
+  });
+});
+
+describe("the timer's grain is the floor of the generator's own lateness", () => {
+  // 1,500 req/s: requests 0.667 ms apart, a server that answers in 0.2 ms and never stalls. The engine sleeps
+  // whole ticks of its timer's grain until the next request is due, so a request goes out up to one tick late:
+  // with whole milliseconds (`--timer ms`, setTimeout's and wrk2's grain) that is most of a millisecond; with
+  // `--timer precise`'s 0.1 ms, at most 0.1 ms. The server's own time is the same in both.
+  const runWith = (tickMs: number) => {
+    const vt = new VirtualTime();
+    const input = { corpus, rps: 1500, durationMs: 2000, warmupMs: 0, connections: 64, now: vt.now };
+    return vt.drive(runLoad(input, {}, { timer: () => vt.timerOf(tickMs), transport: stallingServer(vt, { serviceMs: 0.2, stallAt: Infinity, stallMs: 0 }) }));
+  };
+
+  test("whole-ms ticks send requests up to 0.667 ms late here; 0.1 ms ticks, up to 0.067 ms", async () => {
+    const [ms, precise] = [await runWith(1), await runWith(0.1)];
+    for (const r of [ms, precise]) {
+      expect(r.counts.ok).toBe(3000);
+      expect([r.latency.service.min, r.latency.service.max]).toEqual([0.2, 0.2]);
+    }
+    // Request k is due at 2k/3 ms. Whole-ms ticks: due at 0.667 → sent at 1 (0.333 late), 1.333 → 2 (0.667),
+    // 2 → 2 (0). 0.1 ms ticks: 0.667 → 0.7 (0.033), 1.333 → 1.4 (0.067), 2 → 2 (0). Real timers add their own
+    // wake-up latency on top (FINDINGS §41 measures both).
+    expect([ms.latency.scheduleLag.mean, ms.latency.scheduleLag.max]).toEqual([0.333, 0.667]);
+    expect([precise.latency.scheduleLag.mean, precise.latency.scheduleLag.max]).toEqual([0.033, 0.067]);
+    expect([ms.latency.corrected.max, precise.latency.corrected.max]).toEqual([0.867, 0.267]);
   });
 });

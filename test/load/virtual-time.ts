@@ -33,13 +33,19 @@ export class VirtualTime {
     return e;
   }
 
-  readonly timer: Timer = {
-    set: (fn, ms) => this.after(ms, fn),
-    clear: (handle) => {
-      const k = this.events.indexOf(handle as Event);
-      if (k >= 0) this.events.splice(k, 1);
-    },
-  };
+  /** A timer of `tickMs` grain (1: setTimeout's whole ms, as `--timer ms`; 0.1: `--timer precise`'s), waking exactly on time. */
+  timerOf(tickMs: number): Timer {
+    return {
+      tickMs,
+      set: (fn, ms) => this.after(ms, fn),
+      clear: (handle) => {
+        const k = this.events.indexOf(handle as Event);
+        if (k >= 0) this.events.splice(k, 1);
+      },
+    };
+  }
+
+  readonly timer: Timer = this.timerOf(1);
 
   /** Moves the clock to the next event and runs it; false when none is queued. */
   step(): boolean {
