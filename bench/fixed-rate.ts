@@ -11,8 +11,12 @@
  * and the service's sheds (its /metrics, read after each run). With
  * `--timers precise,ms` each round runs the load once per generator timer,
  * interleaved against the same service, so the generator's own lateness is
- * measured apart from the service's (FINDINGS §41). Writes DIR/meta.json
- * with every run and the medians, per timer.
+ * measured apart from the service's (FINDINGS §41). A run during which the
+ * hypervisor stole more than `--max-steal` of either CPU (/proc/stat) is a
+ * measurement of the host, not of the service: it is kept in meta.json,
+ * marked, left out of the medians, and run again (up to `--retries` times),
+ * as bench/load-capacity.ts re-runs a rate the shared machine made invalid.
+ * Writes DIR/meta.json with every run and the medians, per timer.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +24,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import type { LoadResult } from "../src/load/index.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, hostCpuTimes, hostStealBetween, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { parseProm } from "../scripts/profile/prom.ts";
 import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
 
@@ -31,6 +35,8 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/fixed-rate.ts --varian
   duration: { kind: "duration", help: "each run's measured period", default: "30s" },
   warmup: { kind: "duration", help: "each run's warm-up (samples discarded)", default: "5s" },
   repeat: { kind: "number", help: "rounds, one after another (one run per timer in each)", default: 3 },
+  "max-steal": { kind: "number", help: "a run whose host steal exceeded this share of a CPU is left out and re-run (1 = keep every run)", default: 0.02 },
+  retries: { kind: "number", help: "re-runs of a run the host's steal spoiled", default: 3 },
   timers: { kind: "string", help: "the load generator's --timer, a comma list run interleaved: precise, ms", default: "precise" },
   index: { kind: "string", help: "index directory (default data/default, built on first use)" },
   rt: { kind: "boolean", help: "run the service at SCHED_FIFO 30, threads included (root; a machine shared with other work)" },
@@ -57,17 +63,20 @@ const shedOf = async (s: RunningService) => {
 };
 
 const server = await spawnService(["--index", index, "--variant", args.variant, ...serverArgs], { prefix: pin.server });
-const runs: { timer: string; round: number; corrected: ReturnType<typeof pct>; service: ReturnType<typeof pct>; sendLag: ReturnType<typeof pct>; valid: boolean; ok: number; errors: number; shed: number; command: string }[] = [];
+const runs: { timer: string; round: number; corrected: ReturnType<typeof pct>; service: ReturnType<typeof pct>; sendLag: ReturnType<typeof pct>; valid: boolean; ok: number; errors: number; shed: number; hostSteal: Record<string, number>; attempt: number; counted: boolean; command: string }[] = [];
 try {
   if (args.rt) {
     const r = Bun.spawnSync(["chrt", "-a", "-f", "-p", "30", String(server.proc.pid)], { stdout: "pipe", stderr: "pipe" });
     if (!r.success) fail(`--rt: chrt failed: ${r.stderr.toString()}`, 1);
   }
   let shedBefore = await shedOf(server);
-  for (let i = 1; i <= args.repeat; i++) for (const timer of timers) {
+  const runOnce = async (i: number, timer: string, attempt: number) => {
     const cmd = [...pin.load, process.execPath, "src/load/cli.ts", "--url", `${server.url}/enrich`, "--corpus", join(index, `${args.mix}.ndjson`), "--rps", String(args.rps), "--duration", `${args.duration}ms`, "--warmup", `${args.warmup}ms`, "--timer", timer, "--json", "--quiet"];
     const shown = cmd.join(" ").replace(process.execPath, "bun");
+    const hostBefore = hostCpuTimes();
     const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "inherit" });
+    // Steal comes in bursts: per run, so a run the host took is seen as such.
+    const hostSteal = hostStealBetween(hostBefore, hostCpuTimes());
     let result: LoadResult;
     try {
       result = JSON.parse(r.stdout.toString()) as LoadResult;
@@ -76,11 +85,15 @@ try {
     }
     const shed = await shedOf(server);
     const c = result.counts;
-    runs.push({ timer, round: i, corrected: pct(result, "corrected"), service: pct(result, "service"), sendLag: pct(result, "sendLag"), valid: result.validity.valid, ok: c.ok, errors: c.httpError + c.timeout + c.transport, shed: shed - shedBefore, command: shown });
+    const counted = Math.max(0, ...Object.values(hostSteal)) <= args["max-steal"];
+    runs.push({ timer, round: i, corrected: pct(result, "corrected"), service: pct(result, "service"), sendLag: pct(result, "sendLag"), valid: result.validity.valid, ok: c.ok, errors: c.httpError + c.timeout + c.transport, shed: shed - shedBefore, hostSteal, attempt, counted, command: shown });
     shedBefore = shed;
     const last = runs.at(-1)!;
-    console.error(`fixed-rate: round ${i}/${args.repeat}, --timer ${timer}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed${last.valid ? "" : "; INVALID"}`);
-  }
+    const stolen = Object.entries(last.hostSteal).map(([cpu, v]) => `${cpu} ${(v * 100).toFixed(1)}%`).join(", ");
+    console.error(`fixed-rate: round ${i}/${args.repeat}, --timer ${timer}${attempt > 1 ? ` (attempt ${attempt})` : ""}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed; host steal ${stolen}${counted ? "" : " — over --max-steal, not counted"}${last.valid ? "" : "; INVALID"}`);
+    return counted;
+  };
+  for (let i = 1; i <= args.repeat; i++) for (const timer of timers) for (let attempt = 1; attempt <= 1 + args.retries && !(await runOnce(i, timer, attempt)); attempt++);
 } finally {
   await server.stop();
 }
@@ -88,13 +101,19 @@ const summaryOf = (mine: typeof runs) => {
   const med = (f: (r: (typeof runs)[number]) => number) => summarize(mine.map(f));
   return { correctedP99Ms: med((r) => r.corrected.p99), serviceP99Ms: med((r) => r.service.p99), sendLagP99Ms: med((r) => r.sendLag.p99), correctedP50Ms: med((r) => r.corrected.p50) };
 };
-const byTimer = Object.fromEntries(timers.map((t) => [t, summaryOf(runs.filter((r) => r.timer === t))]));
+const counted = runs.filter((r) => r.counted);
+const byTimer = Object.fromEntries(timers.filter((t) => counted.some((r) => r.timer === t)).map((t) => [t, summaryOf(counted.filter((r) => r.timer === t))]));
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, "meta.json"), JSON.stringify({ ...meta, variant: args.variant, mix: args.mix, rps: args.rps, index, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt -a); load generator default" : "default", timers, summary: byTimer[timers[0]!], byTimer, runs }, null, 2) + "\n");
+writeFileSync(join(out, "meta.json"), JSON.stringify({ ...meta, variant: args.variant, mix: args.mix, rps: args.rps, index, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt -a); load generator default" : "default", timers, maxSteal: args["max-steal"], retries: args.retries, notCounted: runs.length - counted.length, summary: byTimer[timers[0]!] ?? null, byTimer, runs }, null, 2) + "\n");
 for (const t of timers) {
-  const s = byTimer[t]!;
+  const s = byTimer[t];
+  if (!s) {
+    console.log(`fixed-rate: --timer ${t}: no run within --max-steal ${args["max-steal"]}: the host, not the service, was measured`);
+    continue;
+  }
   console.log(`fixed-rate: ${args.variant} ${args.mix} @ ${args.rps}/s, --timer ${t}: corrected p99 ${s.correctedP99Ms.median.toFixed(2)} ms (${s.correctedP99Ms.min.toFixed(2)}–${s.correctedP99Ms.max.toFixed(2)}, n=${s.correctedP99Ms.n}); service p99 ${s.serviceP99Ms.median.toFixed(2)}; send lag p99 ${s.sendLagP99Ms.median.toFixed(2)}`);
 }
+if (counted.length < runs.length) console.error(`fixed-rate: ${runs.length - counted.length} of ${runs.length} runs were over --max-steal ${args["max-steal"]} and are not counted (meta.json runs[].counted)`);
 const steal = stealWarning(meta);
 if (steal) console.error(steal);
 console.log(out);

@@ -47,7 +47,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, paired, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, hostCpuTimes, hostStealBetween, paired, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { RedisClient } from "bun";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
@@ -71,6 +71,8 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/service-capacity.ts [o
   "server-env": { kind: "string", help: "environment for every service started (ours, not the ceilings), as NAME=VALUE[,NAME=VALUE…] (e.g. MIMALLOC_PURGE_DELAY=-1)", default: "" },
   "audit-delay": { kind: "duration", help: "with --audit local: Redis behind scripts/latency-proxy.ts, this one-way delay per chunk (0 = loopback)", default: "0ms" },
   rt: { kind: "boolean", help: "run every server and wrk at SCHED_FIFO 30 (root; for a machine shared with other work, where CPU shares are per cgroup and nice does not help); recorded in meta.json" },
+  "max-steal": { kind: "number", help: "re-run a round during which the host stole more than this share of a CPU (1 = keep every round); each run's steal is in meta.json either way", default: 1 },
+  retries: { kind: "number", help: "re-runs of a round over --max-steal; the last attempt is kept, flagged", default: 2 },
   against: { kind: "string", help: "also measure a ceiling, alternating run by run: the Elysia echo, or Go's net/http echo (needs go)", choices: ["echo", "go-echo"] },
   layers: { kind: "string", help: "also measure the service taken apart (bench/servers/layers.ts), with the first --variant: pipeline, app (comma-separated)", default: "" },
 });
@@ -124,9 +126,11 @@ interface Side {
   url: string;
   adminUrl?: string;
   kill(): void;
-  runs: { cmd: string; rps: number; p50?: string; p99?: string; text: string }[];
+  runs: { cmd: string; rps: number; p50?: string; p99?: string; text: string; hostSteal: Record<string, number> }[];
 }
 const sides: Side[] = [];
+/** Runs of rounds re-run because the host stole over --max-steal of a CPU: kept here, never in the figures. */
+const notCounted: { round: number; attempt: number; side: string; rps: number; hostSteal: Record<string, number> }[] = [];
 const cleanup = () => (sides.forEach((s) => s.kill()), void redis?.stop());
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 
@@ -143,13 +147,16 @@ const RT = (): string[] => (args.rt ? ["chrt", "-f", "30"] : []);
 
 function wrk(ms: number, url: string, warmup = false) {
   const cmd = wrkCommand({ prefix: [...pin.load, ...RT()], connections: args.connections, seconds: ms / 1000, latency: true, url, corpus });
+  const hostBefore = hostCpuTimes();
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  // Steal comes in bursts and lands in the rate as if it were the side's: per run, so a round the host took shows.
+  const hostSteal = hostStealBetween(hostBefore, hostCpuTimes());
   const text = r.stdout.toString();
   const out = parseWrk(text);
   if (!r.success || !out) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
   if (out.non2xx && warmup) process.stderr.write(`capacity: warm-up of ${url}: ${out.non2xx} non-2xx answers (discarded run)\n`);
   else if (out.non2xx) throw new Error(`the service answered ${out.non2xx} requests with errors; not a capacity figure:\n${text}`);
-  return { cmd: cmd.join(" "), rps: out.rps, p50: out.p50, p99: out.p99, text };
+  return { cmd: cmd.join(" "), rps: out.rps, p50: out.p50, p99: out.p99, text, hostSteal };
 }
 
 /** Entries counted and deleted after each run, per variant: a run writes millions, and Redis keeps them in memory. */
@@ -214,18 +221,32 @@ try {
     await trimStream(side.name);
     streamTotals[side.name] = 0;
   }
+  const maxStealOf = (runs: { hostSteal: Record<string, number> }[]) => Math.max(0, ...runs.flatMap((r) => Object.values(r.hostSteal)));
   for (let i = 0; i < args.repeat; i++) {
     // Rotate which goes first, so a drift in the machine does not favour one side.
     const order = sides.map((_, j) => sides[(i + j) % sides.length]!);
-    for (const side of order) {
-      const r = wrk(args.duration, side.url);
-      await trimStream(side.name);
-      process.stderr.write(`capacity: run ${i + 1}/${args.repeat} ${side.name}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99})\n`);
-      side.runs.push(r);
+    for (let attempt = 1; ; attempt++) {
+      const round: [Side, ReturnType<typeof wrk>][] = [];
+      for (const side of order) {
+        const r = wrk(args.duration, side.url);
+        await trimStream(side.name);
+        const stolen = Object.entries(r.hostSteal).map(([cpu, v]) => `${cpu} ${(v * 100).toFixed(1)}%`).join(", ");
+        process.stderr.write(`capacity: run ${i + 1}/${args.repeat}${attempt > 1 ? ` (attempt ${attempt})` : ""} ${side.name}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99}; host steal ${stolen})\n`);
+        round.push([side, r]);
+      }
+      // A round is paired as a whole: one side's run the host took spoils the round's ratios.
+      const steal = maxStealOf(round.map(([, r]) => r));
+      if (steal <= args["max-steal"] || attempt > args.retries) {
+        if (steal > args["max-steal"]) process.stderr.write(`capacity: round ${i + 1} kept after ${attempt} attempts with host steal ${(steal * 100).toFixed(1)}% (over --max-steal)\n`);
+        for (const [side, r] of round) side.runs.push(r);
+        break;
+      }
+      process.stderr.write(`capacity: round ${i + 1}: host steal ${(steal * 100).toFixed(1)}% of a CPU is over --max-steal ${args["max-steal"]}: not counted, run again\n`);
+      notCounted.push(...round.map(([side, r]) => ({ round: i + 1, attempt, side: side.name, rps: r.rps, hostSteal: r.hostSteal })));
     }
   }
   const ceilingSide = ceilingName ? sides[sides.length - 1]! : null;
-  const strip = (runs: Side["runs"]) => runs.map(({ cmd, rps, p50, p99 }) => ({ cmd, rps, p50, p99 }));
+  const strip = (runs: Side["runs"]) => runs.map(({ cmd, rps, p50, p99, hostSteal }) => ({ cmd, rps, p50, p99, hostSteal }));
   const rates = (side: Side) => side.runs.map((r) => r.rps);
   const perVariant = sides.filter((s) => s !== ceilingSide).map((side, k) => ({
     variant: side.name,
@@ -254,6 +275,8 @@ try {
     runs: first.runs,
     against: ceilingResult ? { ...ceilingResult, ratio: first.ratioToCeiling } : null,
     audit: args.audit ? await auditSummary() : null,
+    maxSteal: args["max-steal"],
+    notCounted,
     meta,
   };
   for (const v of perVariant) {
