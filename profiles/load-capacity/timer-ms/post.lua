@@ -1,0 +1,3 @@
+wrk.method = "POST"
+wrk.body = "{\"events\":[{\"key\":\"1\",\"attrs\":{}}]}"
+wrk.headers["Content-Type"] = "application/json"
