@@ -6,6 +6,10 @@ import { readFileSync } from "node:fs";
 import { cpus, hostname, loadavg, totalmem } from "node:os";
 import { PROJECT_ROOT } from "../../src/root.ts";
 import { cpusOf } from "../../src/admin/affinity.ts";
+import { hostBusyBetween, hostCpuTimes, hostStealBetween } from "../../src/load/cpu.ts";
+
+// The host's CPU times live with the load engine's CPU meter (src/load/cpu.ts), which reads them per window too.
+export { hostBusyBetween, hostCpuTimes, hostStealBetween };
 
 export interface RunMeta {
   command: string;
@@ -98,44 +102,6 @@ export function pinning(serverCpu = 0, loadCpu = 1): { server: string[]; load: s
   const has = Bun.spawnSync(["sh", "-c", "command -v taskset"]).success;
   if (!has || cpus().length < 2) return { server: [], load: [], note: "not pinned (taskset missing or one core)" };
   return { server: ["taskset", "-c", String(serverCpu)], load: ["taskset", "-c", String(loadCpu)], note: `server on CPU ${serverCpu}, load generator on CPU ${loadCpu} (taskset)` };
-}
-
-/** Cumulative busy, steal and total jiffies per CPU (/proc/stat); empty where unavailable. */
-export function hostCpuTimes(): { cpu: number; busy: number; steal: number; total: number }[] {
-  try {
-    const lines = readFileSync("/proc/stat", "latin1").split("\n");
-    return lines
-      .filter((l) => /^cpu\d+ /.test(l))
-      .map((l) => {
-        const [name, ...f] = l.split(/\s+/);
-        const v = f.map(Number);
-        const idle = (v[3] ?? 0) + (v[4] ?? 0);
-        const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-        return { cpu: Number(name!.slice(3)), busy: total - idle, steal: v[7] ?? 0, total };
-      });
-  } catch {
-    return [];
-  }
-}
-
-/** Busy share of each CPU between two hostCpuTimes() readings: how loaded the host was (by anything) meanwhile. */
-export function hostBusyBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const y of b) {
-    const x = a.find((c) => c.cpu === y.cpu);
-    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.busy - x.busy) / (y.total - x.total)) * 1000) / 1000;
-  }
-  return out;
-}
-
-/** Steal share of each CPU between two hostCpuTimes() readings: time the hypervisor ran something else on it. */
-export function hostStealBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const y of b) {
-    const x = a.find((c) => c.cpu === y.cpu);
-    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.steal - x.steal) / (y.total - x.total)) * 1000) / 1000;
-  }
-  return out;
 }
 
 /**

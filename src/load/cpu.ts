@@ -27,21 +27,72 @@ export function processCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** Measures CPU over successive intervals: each `lap(now)` returns the cores used since the previous one. */
+/**
+ * Measures CPU over successive intervals: each `lap(now)` returns the cores
+ * used since the previous one, and the host's steal over the same interval:
+ * the highest share of any CPU's time the hypervisor gave to another guest.
+ * Steal stops the server's and the generator's threads while their clocks
+ * run on, so it lands in latency as if it were the server's.
+ */
 export class CpuMeter {
   private thread = threadCpuMs();
   private proc = processCpuMs();
+  private host = hostCpuTimes();
   constructor(private last: number) {}
 
-  /** Cores used by the JS thread and by the process since the previous lap (or construction). */
-  lap(now: number): { thread: number; process: number } {
+  /** Cores used by the JS thread and by the process since the previous lap (or construction); the host's worst CPU steal share (NaN if unknown). */
+  lap(now: number): { thread: number; process: number; hostSteal: number } {
     const thread = threadCpuMs();
     const proc = processCpuMs();
+    const host = hostCpuTimes();
     const wall = now - this.last;
-    const out = wall > 0 ? { thread: (thread - this.thread) / wall, process: (proc - this.proc) / wall } : { thread: NaN, process: NaN };
+    const stolen = Object.values(hostStealBetween(this.host, host));
+    const hostSteal = stolen.length ? Math.max(...stolen) : NaN;
+    const out = wall > 0 ? { thread: (thread - this.thread) / wall, process: (proc - this.proc) / wall, hostSteal } : { thread: NaN, process: NaN, hostSteal: NaN };
     this.thread = thread;
     this.proc = proc;
+    this.host = host;
     this.last = now;
     return out;
   }
 }
+
+/** Cumulative busy, steal and total jiffies per CPU (/proc/stat); empty where unavailable. */
+export function hostCpuTimes(): { cpu: number; busy: number; steal: number; total: number }[] {
+  try {
+    const lines = readFileSync("/proc/stat", "latin1").split("\n");
+    return lines
+      .filter((l) => /^cpu\d+ /.test(l))
+      .map((l) => {
+        const [name, ...f] = l.split(/\s+/);
+        const v = f.map(Number);
+        const idle = (v[3] ?? 0) + (v[4] ?? 0);
+        const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+        return { cpu: Number(name!.slice(3)), busy: total - idle, steal: v[7] ?? 0, total };
+      });
+  } catch {
+    return [];
+  }
+}
+
+/** Busy share of each CPU between two hostCpuTimes() readings: how loaded the host was (by anything) meanwhile. */
+export function hostBusyBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const y of b) {
+    const x = a.find((c) => c.cpu === y.cpu);
+    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.busy - x.busy) / (y.total - x.total)) * 1000) / 1000;
+  }
+  return out;
+}
+
+/** Steal share of each CPU between two hostCpuTimes() readings: time the hypervisor ran something else on it. */
+export function hostStealBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const y of b) {
+    const x = a.find((c) => c.cpu === y.cpu);
+    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.steal - x.steal) / (y.total - x.total)) * 1000) / 1000;
+  }
+  return out;
+}
+
+

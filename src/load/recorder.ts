@@ -55,6 +55,8 @@ export interface WindowStats {
   longestSilenceMs: number;
   /** Measured requests that failed below HTTP (refused, reset) before any byte of them was written, by failure time. */
   unsentErrors: number;
+  /** The host's worst per-CPU steal share over the window (/proc/stat: time the hypervisor gave to another guest); NaN if unknown. */
+  hostSteal: number;
 }
 
 /** Why due requests were waiting: every connection held by an unanswered request, or a connect not yet accepted. */
@@ -234,7 +236,7 @@ export class Recorder {
    * run) with the CPU measured over it, and returns its stats. Called once per
    * window, in order, after its end has passed.
    */
-  closeWindow(index: number, lengthMs: number, cpuThread: number, cpuProcess: number): WindowStats {
+  closeWindow(index: number, lengthMs: number, cpuThread: number, cpuProcess: number, hostSteal = NaN): WindowStats {
     const w: WindowStats = {
       index,
       startMs: index * this.windowMs,
@@ -251,6 +253,7 @@ export class Recorder {
       heldAnswers: this.heldAnswersW[index]!,
       longestSilenceMs: round2(this.silenceW[index]!),
       unsentErrors: this.unsentErrorsW[index]!,
+      hostSteal,
     };
     this.windowHist.reset();
     this.windows.push(w);

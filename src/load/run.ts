@@ -291,8 +291,8 @@ class Engine implements Sink {
       }
       if (now < end) break;
       if (this.hold) this.flushHold(now);
-      const cpu = this.cpu ? this.cpu.lap(this.opts.now()) : { thread: NaN, process: NaN };
-      const w = m.closeWindow(this.nextWindow++, end - start, cpu.thread, cpu.process);
+      const cpu = this.cpu ? this.cpu.lap(this.opts.now()) : { thread: NaN, process: NaN, hostSteal: NaN };
+      const w = m.closeWindow(this.nextWindow++, end - start, cpu.thread, cpu.process, cpu.hostSteal);
       this.hooks.onWindow?.(w);
     }
   }

@@ -93,6 +93,9 @@ export interface ValidityInput {
   clamped: number;
 }
 
+/** A window whose host steal (WindowStats.hostSteal) is over this share of a CPU gets a note. */
+export const STEAL_NOTE = 0.05;
+
 /** Applies the rules; pure, so tests feed it numbers directly. */
 export function judge(input: ValidityInput, rules: ValidityRules): Validity {
   const reasons: string[] = [];
@@ -149,6 +152,15 @@ export function judge(input: ValidityInput, rules: ValidityRules): Validity {
   }
   if (generatorLagged && peakProcess >= 0 && peakProcess < 0.8) {
     notes.push(`the generator lagged while using at most ${pct(peakProcess)} of a core: its core was likely busy with other work (or its event loop was blocked)`);
+  }
+
+  // Steal does not make the generator wrong about its schedule, so it qualifies the run rather than voiding it;
+  // a caller that must not count such runs reads the windows (bench/fixed-rate.ts --max-steal).
+  const stolen = input.windows.filter((w) => w.hostSteal > STEAL_NOTE);
+  if (stolen.length) {
+    const worst = stolen.reduce((a, w) => (w.hostSteal > a.hostSteal ? w : a));
+    const others = stolen.length - 1;
+    notes.push(`the host stole up to ${pct(worst.hostSteal)} of a CPU from this VM in second ${worst.index + 1}${others ? ` (and ${others} other second${others > 1 ? "s" : ""} over ${pct(STEAL_NOTE)})` : ""}: latency and rate include the hypervisor's, not only the server's`);
   }
 
   const valid = reasons.length === 0;

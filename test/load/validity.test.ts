@@ -25,6 +25,7 @@ const win = (index: number, scheduled: number, sent: number, cpuProcess = 0.3, h
   heldAnswers: 0,
   longestSilenceMs: 0,
   unsentErrors: 0,
+  hostSteal: 0,
   ...held,
 });
 const input = (windows: WindowStats[], lag = 1, connectionWaits = 0, connections = 64) => ({ scheduleLagP99Ms: lag, windows, connectionWaits, connections, clamped: 0 });
@@ -192,4 +193,17 @@ test("shortfallCause and serverExplains at their boundaries", () => {
   expect(shortfallCause(w(1000 - Math.floor(limit) - 1, { poolFullMs: 200, unsentErrors: 2 }))).toBe("server-failed");
   expect(shortfallCause(w(900, {})), "no wait at all").toBe("generator");
   expect(shortfallCause(w(900, { unsentErrors: 99 }))).toBe("server-failed");
+});
+
+describe("the host's steal", () => {
+  test("a window the hypervisor took over 5% of a CPU from is noted, and the run stays valid", () => {
+    const v = judge(input([win(0, 1000, 1000), win(1, 1000, 1000, 0.3, { hostSteal: 0.123 }), win(2, 1000, 1000, 0.3, { hostSteal: 0.06 })]), rules);
+    expect(v.valid).toBe(true);
+    expect(v.notes).toEqual(["the host stole up to 12% of a CPU from this VM in second 2 (and 1 other second over 5%): latency and rate include the hypervisor's, not only the server's"]);
+  });
+
+  test("steal at or under 5%, or unknown, says nothing", () => {
+    const v = judge(input([win(0, 1000, 1000, 0.3, { hostSteal: 0.05 }), win(1, 1000, 1000, 0.3, { hostSteal: NaN })]), rules);
+    expect(v.notes).toEqual([]);
+  });
 });
