@@ -75,24 +75,20 @@ export function hostCpuTimes(): { cpu: number; busy: number; steal: number; tota
   }
 }
 
-/** Busy share of each CPU between two hostCpuTimes() readings: how loaded the host was (by anything) meanwhile. */
-export function hostBusyBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
+type HostCpuTimes = ReturnType<typeof hostCpuTimes>;
+
+/** Each CPU's share of its time spent as `part` says between two hostCpuTimes() readings, to 0.1%; CPUs with no time passed are left out. */
+function shareBetween(a: HostCpuTimes, b: HostCpuTimes, part: "busy" | "steal"): Record<string, number> {
   const out: Record<string, number> = {};
   for (const y of b) {
     const x = a.find((c) => c.cpu === y.cpu);
-    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.busy - x.busy) / (y.total - x.total)) * 1000) / 1000;
+    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y[part] - x[part]) / (y.total - x.total)) * 1000) / 1000;
   }
   return out;
 }
 
-/** Steal share of each CPU between two hostCpuTimes() readings: time the hypervisor ran something else on it. */
-export function hostStealBetween(a: ReturnType<typeof hostCpuTimes>, b: ReturnType<typeof hostCpuTimes>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const y of b) {
-    const x = a.find((c) => c.cpu === y.cpu);
-    if (x && y.total > x.total) out[`cpu${y.cpu}`] = Math.round(((y.steal - x.steal) / (y.total - x.total)) * 1000) / 1000;
-  }
-  return out;
-}
+/** Busy share of each CPU between two readings: how loaded the host was (by anything) meanwhile. */
+export const hostBusyBetween = (a: HostCpuTimes, b: HostCpuTimes) => shareBetween(a, b, "busy");
 
-
+/** Steal share of each CPU between two readings: time the hypervisor ran another guest on it. */
+export const hostStealBetween = (a: HostCpuTimes, b: HostCpuTimes) => shareBetween(a, b, "steal");
