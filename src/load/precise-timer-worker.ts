@@ -10,6 +10,7 @@ declare const self: Worker;
 
 import { SEQ, STOP, type TimerShared } from "./precise-timer.ts";
 
+// Each thread has its own timeOrigin; origin + now() is the one wall-anchored clock both threads read alike.
 const nowAbs = () => performance.timeOrigin + performance.now();
 
 self.onmessage = (e: MessageEvent<TimerShared>) => {
