@@ -29,6 +29,7 @@ import { formatDuration } from "../src/cli/duration.ts";
 import type { FindMaxResult, Step } from "../src/load/find-max.ts";
 import { curveSvg } from "../src/load/plot.ts";
 import type { LoadResult } from "../src/load/result.ts";
+import { collectMeta } from "../scripts/lib/meta.ts";
 
 const f = cli(process.argv.slice(2), "Usage: bun bench/load-capacity.ts [options]\n\nHighest valid harness rate vs wrk's closed-loop rate on one trivial pinned Bun server.", {
   start: { kind: "number", help: "first rate of the ladder", default: 20000 },
@@ -94,6 +95,8 @@ const harness = (rps: number) => [
 ];
 
 const loadBefore = loadavg();
+// Its hostCpu (the host's busy and steal share per CPU) spans the whole ladder.
+const run = collectMeta();
 const wrkBefore = wrkRuns("before");
 process.stderr.write(`harness: ${rel(harness(f.start))} (per rate)\n`);
 const steps: Step[] = [];
@@ -138,6 +141,7 @@ const meta = {
   pinning: pinned ? "server on CPU 0; harness and wrk on CPU 1 (taskset -c)" : "not pinned",
   loadavg: { before: loadBefore.map(round2), after: loadavg().map(round2) },
   note: "shared machine: other work may run on either core and only ever lowers a figure",
+  hostCpu: run.hostCpu,
   server: rel(serverCmd),
   harness: {
     command: rel(harness(0)).replace("--rps 0", "--rps R"),
