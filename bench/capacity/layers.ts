@@ -34,4 +34,4 @@ export function layerCommand(l: Layer, variant: string, index: string, indexImpl
   return [process.execPath, join(PROJECT_ROOT, "bench/servers/layers.ts"), "--layer", l, "--variant", variant, "--index", index, ...(indexImpl ? ["--index-impl", indexImpl] : []), "--port", "0"];
 }
 
-export const LAYERS_NOTE = "bench/servers/layers.ts: pipeline = Elysia's parse and the variant's pipeline only; app = src/http/app.ts with the variant (body bounds, validation, admission at the loosened bounds), untracked";
+export const LAYERS_NOTE = "bench/servers/layers.ts: pipeline = Elysia's parse (a viewBody variant's view of the bytes instead) and the variant's pipeline only; app = src/http/app.ts with the variant (body bounds, validation, admission at the loosened bounds), untracked";

@@ -8,7 +8,12 @@
  *   echo            Elysia parses the body and echoes its events
  *   layer-pipeline  the echo, answering with the variant's pipeline instead
  *                   (lookup, decode, serialize): Elysia's own JSON parse, no
- *                   body bounds, no validation, no admission, no tracking
+ *                   body bounds, no validation, no admission, no tracking.
+ *                   A variant that reads its body from the bytes (viewBody,
+ *                   v23) reads them here too, as the app does, and Elysia's
+ *                   parse is only the fallback for a body it does not view:
+ *                   otherwise this layer would pay a JSON.parse the service
+ *                   never makes, and sit below the app (FINDINGS.md §40)
  *   layer-app       the service's hot-path app (src/http/app.ts: the bounded
  *                   body reader, the variant's validation, admission control)
  *                   with the variant, but no request tracking, metrics or
@@ -40,7 +45,7 @@ import { LAYERS, type Layer } from "../capacity/layers.ts";
 const USAGE = `Usage: bun bench/servers/layers.ts --layer pipeline|app [--variant V] [--index DIR] [--index-impl ts|native] [--port 0]
 
 The service taken apart, for capacity runs against the echo:
-  pipeline  Elysia's JSON parse and the variant's pipeline, nothing else
+  pipeline  Elysia's JSON parse (or the variant's view of the bytes) and the variant's pipeline, nothing else
   app       the hot-path app (body bounds, validation, admission) without request tracking
 `;
 const { values } = parseArgs({
@@ -73,8 +78,20 @@ const JSON_HEADERS = { "content-type": "application/json" };
 
 function pipelineApp() {
   const ctx: EnrichContext = { index, limits: DEFAULT_LIMITS };
+  const viewBody = variant.viewBody;
+  const respond = async (body: unknown) => new Response(await variant.respond(body as EnrichRequest, ctx), { headers: JSON_HEADERS });
+  if (viewBody) {
+    return new Elysia()
+      .post("/enrich", async ({ body }) => respond(body), {
+        parse: async ({ request }) => {
+          const bytes = await request.bytes();
+          return viewBody(bytes, DEFAULT_LIMITS) ?? JSON.parse(new TextDecoder().decode(bytes));
+        },
+      })
+      .get("/healthz", () => ({ ok: true, variant: `layer-pipeline:${variant.name}` }));
+  }
   return new Elysia()
-    .post("/enrich", async ({ body }) => new Response(await variant.respond(body as EnrichRequest, ctx), { headers: JSON_HEADERS }))
+    .post("/enrich", async ({ body }) => respond(body))
     .get("/healthz", () => ({ ok: true, variant: `layer-pipeline:${variant.name}` }));
 }
 

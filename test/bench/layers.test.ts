@@ -27,17 +27,19 @@ test("the layers are given the service sides' --index-impl", () => {
   expect(layerCommand("app", "v12-one-pass-validation", "IDX")).not.toContain("--index-impl");
 });
 
-for (const layer of ["pipeline", "app"] as const) {
-  describe(`layer ${layer}`, () => {
+// v23 reads its bodies from their bytes (viewBody): its pipeline layer does too, not Elysia's parse.
+for (const [layer, variant] of [["pipeline", "v12-one-pass-validation"], ["app", "v12-one-pass-validation"], ["pipeline", "v23-unparsed-body"]] as const) {
+  describe(`layer ${layer} of ${variant}`, () => {
     let s: RunningService;
     beforeAll(async () => {
       const index = builtIndex(GOLDEN_SPEC.entries, GOLDEN_SPEC.seed);
-      s = await spawnService([], { command: layerCommand(layer, "v12-one-pass-validation", index) });
+      s = await spawnService([], { command: layerCommand(layer, variant, index) });
     });
     afterAll(() => s?.stop());
 
     // Without the service's ordered re-parse, JSON.parse moves integer-like attr names first: pipeline's answers keep the bytes only without them.
     const integerLikeName = /"attrs":\{[^}]*"\d+":/;
+    // (A body v23 does not view falls back to JSON.parse there too, so its pipeline keeps the same filter.)
     const comparable = requests.flatMap((r, i) => (layer === "app" || !integerLikeName.test(r) ? [i] : []));
     test(`answers ${layer === "app" ? "every golden request" : "the golden requests without integer-like attr names"} with the golden bytes`, async () => {
       expect(comparable.length).toBeGreaterThan(requests.length / 2);
