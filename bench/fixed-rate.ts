@@ -26,7 +26,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import type { LoadResult } from "../src/load/index.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, hostCpuTimes, hostStealBetween, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, HostSpan, maxShare, pinning, sharesText, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { parseProm } from "../scripts/profile/prom.ts";
 import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
 
@@ -76,10 +76,10 @@ try {
   const runOnce = async (i: number, timer: string, attempt: number) => {
     const cmd = [...pin.load, process.execPath, "src/load/cli.ts", "--url", `${server.url}/enrich`, "--corpus", join(index, `${args.mix}.ndjson`), "--rps", String(args.rps), "--duration", `${args.duration}ms`, "--warmup", `${args.warmup}ms`, "--timer", timer, "--json", "--quiet"];
     const shown = cmd.join(" ").replace(process.execPath, "bun");
-    const hostBefore = hostCpuTimes();
+    const span = new HostSpan();
     const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "inherit" });
     // Steal comes in bursts: per run, so a run the host took is seen as such.
-    const hostSteal = hostStealBetween(hostBefore, hostCpuTimes());
+    const hostSteal = span.steal();
     let result: LoadResult;
     try {
       result = JSON.parse(r.stdout.toString()) as LoadResult;
@@ -90,12 +90,11 @@ try {
     const c = result.counts;
     const windowSteals = result.windows.map((w) => w.hostSteal).filter((x) => typeof x === "number" && Number.isFinite(x));
     const worstWindowSteal = windowSteals.length ? Math.max(...windowSteals) : null;
-    const counted = Math.max(0, ...Object.values(hostSteal)) <= args["max-steal"] && (worstWindowSteal ?? 0) <= args["max-window-steal"];
+    const counted = maxShare(hostSteal) <= args["max-steal"] && (worstWindowSteal ?? 0) <= args["max-window-steal"];
     runs.push({ timer, round: i, corrected: pct(result, "corrected"), service: pct(result, "service"), sendLag: pct(result, "sendLag"), valid: result.validity.valid, ok: c.ok, errors: c.httpError + c.timeout + c.transport, shed: shed - shedBefore, hostSteal, worstWindowSteal, attempt, counted, command: shown });
     shedBefore = shed;
     const last = runs.at(-1)!;
-    const stolen = Object.entries(last.hostSteal).map(([cpu, v]) => `${cpu} ${(v * 100).toFixed(1)}%`).join(", ");
-    console.error(`fixed-rate: round ${i}/${args.repeat}, --timer ${timer}${attempt > 1 ? ` (attempt ${attempt})` : ""}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed; host steal ${stolen}, worst second ${worstWindowSteal === null ? "?" : `${(worstWindowSteal * 100).toFixed(0)}%`}${counted ? "" : " — over --max-steal/--max-window-steal, not counted"}${last.valid ? "" : "; INVALID"}`);
+    console.error(`fixed-rate: round ${i}/${args.repeat}, --timer ${timer}${attempt > 1 ? ` (attempt ${attempt})` : ""}: corrected p99 ${last.corrected.p99.toFixed(2)} ms, service p99 ${last.service.p99.toFixed(2)} ms, send lag p99 ${last.sendLag.p99.toFixed(2)} ms; ${last.ok} ok, ${last.errors} errors, ${last.shed} shed; host steal ${sharesText(hostSteal)}, worst second ${worstWindowSteal === null ? "?" : `${(worstWindowSteal * 100).toFixed(0)}%`}${counted ? "" : " — over --max-steal/--max-window-steal, not counted"}${last.valid ? "" : "; INVALID"}`);
     return counted;
   };
   for (let i = 1; i <= args.repeat; i++) for (const timer of timers) for (let attempt = 1; attempt <= 1 + args.retries && !(await runOnce(i, timer, attempt)); attempt++);

@@ -47,7 +47,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, hostCpuTimes, hostStealBetween, paired, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
+import { collectMeta, HostSpan, maxShare, paired, pinning, sharesText, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { RedisClient } from "bun";
 import { type RunningRedis, startRedis } from "../scripts/lib/redis-server.ts";
@@ -147,10 +147,10 @@ const RT = (): string[] => (args.rt ? ["chrt", "-f", "30"] : []);
 
 function wrk(ms: number, url: string, warmup = false) {
   const cmd = wrkCommand({ prefix: [...pin.load, ...RT()], connections: args.connections, seconds: ms / 1000, latency: true, url, corpus });
-  const hostBefore = hostCpuTimes();
+  const span = new HostSpan();
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   // Steal comes in bursts and lands in the rate as if it were the side's: per run, so a round the host took shows.
-  const hostSteal = hostStealBetween(hostBefore, hostCpuTimes());
+  const hostSteal = span.steal();
   const text = r.stdout.toString();
   const out = parseWrk(text);
   if (!r.success || !out) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
@@ -221,7 +221,6 @@ try {
     await trimStream(side.name);
     streamTotals[side.name] = 0;
   }
-  const maxStealOf = (runs: { hostSteal: Record<string, number> }[]) => Math.max(0, ...runs.flatMap((r) => Object.values(r.hostSteal)));
   for (let i = 0; i < args.repeat; i++) {
     // Rotate which goes first, so a drift in the machine does not favour one side.
     const order = sides.map((_, j) => sides[(i + j) % sides.length]!);
@@ -230,12 +229,11 @@ try {
       for (const side of order) {
         const r = wrk(args.duration, side.url);
         await trimStream(side.name);
-        const stolen = Object.entries(r.hostSteal).map(([cpu, v]) => `${cpu} ${(v * 100).toFixed(1)}%`).join(", ");
-        process.stderr.write(`capacity: run ${i + 1}/${args.repeat}${attempt > 1 ? ` (attempt ${attempt})` : ""} ${side.name}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99}; host steal ${stolen})\n`);
+        process.stderr.write(`capacity: run ${i + 1}/${args.repeat}${attempt > 1 ? ` (attempt ${attempt})` : ""} ${side.name}: ${r.rps.toFixed(0)} req/s (wrk p50 ${r.p50}, p99 ${r.p99}; host steal ${sharesText(r.hostSteal)})\n`);
         round.push([side, r]);
       }
       // A round is paired as a whole: one side's run the host took spoils the round's ratios.
-      const steal = maxStealOf(round.map(([, r]) => r));
+      const steal = Math.max(...round.map(([, r]) => maxShare(r.hostSteal)));
       if (steal <= args["max-steal"] || attempt > args.retries) {
         if (steal > args["max-steal"]) process.stderr.write(`capacity: round ${i + 1} kept after ${attempt} attempts with host steal ${(steal * 100).toFixed(1)}% (over --max-steal)\n`);
         for (const [side, r] of round) side.runs.push(r);

@@ -31,9 +31,9 @@ export interface RunMeta {
  * included) and the steal share, time the hypervisor gave this VM's vCPU to
  * someone else. Steal is invisible to every other instrument: the service's
  * and the generator's clocks run on while their threads do not, so it lands
- * in latency and throughput as if it were ours. On 2026-12-04 a loopback wrk
- * run against a trivial server saw 42% steal and a tenth of its usual rate
- * (FINDINGS §41). Serialized when the meta is written (toJSON), so every
+ * in latency and throughput as if it were ours: single runs lost up to 34.5% of
+ * a CPU to it on 2026-12-04 (FINDINGS §41). Serialized when the meta is
+ * written (toJSON), so every
  * meta.json made with collectMeta() says so, with no change at its call site.
  */
 export class HostSpan {
@@ -45,11 +45,22 @@ export class HostSpan {
     return { seconds: Math.round(performance.now() - this.at) / 1000, busy: hostBusyBetween(this.from, now), steal: hostStealBetween(this.from, now) };
   }
 
+  /** Each CPU's steal share so far. */
+  steal(): Record<string, number> {
+    return hostStealBetween(this.from, hostCpuTimes());
+  }
+
   /** The highest CPU's steal share so far (0 where /proc/stat is unreadable). */
   maxSteal(): number {
-    return Math.max(0, ...Object.values(hostStealBetween(this.from, hostCpuTimes())));
+    return maxShare(this.steal());
   }
 }
+
+/** The highest of per-CPU shares (0 for none). */
+export const maxShare = (shares: Record<string, number>) => Math.max(0, ...Object.values(shares));
+
+/** Per-CPU shares for a progress line: "cpu0 1.2%, cpu1 0.4%". */
+export const sharesText = (shares: Record<string, number>) => Object.entries(shares).map(([cpu, v]) => `${cpu} ${(v * 100).toFixed(1)}%`).join(", ");
 
 /** A run whose host stole more than this share of any CPU is flagged on stderr by the benches that check (stealWarning). */
 export const STEAL_WARN = 0.05;
