@@ -24,18 +24,34 @@ async function server(script: string, ...args: string[]) {
   return { url: `http://127.0.0.1:${port}/enrich`, [Symbol.asyncDispose]: async () => void proc.kill() };
 }
 
+/** One 2.5 s run at 1,000 req/s on 32 connections against a fresh server that stalls once, 500 ms after the first request (in the measured period); the next stall would come after the run. */
+async function stallRun(): Promise<{ r: LoadResult; code: number; stderr: string }> {
+  await using s = await server("stall-server.ts", "--stall", "1000", "--first", "500", "--every", "5000");
+  await using proc = Bun.spawn(
+    [process.execPath, CLI, "--url", s.url, "--rps", "1000", "--connections", "32", "--duration", "2500ms", "--warmup", "250ms", "--corpus", corpus, "--max-lag", "50ms", "--json", "--quiet"],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (!stdout.trim()) throw new Error(`the load CLI printed no result (exit ${code}):\n${stderr}`);
+  return { r: JSON.parse(stdout) as LoadResult, code, stderr };
+}
+
 describe("verdicts on purpose-made servers", () => {
   test("a server that stalls its loop for 1 s: VALID, server-limited, stalled; the advice is not more connections", async () => {
-    // One stall, 500 ms after the first request (in the measured period); the next would come after the run.
-    await using s = await server("stall-server.ts", "--stall", "1000", "--first", "500", "--every", "5000");
-    await using proc = Bun.spawn(
-      [process.execPath, CLI, "--url", s.url, "--rps", "1000", "--connections", "32", "--duration", "2500ms", "--warmup", "250ms", "--corpus", corpus, "--max-lag", "50ms", "--json", "--quiet"],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    const r = JSON.parse(stdout) as LoadResult;
+    // A run the generator itself spoiled (a stolen core on a busy CI host) says nothing of the server's
+    // verdict, so it is retaken on a fresh server, at most twice more; every attempt is printed if none is clean.
+    const attempts: string[] = [];
+    let r: LoadResult | null = null;
+    let code = -1;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let stderr: string;
+      ({ r, code, stderr } = await stallRun());
+      attempts.push(`attempt ${attempt + 1}, exit ${code}:\n${validityText(r)}\n${stderr}`);
+      if (r.validity.limitedBy !== "generator") break;
+    }
+    r = r!;
     const text = validityText(r);
-    expect({ code, valid: r.validity.valid, limitedBy: r.validity.limitedBy, state: r.validity.server?.state, reasons: r.validity.reasons, accounted: r.accounted }, `${text}\n${stderr}`).toEqual({
+    expect({ code, valid: r.validity.valid, limitedBy: r.validity.limitedBy, state: r.validity.server?.state, reasons: r.validity.reasons, accounted: r.accounted }, attempts.join("\n\n")).toEqual({
       code: 0,
       valid: true,
       limitedBy: "server",
@@ -49,7 +65,7 @@ describe("verdicts on purpose-made servers", () => {
     expect(text).toContain("these are valid measurements");
     expect(text).toContain("more --connections would not help");
     expect(text).not.toContain("raise --connections");
-  }, 30_000);
+  }, 60_000);
 
   test("--find-max against a server capped by its own lock: limitedBy names the server", async () => {
     await using s = await server("lock-server.ts", "--service", "10");
