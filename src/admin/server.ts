@@ -14,7 +14,8 @@ import { ENDPOINTS, indexPage } from "./index-page.ts";
 import { choice, num, optionalNum, ParamError } from "./params.ts";
 import { PPROF_HEADERS } from "./pprof.ts";
 import { windowOpen } from "./sampler.ts";
-import { captureTrace, traceBusy } from "./trace.ts";
+import { recordTrace, traceBusy, traceChunks } from "./trace.ts";
+import { textStream } from "./text-stream.ts";
 import { CPU_DEFAULTS, TRACE_DEFAULTS } from "../config.ts";
 
 type Query = Record<string, string | undefined>;
@@ -129,8 +130,8 @@ export function createAdminApp(hub: AdminHub) {
       const hz = num(q, "hz", { def: TRACE_DEFAULTS.hz, min: 1, max: CPU_DEFAULTS.maxHz });
       const stallMs = num(q, "stall", { def: TRACE_DEFAULTS.stallMs, min: 1, max: MAX_BLOCK_MS });
       if (traceBusy()) return busy("a trace");
-      const trace = await captureTrace({ seconds, hz, stallMs, label }, hub.tracker, hub.gc, request.signal);
-      return new Response(JSON.stringify(trace), { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="trace.json"' } });
+      const recorded = await recordTrace({ seconds, hz, stallMs, label }, hub.tracker, hub.gc, request.signal);
+      return new Response(textStream(traceChunks(recorded)), { headers: { ...JSON_HEADERS, "content-disposition": 'attachment; filename="trace.json"' } });
     })
     .get("/debug/pprof/gc", async ({ query, request }) => json(await gcWindow(hub.gc, num(query as Query, "seconds", { def: 5, min: 0.01, max: MAX_WINDOW_S }), request.signal)))
     .get("/debug/pprof/goroutine", ({ query }) => {
