@@ -13,6 +13,7 @@ import { capturePerf } from "../../../scripts/profile/perf/capture-perf.ts";
 import { perfUsable } from "../../../scripts/profile/perf/record.ts";
 import { decodePprof, flatten } from "../../../src/admin/pprof.ts";
 import { topRows } from "../../../scripts/profile/top.ts";
+import { PERF_DEFAULTS } from "../../../src/config.ts";
 import { scratch } from "../../support/fixtures.ts";
 import { smallIndexWithCorpus, testCapture } from "../support.ts";
 
@@ -52,7 +53,10 @@ describe("a capture's perf.pprof", () => {
     const rec = meta.files[BUNDLE.perf]!;
     const m = /(\d+) ms on CPU; thread on-CPU by schedstat (\d+) ms/.exec(rec.source);
     expect({ ok: rec.ok, types: p.sampleTypes.map((t) => t.type), enrich: names.has("enrichBatchV0"), native: names.has("(bun native)"), source: Boolean(m) }).toEqual({ ok: true, types: ["samples", "cpu"], enrich: true, native: true, source: true });
-    expect(Math.abs(Number(m![1]) / Number(m![2]) - 1)).toBeLessThanOrEqual(0.1);
+    // 10%, plus two of perf's sample periods (its total moves in whole periods, and each window edge may lag by
+    // one): at ~200 ms of thread CPU that is 4 ms more; CI failed once at 10.5% without it (2026-12-04).
+    const [perfMs, schedMs] = [Number(m![1]), Number(m![2])];
+    expect(Math.abs(perfMs - schedMs), `perf ${perfMs} ms against schedstat ${schedMs} ms`).toBeLessThanOrEqual(0.1 * schedMs + 2 * (1000 / PERF_DEFAULTS.hz));
     expect(meta.sampling.perf).toStartWith("Linux perf_events: perf record -e cpu-clock -F 499");
     expect(meta.service.env).toMatchObject({ BUN_JSC_useJITDump: "1" });
   });
