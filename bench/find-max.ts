@@ -16,6 +16,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, fail } from "../src/cli/args.ts";
+import { LOAD_DEFAULTS } from "../src/config.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
 import { collectMeta, pinning, stealWarning } from "../scripts/lib/meta.ts";
@@ -29,7 +30,8 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/find-max.ts --variant 
   rps: { kind: "number", help: "first step's rate (default: the load tool's)" },
   "max-rps": { kind: "number", help: "never offer more than this" },
   duration: { kind: "duration", help: "measured period per step", default: "10s" },
-  retries: { kind: "number", help: "re-run an INVALID step up to N times", default: 1 },
+  retries: { kind: "number", help: "re-run an INVALID or STOLEN step up to N times", default: 1 },
+  "max-steal": { kind: "number", help: "a step that fails while the host steals more than this share of a CPU in some second is STOLEN: no verdict, re-run (bun run load --max-steal; 1 = off)", default: LOAD_DEFAULTS.findMaxMaxSteal },
   out: { kind: "string", help: "directory for meta.json, the load JSON and the plot" },
   rt: { kind: "boolean", help: "run the service at SCHED_FIFO 30 (root; for a machine shared with other work; never the load generator, which busy-polls); recorded in meta.json" },
   against: { kind: "string", help: "also climb the Elysia echo (bench/servers/echo.ts) the same way, right after: the runtime's ceiling on this host", choices: ["echo"] },
@@ -72,6 +74,8 @@ function climb(server: RunningService, plot: string): { result: { maxRps?: numbe
     `${args.duration}ms`,
     "--retries",
     String(args.retries),
+    "--max-steal",
+    String(args["max-steal"]),
     "--json",
     "--plot",
     plot,

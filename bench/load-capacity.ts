@@ -26,7 +26,7 @@ import { join, resolve } from "node:path";
 import { PROJECT_ROOT as ROOT } from "../src/root.ts";
 import { cli, fail } from "../src/cli/args.ts";
 import { formatDuration } from "../src/cli/duration.ts";
-import type { FindMaxResult, Step } from "../src/load/find-max.ts";
+import { type FindMaxResult, type Step, worstSteal } from "../src/load/find-max.ts";
 import { curveSvg } from "../src/load/plot.ts";
 import type { LoadResult } from "../src/load/result.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
@@ -112,7 +112,7 @@ for (let rps = f.start; rps <= f.max && misses < 2; rps += f.step) {
     const step: Step = {
       rps, achievedRps: r.achievedRps, verdict: valid ? "pass" : "invalid", valid, reasons: r.validity.reasons,
       p50: c.p50, p90: c.p90, p99: c.p99, p99_9: c.p99_9, max: c.max,
-      errors: r.counts.httpError + r.counts.timeout + r.counts.transport, scheduled: r.counts.scheduled, attempt,
+      errors: r.counts.httpError + r.counts.timeout + r.counts.transport, scheduled: r.counts.scheduled, attempt, hostSteal: worstSteal(r),
     };
     steps.push(step);
     const cpu = r.validity.checks.peakCpuProcess;

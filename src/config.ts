@@ -215,8 +215,10 @@ export const LOAD_DEFAULTS = Object.freeze({
   findMaxSteps: 12,
   /** A step passes with corrected p99 at or under this, ms. */
   findMaxP99Ms: 100,
-  /** Re-runs of an INVALID step (never of a p99/error failure). */
+  /** Re-runs of an INVALID step (never of a p99/error failure), and of a stolen one. */
   findMaxRetries: 0,
+  /** A failed step during which the host stole more than this share of a CPU in some second is no verdict on the server (find-max.ts `stolen`). */
+  findMaxMaxSteal: 0.05,
   /** Bisection stops when the bracket is this tight (hi/lo − 1). */
   findMaxPrecision: 0.05,
 });

@@ -53,7 +53,8 @@ const SPECS = {
   p99: { kind: "duration", help: "--find-max pass threshold for corrected p99", default: formatDuration(LOAD_DEFAULTS.findMaxP99Ms) },
   "max-rps": { kind: "number", help: "--find-max: never offer more than this" },
   "max-steps": { kind: "number", help: "--find-max: step budget", default: LOAD_DEFAULTS.findMaxSteps },
-  retries: { kind: "number", help: "--find-max: re-run an INVALID step up to N times (never a p99/error failure)", default: LOAD_DEFAULTS.findMaxRetries },
+  retries: { kind: "number", help: "--find-max: re-run an INVALID or STOLEN step up to N times (never a p99/error failure)", default: LOAD_DEFAULTS.findMaxRetries },
+  "max-steal": { kind: "number", help: "--find-max: a step that fails while the host steals more than this share of a CPU in some second is STOLEN, no verdict (1 = off)", default: LOAD_DEFAULTS.findMaxMaxSteal },
   quiet: { kind: "boolean", help: "no progress line on stderr" },
 } as const;
 
@@ -88,12 +89,12 @@ async function main(): Promise<number> {
 
   if (f["find-max"]) {
     const result = await findMax(
-      { ...input, p99Ms: f.p99, startRps: input.rps, maxRps: f["max-rps"], maxSteps: f["max-steps"], retries: f.retries },
+      { ...input, p99Ms: f.p99, startRps: input.rps, maxRps: f["max-rps"], maxSteps: f["max-steps"], retries: f.retries, maxSteal: f["max-steal"] },
       {
         signal: ctrl.signal,
         onProgress: progress?.update,
         onStepStart: (rps, k) => progress?.note(`step ${k + 1}: ${rps} rps`),
-        onStep: (s) => progress?.note(`  → ${s.verdict}${s.verdict === "invalid" ? `: ${s.reasons.join("; ")}` : ""} (p99 ${s.p99}ms, achieved ${s.achievedRps}/s)`),
+        onStep: (s) => progress?.note(`  → ${s.verdict}${s.verdict === "invalid" ? `: ${s.reasons.join("; ")}` : s.verdict === "stolen" ? `: the host stole up to ${Math.round(s.hostSteal * 100)}% of a CPU in one second` : ""} (p99 ${s.p99}ms, achieved ${s.achievedRps}/s)`),
       },
     );
     progress?.done();

@@ -4,7 +4,11 @@
  * the lowest failing rate. Each step is a whole run with its own warmup and
  * measured window. A step passes when it is valid, its corrected p99 is at or
  * under the threshold and nothing failed; an invalid step never passes, so a
- * figure is never the generator's limit dressed up as the server's.
+ * figure is never the generator's limit dressed up as the server's. On a
+ * virtual machine the host may take the cores away (steal): a step that did
+ * not pass while it did is no evidence against the server either, so it is
+ * `stolen`, re-run like an invalid one, and never the figure's upper bound
+ * unless every attempt was stolen (then the host is named as the limit).
  */
 import { LoadError } from "./errors.ts";
 import type { LoadResult } from "./result.ts";
@@ -29,6 +33,13 @@ export interface FindMaxInput extends Omit<LoadInput, "rps"> {
    * fail on p99 or errors are server results and are never retried.
    */
   retries?: number;
+  /**
+   * A step that did not pass while the host stole more than this share of a
+   * CPU in some one-second window (WindowStats.hostSteal) is `stolen`, and
+   * re-run as an invalid one is (default LOAD_DEFAULTS.findMaxMaxSteal; 1
+   * turns it off). A step that passed stands: steal only made it harder.
+   */
+  maxSteal?: number;
 }
 
 /**
@@ -36,7 +47,7 @@ export interface FindMaxInput extends Omit<LoadInput, "rps"> {
  * connection and did not take the offered rate (it never caught up): a rate
  * it does not sustain, however short the step.
  */
-export type Verdict = "pass" | "p99" | "errors" | "saturated" | "invalid";
+export type Verdict = "pass" | "p99" | "errors" | "saturated" | "invalid" | "stolen";
 
 /** One point of the curve. */
 export interface Step {
@@ -53,8 +64,10 @@ export interface Step {
   /** Measured requests that were not 2xx (http errors + timeouts + transport errors). */
   errors: number;
   scheduled: number;
-  /** 1 for the first run of this rate, 2+ for retries of an invalid one. */
+  /** 1 for the first run of this rate, 2+ for retries of an invalid (or stolen) one. */
   attempt: number;
+  /** The highest share of a CPU the host stole in any one-second window of the step (0 where /proc/stat has no steal). */
+  hostSteal: number;
   /** Which side held the offered load back in this step (validity.limitedBy); absent in older results. */
   limitedBy?: "generator" | "server" | null;
   /** How the server held it back, when it did (validity.server.state). */
@@ -73,10 +86,11 @@ export interface FindMaxResult {
    * taking the offered rate while holding every connection), the generator
    * (the failing step was invalid: its own lag or CPU; the server may hold
    * more than this instrument can offer), the --max-rps cap, or the step
-   * budget. A step whose sends the server held back is valid, so it never
-   * reads as "generator".
+   * budget, or the host (the failing step was stolen on every attempt). A
+   * step whose sends the server held back is valid, so it never reads as
+   * "generator".
    */
-  limitedBy: "server-p99" | "server-errors" | "server-saturated" | "generator" | "max-rps" | "steps";
+  limitedBy: "server-p99" | "server-errors" | "server-saturated" | "generator" | "host-steal" | "max-rps" | "steps";
   /** Every step in the order run. */
   steps: Step[];
   /** The full result of the highest passing step. */
@@ -88,8 +102,18 @@ export interface FindMaxHooks extends LoadHooks {
   onStepStart?(rps: number, index: number): void;
 }
 
-/** Judges one step's result against the threshold. */
-export function verdictOf(r: LoadResult, p99Ms: number): Verdict {
+/** The highest host steal of a result's one-second windows (older results and models have none: 0). */
+export function worstSteal(r: LoadResult): number {
+  return Math.max(0, ...(r.windows ?? []).map((w) => w.hostSteal).filter((x) => Number.isFinite(x)));
+}
+
+/** Judges one step's result against the threshold; a failure while the host stole more than `maxSteal` is `stolen`. */
+export function verdictOf(r: LoadResult, p99Ms: number, maxSteal = Infinity): Verdict {
+  const v = judged(r, p99Ms);
+  return v !== "pass" && worstSteal(r) > maxSteal ? "stolen" : v;
+}
+
+function judged(r: LoadResult, p99Ms: number): Verdict {
   const c = r.counts;
   const errors = c.httpError + c.timeout + c.transport > 0;
   // An invalid run is the generator's unless the server caused it (an error storm: connections refused).
@@ -122,10 +146,10 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
       const res = await run({ ...input, rps: rate }, hooks);
       if (res.aborted) break; // a run cut short by the caller is no evidence either way
       r = res;
-      step = toStep(res, input.p99Ms, attempt);
+      step = toStep(res, input.p99Ms, attempt, input.maxSteal ?? LOAD_DEFAULTS.findMaxMaxSteal);
       steps.push(step);
       hooks.onStep?.(step, k);
-      if (step.verdict !== "invalid" || attempt > (input.retries ?? LOAD_DEFAULTS.findMaxRetries) || hooks.signal?.aborted) break;
+      if ((step.verdict !== "invalid" && step.verdict !== "stolen") || attempt > (input.retries ?? LOAD_DEFAULTS.findMaxRetries) || hooks.signal?.aborted) break;
     }
     if (!r || !step) break;
     url = r.url;
@@ -155,7 +179,9 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
       : "steps"
     : hi.verdict === "invalid"
       ? "generator"
-      : hi.verdict === "errors"
+      : hi.verdict === "stolen"
+        ? "host-steal"
+        : hi.verdict === "errors"
         ? "server-errors"
         : hi.verdict === "saturated"
           ? "server-saturated"
@@ -163,12 +189,12 @@ export async function findMax(input: FindMaxInput, hooks: FindMaxHooks = {}, run
   return { tool: "enrich-load", mode: "find-max", url, p99ThresholdMs: input.p99Ms, maxRps: lo?.rps ?? null, limitedBy, steps, best: lo?.result ?? null };
 }
 
-function toStep(r: LoadResult, p99Ms: number, attempt: number): Step {
+function toStep(r: LoadResult, p99Ms: number, attempt: number, maxSteal: number): Step {
   const c = r.latency.corrected;
   return {
     rps: r.offeredRps,
     achievedRps: r.achievedRps,
-    verdict: verdictOf(r, p99Ms),
+    verdict: verdictOf(r, p99Ms, maxSteal),
     valid: r.validity.valid,
     reasons: r.validity.reasons,
     p50: c.p50,
@@ -179,6 +205,7 @@ function toStep(r: LoadResult, p99Ms: number, attempt: number): Step {
     errors: r.counts.httpError + r.counts.timeout + r.counts.transport,
     scheduled: r.counts.scheduled,
     attempt,
+    hostSteal: Math.round(worstSteal(r) * 1000) / 1000,
     limitedBy: r.validity.limitedBy ?? null,
     server: r.validity.server?.state ?? null,
   };

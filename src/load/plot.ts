@@ -69,7 +69,8 @@ export function curveSvg(f: FindMaxResult): string {
   const xTicks = linearTicks(maxX).map((v): [number, string] => [v, String(v)]);
   let extra = `<line x1="${L}" x2="${L + PW}" y1="${y(f.p99ThresholdMs)}" y2="${y(f.p99ThresholdMs)}" stroke="#555" stroke-dasharray="6 4"/>`;
   extra += `<text x="${L + PW - 4}" y="${y(f.p99ThresholdMs) - 6}" text-anchor="end" font-size="12" fill="#555">p99 threshold ${fmtMs(f.p99ThresholdMs)}</text>`;
-  for (const s of steps.filter((s) => s.verdict === "invalid")) {
+  // Neither an invalid step (the generator's) nor a stolen one (the host's) is a point of the server's curve.
+  for (const s of steps.filter((s) => s.verdict === "invalid" || s.verdict === "stolen")) {
     const cx = x(s.rps), cy = y(s.p99);
     extra += `<g stroke="#d00" stroke-width="2"><line x1="${cx - 6}" y1="${cy - 6}" x2="${cx + 6}" y2="${cy + 6}"/><line x1="${cx - 6}" y1="${cy + 6}" x2="${cx + 6}" y2="${cy - 6}"/></g>`;
   }
@@ -77,7 +78,7 @@ export function curveSvg(f: FindMaxResult): string {
     extra += `<line x1="${x(f.maxRps)}" x2="${x(f.maxRps)}" y1="${T}" y2="${T + PH}" stroke="#2ca02c" stroke-dasharray="2 3"/>`;
     extra += `<text x="${x(f.maxRps) + 4}" y="${T + 14}" font-size="12" fill="#2ca02c">max ${f.maxRps} rps</text>`;
   }
-  extra += `<text x="${L + PW + 10}" y="${T + 90}" font-size="12" fill="#d00">✕ invalid step</text>`;
+  extra += `<text x="${L + PW + 10}" y="${T + 90}" font-size="12" fill="#d00">✕ invalid or stolen step</text>`;
   return chart({ title: `${f.url} — latency vs offered rate (corrected)`, xLabel: "offered rate (requests/s)", yLabel: "latency (ms, log)", x, y, xTicks, yTicks, series, extra, dots: true });
 }
 

@@ -93,6 +93,8 @@ function stepRow(s: Step): string {
       ? "pass"
       : s.verdict === "invalid"
         ? `INVALID: ${s.reasons[0] ?? ""}`
+        : s.verdict === "stolen"
+          ? `STOLEN: the host took up to ${Math.round(s.hostSteal * 100)}% of a CPU in one second: no verdict on the server`
         : s.verdict === "p99"
           ? "p99 over threshold"
           : s.verdict === "saturated"
@@ -111,6 +113,7 @@ export function figureText(f: FindMaxResult): string {
     "server-errors": "above it the server returns errors",
     "server-saturated": "above it the server does not take the offered rate: every connection waits for its answers",
     generator: "above it THE GENERATOR could not keep its schedule: the server may hold more than this harness can offer",
+    "host-steal": "above it THE HOST stole the CPUs in every attempt (steal, /proc/stat): the server may hold more; retake on a quieter host or with more --retries",
     "max-rps": "that is the --max-rps cap; the server held it",
     steps: "the step budget ran out before any step failed",
   };
@@ -121,7 +124,7 @@ export function figureText(f: FindMaxResult): string {
 /** When the deciding failed step was held back by the server, says so (its connections were all waiting). */
 function heldBy(f: FindMaxResult): string {
   if (!f.limitedBy.startsWith("server-") || f.limitedBy === "server-saturated") return "";
-  const failed = f.steps.filter((s) => s.verdict !== "pass" && s.verdict !== "invalid").sort((a, b) => a.rps - b.rps)[0];
+  const failed = f.steps.filter((s) => s.verdict !== "pass" && s.verdict !== "invalid" && s.verdict !== "stolen").sort((a, b) => a.rps - b.rps)[0];
   const did = { saturated: "saturated", stalled: "stalled", behind: "fell behind" } as const;
   return failed?.server ? `; at ${num(failed.rps)} rps the server ${did[failed.server]}, holding every connection` : "";
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { findMax, verdictOf } from "../../src/load/find-max.ts";
-import { figureText } from "../../src/load/report.ts";
+import { curveTable, figureText } from "../../src/load/report.ts";
 import type { LoadInput } from "../../src/load/options.ts";
 import type { LoadResult } from "../../src/load/result.ts";
 
@@ -131,6 +131,36 @@ test("--retries re-runs only invalid steps; a valid retry counts, a p99 failure 
   const honest = model({ knee: 1000 });
   await findMax({ ...base, startRps: 100, retries: 3 }, {}, honest.run);
   expect(new Set(honest.tried).size, "no rate run twice when nothing was invalid").toBe(honest.tried.length);
+});
+
+test("a failure while the host stole the CPUs is STOLEN: re-run like an invalid one; a pass under steal stands; all attempts stolen names the host", async () => {
+  const stolenWindows = [{ hostSteal: 0.01 }, { hostSteal: 0.3 }, { hostSteal: Number.NaN }];
+  const honest = model({ knee: 1000 });
+  // Every step's first run has one second at 30% steal; the retry is quiet.
+  const seen = new Set<number>();
+  const once = async (input: LoadInput) => {
+    const r = await honest.run(input);
+    const first = !seen.has(input.rps);
+    seen.add(input.rps);
+    return { ...r, windows: first ? stolenWindows : [{ hostSteal: 0 }] } as unknown as LoadResult;
+  };
+  const f = await findMax({ ...base, startRps: 800, retries: 1, maxSteps: 3 }, {}, once);
+  expect(f.steps.map((s) => [s.rps, s.attempt, s.verdict, s.hostSteal])).toEqual([
+    [800, 1, "pass", 0.3],
+    [1600, 1, "stolen", 0.3], [1600, 2, "p99", 0],
+    [1200, 1, "stolen", 0.3], [1200, 2, "p99", 0],
+  ]);
+  expect({ max: f.maxRps, by: f.limitedBy }).toEqual({ max: 800, by: "server-p99" });
+  expect(curveTable(f)).toContain("STOLEN: the host took up to 30% of a CPU in one second: no verdict on the server");
+
+  // Steal in every attempt above 1,000: the figure says the host stopped it, not the server.
+  const always = async (input: LoadInput) => ({ ...(await model({ knee: 1000 }).run(input)), windows: input.rps > 1000 ? stolenWindows : [] }) as unknown as LoadResult;
+  const g = await findMax({ ...base, startRps: 800, retries: 1, maxSteps: 3 }, {}, always);
+  expect({ max: g.maxRps, by: g.limitedBy }).toEqual({ max: 800, by: "host-steal" });
+  expect(figureText(g)).toContain("above it THE HOST stole the CPUs in every attempt");
+  // --max-steal 1 turns it off: the same steps are the server's p99 failures.
+  const off = await findMax({ ...base, startRps: 800, retries: 1, maxSteps: 3, maxSteal: 1 }, {}, always);
+  expect(off.limitedBy).toBe("server-p99");
 });
 
 test("a step the caller aborted is not evidence: the search stops with what it had", async () => {
