@@ -30,13 +30,14 @@ let his = new Uint32Array(1024), los = new Uint32Array(1024), found = new Int32A
 /**
  * unparsedRequest: the request `bytes` hold, read by eix_body_keys, where they
  * are UTF-8 and pass every check under `limits`; undefined where they do not,
- * the body is thin, or there is no library. On the body's own buffer: the call
- * is synchronous and the caller holds the bytes.
+ * the body is under `from` bytes (v23: 1 KiB; v24: none), or there is no
+ * library. On the body's own buffer: the call is synchronous and the caller
+ * holds the bytes.
  */
-export function unparsedRequest(bytes: Uint8Array, limits: Limits): UnparsedRequest | undefined {
+export function unparsedRequest(bytes: Uint8Array, limits: Limits, from = NATIVE_CHECK_FROM): UnparsedRequest | undefined {
   const fns = native();
-  // The size first: a thin body is left to the HTTP layer's decode, which checks its UTF-8 on the way.
-  if (!fns || bytes.length < NATIVE_CHECK_FROM || !isUtf8(bytes)) return undefined;
+  // The size first: a body under the line is left to the HTTP layer's decode, which checks its UTF-8 on the way.
+  if (!fns || bytes.length < from || !isUtf8(bytes)) return undefined;
   if (limits.events > his.length) (his = new Uint32Array(limits.events)), (los = new Uint32Array(limits.events));
   const n = fns.eix_body_keys(ptr(bytes), bytes.length, limits.events, limits.attrs, limits.attrChars, ptr(his), ptr(los), limits.events);
   return n > 0 ? new UnparsedRequest(bytes, n, his.slice(0, n), los.slice(0, n)) : undefined;
