@@ -18,13 +18,11 @@ import { v24ThinUnparsed } from "../../src/enrich/ladder/v24-thin-unparsed.ts";
 import { eventCount } from "../../src/enrich/unparsed-request.ts";
 import type { EnrichRequest } from "../../src/enrich/variant.ts";
 import { createApp } from "../../src/http/app.ts";
-import { openIndex } from "../../src/index/open-index.ts";
-import type { Index } from "../../src/index/contract.ts";
 import { Rng } from "../../src/workload/rng.ts";
 import { edgeBody, SMALL } from "../support/edge-bodies.ts";
 import { builtIndex } from "../support/fixtures.ts";
 import { hostileBatch } from "../support/hostile-batches.ts";
-import { implsUnderTest } from "../support/native.ts";
+import { indexesUnderTest, postEnrich, withBadUtf8 } from "../support/handler-pairs.ts";
 
 const dir = builtIndex(10_000, 47);
 const space = new KeySpace(47);
@@ -67,24 +65,11 @@ describe.skipIf(!native)("eix_body_keys on bodies under 1 KiB: eix_body_valid's 
   });
 });
 
-/** `index` with its payload shards withheld, as a TS index's are until verified: every answer is then the JS writer's. */
-function withoutShards(index: Index): Index {
-  return new Proxy(index, {
-    get(target, p) {
-      if (p === "payloadShards") return () => null;
-      const v = Reflect.get(target, p, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-}
-
 describe("v24 answers every body as v23 does through the handler", () => {
-  for (const impl of [...implsUnderTest(), "ts, shards withheld (the JS writer)"] as const) {
-    const index = impl === "native" || impl === "ts" ? openIndex(dir, { impl }) : withoutShards(openIndex(dir, { impl: "ts" }));
+  for (const [impl, index] of indexesUnderTest(dir)) {
     for (const [name, limits] of [["small limits", SMALL], ["default limits", DEFAULT_LIMITS]] as const) {
       test(`${impl} index, ${name}: 1,000 bodies of any size, status and bytes`, async () => {
         const [a, b] = [v23UnparsedBody, v24ThinUnparsed].map((variant) => createApp({ index, variant, limits }));
-        const post = (app: typeof a, body: string | Uint8Array) => app.handle(new Request("http://localhost/enrich", { method: "POST", headers: { "content-type": "application/json" }, body }));
         const rng = new Rng(name.length * 7 + impl.length);
         const statuses = [0, 0];
         let thin = 0;
@@ -93,13 +78,8 @@ describe("v24 answers every body as v23 does through the handler", () => {
           let body: string | Uint8Array = text;
           if (encoder.encode(text).length < NATIVE_CHECK_FROM) thin++;
           // One in ten has a byte that is not UTF-8 inside a string the form allows: 400, never the fast path.
-          if (i % 10 === 3) {
-            const bytes = encoder.encode(text);
-            const at = text.indexOf('"attrs":{"') + 10;
-            if (at >= 10) bytes[at] = 0xff;
-            body = bytes;
-          }
-          const [x, y] = await Promise.all([post(a!, body), post(b!, body)]);
+          if (i % 10 === 3) body = withBadUtf8(text);
+          const [x, y] = await Promise.all([postEnrich(a!, body), postEnrich(b!, body)]);
           expect({ i, status: y.status, body: await y.text() }).toEqual({ i, status: x.status, body: await x.text() });
           statuses[y.status === 200 ? 0 : 1]++;
         }
