@@ -19,7 +19,7 @@ export const SERVICE_DEFAULTS = Object.freeze({
   indexImpl: "ts" as "ts" | "native",
   /** --verify-index: data checksums at open; auto = full up to 256 MiB, headers only above. */
   verifyIndex: "auto" as "auto" | "full" | "headers",
-  /** The last rung of the ladder (FINDINGS.md §39); v0 stays selectable as the control. */
+  /** The last rung of the ladder (FINDINGS.md §47); v0 stays selectable as the control. */
   variant: "v24-thin-unparsed",
   /**
    * Batches the variant answers in process before the port opens (a hit and a miss each), so its hot
