@@ -1,6 +1,7 @@
 /**
  * Usage: bun bench/reliability.ts [--variants DEFAULT,v2-lock-free-lookup] [--mixes thin,fat]
  *                                 [--factor 3] [--duration 30s] [--out DIR] [--serve-args "..."]
+ *                                 [--server-cpu 0.5]
  *
  * Overload, measured against capacity taken in the same run (so thresholds
  * stay relative when the default variant gets faster). For each variant and
@@ -20,6 +21,10 @@
  * --rss-bound, 200s ≥ 80% of capacity with p99 under 10× the unloaded p99,
  * the rest 503 with a p99 in milliseconds, /healthz answered throughout, the
  * backlog gone within 1 s. Writes meta.json and summary.txt to --out.
+ *
+ * --server-cpu F holds every service process to F of its CPU (a cgroup
+ * quota, scripts/lib/cpu-quota.ts), capacity included: how one core of load
+ * generator offers 3× a thin service that alone would need three.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +35,7 @@ import { PROJECT_ROOT } from "../src/root.ts";
 import { startLoad } from "../src/load/index.ts";
 import { collectMeta, pinning } from "../scripts/lib/meta.ts";
 import { spawnService, type RunningService } from "../scripts/lib/spawn-service.ts";
+import { cpuQuota, type CpuQuota } from "../scripts/lib/cpu-quota.ts";
 import { parseWrk, wrkCommand } from "./wrk/run.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [options]\n\nOverload against capacity measured in the same run; writes meta.json.", {
@@ -43,6 +49,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [option
   connections: { kind: "number", help: "load harness connection pool in the overload", default: 1024 },
   "rss-bound": { kind: "number", help: "RSS verdict bound, MiB (the issue saw 5.4 GB; bounded work keeps it to a few hundred)", default: 768 },
   index: { kind: "string", help: "index directory (default: data/default)" },
+  "server-cpu": { kind: "number", help: "hold the service to this fraction of its CPU (cgroup CPU quota, 2 ms period; root): capacity and overload are both measured under it. 1 = no quota", default: 1 },
   "serve-args": { kind: "string", help: "extra service flags, space-separated (e.g. '--max-inflight 8')", default: "" },
   out: { kind: "string", help: "directory for meta.json and summary.txt", default: "profiles/reliability/latest" },
 });
@@ -59,6 +66,14 @@ const meta = collectMeta();
 const variants = args.variants.split(",").filter(Boolean);
 const mixes = args.mixes.split(",").filter(Boolean);
 const serveArgs = args["serve-args"].split(/\s+/).filter(Boolean);
+let quota: CpuQuota | undefined;
+try {
+  quota = args["server-cpu"] < 1 ? cpuQuota(args["server-cpu"]) : undefined;
+} catch (e) {
+  fail((e as Error).message);
+}
+const serverPrefix = [...(quota?.prefix ?? []), ...pin.server];
+process.on("exit", () => quota?.remove());
 
 function pct(xs: number[], q: number): number {
   if (xs.length === 0) return NaN;
@@ -158,13 +173,13 @@ const lines: string[] = [];
 /** Written after every variant × mix, so a run cut short keeps what it measured. */
 function writeOut(): void {
   mkdirSync(args.out, { recursive: true });
-  writeFileSync(join(args.out, "meta.json"), JSON.stringify({ ...meta, pinning: pin.note, options: { ...args, _: undefined }, index, results: rows }, null, 2) + "\n");
+  writeFileSync(join(args.out, "meta.json"), JSON.stringify({ ...meta, pinning: pin.note, serverCpuQuota: quota && { fraction: quota.fraction, periodUs: quota.periodUs, cgroup: quota.cgroup, stat: quota.stat() }, options: { ...args, _: undefined }, index, results: rows }, null, 2) + "\n");
   writeFileSync(join(args.out, "summary.txt"), lines.join("\n") + "\n");
 }
 for (const variant of variants) {
   for (const mix of mixes) {
     const corpus = join(index, `${mix}.ndjson`);
-    const svc = await spawnService(["--variant", variant, "--index", index, ...serveArgs], { prefix: pin.server });
+    const svc = await spawnService(["--variant", variant, "--index", index, ...serveArgs], { prefix: serverPrefix });
     let flooded: RunningService | undefined;
     try {
       const url = `${svc.url}/enrich`;
@@ -177,7 +192,7 @@ for (const variant of variants) {
       const rps = cap * args.factor;
       if (args.cold) {
         await svc.stop();
-        flooded = await spawnService(["--variant", variant, "--index", index, ...serveArgs], { prefix: pin.server });
+        flooded = await spawnService(["--variant", variant, "--index", index, ...serveArgs], { prefix: serverPrefix });
       }
       const target = flooded ?? svc;
       let seen!: Awaited<ReturnType<typeof watch>>;
@@ -190,6 +205,7 @@ for (const variant of variants) {
         variant,
         mix,
         cold: args.cold,
+        serverCpu: quota?.fraction ?? 1,
         capacityRps: cap,
         unloaded: { rps: cap * 0.25, okP99Ms: unloadedP99, ok: unloaded.ok.length, shed: unloaded.shed.length },
         overload: {
@@ -224,7 +240,7 @@ for (const variant of variants) {
         generatorValid: over.generator.valid && unloaded.generator.valid,
       };
       rows.push({ ...row, verdicts });
-      const line = `${variant} ${mix}${args.cold ? " (cold)" : ""}: capacity ${cap.toFixed(0)}/s; at ${args.factor}× (${rps.toFixed(0)}/s): 200 ${goodput.toFixed(0)}/s = ${(100 * row.overload.okShareOfCapacity).toFixed(0)}% of capacity, p99 ${row.overload.okP99Ms.toFixed(1)} ms (unloaded ${unloadedP99.toFixed(1)} ms); 503 ×${over.shed.length} p99 ${row.overload.shedP99Ms.toFixed(1)} ms; timeouts ${over.timeouts}; RSS max ${row.rssMaxMiB.toFixed(0)} MiB; /healthz ${seen.health.length - seen.healthFailures}/${seen.health.length} max ${row.healthz.maxMs.toFixed(0)} ms; backlog ${seen.backlogMs.toFixed(0)} ms; ${Object.entries(verdicts).filter(([, v]) => !v).map(([k]) => `FAIL ${k}`).join(", ") || "all verdicts pass"}`;
+      const line = `${variant} ${mix}${args.cold ? " (cold)" : ""}${quota ? ` (server held to ${quota.fraction} CPU)` : ""}: capacity ${cap.toFixed(0)}/s; at ${args.factor}× (${rps.toFixed(0)}/s): 200 ${goodput.toFixed(0)}/s = ${(100 * row.overload.okShareOfCapacity).toFixed(0)}% of capacity, p99 ${row.overload.okP99Ms.toFixed(1)} ms (unloaded ${unloadedP99.toFixed(1)} ms); 503 ×${over.shed.length} p99 ${row.overload.shedP99Ms.toFixed(1)} ms; timeouts ${over.timeouts}; RSS max ${row.rssMaxMiB.toFixed(0)} MiB; /healthz ${seen.health.length - seen.healthFailures}/${seen.health.length} max ${row.healthz.maxMs.toFixed(0)} ms; backlog ${seen.backlogMs.toFixed(0)} ms; ${Object.entries(verdicts).filter(([, v]) => !v).map(([k]) => `FAIL ${k}`).join(", ") || "all verdicts pass"}`;
       lines.push(line);
       writeOut();
       process.stderr.write(`reliability: ${line}\n`);

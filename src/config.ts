@@ -76,6 +76,10 @@ export interface AdmissionLimits {
   queueMs: number;
   /** A request arriving after the event loop has been busy this long (ms) is shed: it has waited that long already (0 = off). */
   loopStallMs: number;
+  /** While overloaded (a loop_stall shed within overloadHoldMs), the busy-loop bound tightens to this (ms). */
+  overloadLoopStallMs: number;
+  /** How long after its last loop_stall shed the loop counts as overloaded (ms). */
+  overloadHoldMs: number;
   /** A request older than this (ms, from X-Request-Start or arrival) is dropped at the next stage boundary. */
   deadlineMs: number;
   /** Body bytes being read at once (declared lengths; the body limit for chunked bodies); beyond it, 503. */
@@ -91,7 +95,11 @@ export const DEFAULT_ADMISSION: Readonly<AdmissionLimits> = Object.freeze({
   events: 4096,
   queue: 64,
   queueMs: 10,
+  // 25 ms lets a lone stall (a GC, a heap walk) pass unshed; once shedding, 5 ms keeps the admitted fast
+  // (docs/reliability.md: a flat 5 ms shed thin bodies at a fifth of capacity on one GC).
   loopStallMs: 25,
+  overloadLoopStallMs: 5,
+  overloadHoldMs: 100,
   deadlineMs: 5_000,
   bodyBytes: 64 * 1024 * 1024,
   bodyTimeoutMs: 10_000,

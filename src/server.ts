@@ -44,6 +44,8 @@ const args = cli(process.argv.slice(2), USAGE, {
   "max-queue": { kind: "number", help: "admission: requests waiting at once (503 beyond)", default: DEFAULT_ADMISSION.queue },
   "max-queue-wait": { kind: "duration", help: "admission: longest wait for a slot (503 beyond)", default: `${DEFAULT_ADMISSION.queueMs}ms` },
   "loop-stall": { kind: "duration", help: "admission: shed requests arriving after the event loop was busy this long (0 = off)", default: `${DEFAULT_ADMISSION.loopStallMs}ms` },
+  "overload-loop-stall": { kind: "duration", help: "admission: the --loop-stall bound while overloaded (a loop_stall shed within --overload-hold); at most --loop-stall", default: `${DEFAULT_ADMISSION.overloadLoopStallMs}ms` },
+  "overload-hold": { kind: "duration", help: "admission: how long after its last loop_stall shed the service counts as overloaded", default: `${DEFAULT_ADMISSION.overloadHoldMs}ms` },
   "request-deadline": { kind: "duration", help: "drop work older than this (from X-Request-Start or arrival) at the next stage", default: `${DEFAULT_ADMISSION.deadlineMs}ms` },
   "max-body-bytes-in-flight": { kind: "number", help: "body bytes read at once across requests (503 beyond)", default: DEFAULT_ADMISSION.bodyBytes },
   "idle-timeout": { kind: "duration", help: "close a connection silent this long (idle keep-alive, stalled headers; 1s–255s)", default: `${SERVICE_DEFAULTS.idleTimeoutS}s` },
@@ -63,6 +65,7 @@ if (args["idle-timeout"] < 1000 || args["idle-timeout"] > 255_000) fail(`--idle-
 if (args["max-depth"] > 1000) fail(`--max-depth: at most 1000, got ${args["max-depth"]}`);
 // A bare number is seconds to every duration flag: `--loop-stall 15` was 15 s, which switches the rule off (docs/reliability.md).
 if (args["loop-stall"] >= 1000) fail(`--loop-stall: expected a bound under 1s, such as 25ms (0 = off), got ${args["loop-stall"]} ms (a bare number is seconds)`);
+if (args["overload-loop-stall"] >= 1000) fail(`--overload-loop-stall: expected a bound under 1s, such as 5ms, got ${args["overload-loop-stall"]} ms (a bare number is seconds)`);
 const labelAttrProblem = args["profile-label-attr"] === undefined ? null : checkLabelAttr(args["profile-label-attr"]);
 if (labelAttrProblem) fail(`--profile-label-attr: ${labelAttrProblem}`);
 for (const flag of ["port", "admin-port"] as const) {
@@ -109,6 +112,8 @@ try {
       queue: args["max-queue"],
       queueMs: args["max-queue-wait"],
       loopStallMs: args["loop-stall"],
+      overloadLoopStallMs: args["overload-loop-stall"],
+      overloadHoldMs: args["overload-hold"],
       deadlineMs: args["request-deadline"],
       bodyBytes: args["max-body-bytes-in-flight"],
       bodyTimeoutMs: args["body-timeout"],

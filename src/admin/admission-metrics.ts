@@ -52,6 +52,14 @@ export function registerAdmissionMetrics(registry: Registry, admission: Admissio
     },
   });
   new Gauge({
+    name: "enrich_admission_overloaded",
+    help: "1 while the busy-loop bound is the tight one (a loop_stall shed within overload_hold_ms), else 0.",
+    registers: [registry],
+    collect() {
+      this.set(admission.stats().overloaded ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: "enrich_admission_queued",
     help: "Requests waiting for admission.",
     registers: [registry],
@@ -69,5 +77,5 @@ export function registerAdmissionMetrics(registry: Registry, admission: Admissio
   });
   const limit = new Gauge({ name: "enrich_admission_limit", help: "Admission bounds in force (ms for *_ms, bytes for body_bytes).", labelNames: ["limit"], registers: [registry] });
   const l = admission.limits;
-  for (const [name, v] of [["requests", l.requests], ["events", l.events], ["queue", l.queue], ["queue_ms", l.queueMs], ["loop_stall_ms", l.loopStallMs], ["deadline_ms", l.deadlineMs], ["body_bytes", l.bodyBytes], ["body_timeout_ms", l.bodyTimeoutMs]] as const) limit.set({ limit: name }, v);
+  for (const [name, v] of [["requests", l.requests], ["events", l.events], ["queue", l.queue], ["queue_ms", l.queueMs], ["loop_stall_ms", l.loopStallMs], ["overload_loop_stall_ms", l.overloadLoopStallMs], ["overload_hold_ms", l.overloadHoldMs], ["deadline_ms", l.deadlineMs], ["body_bytes", l.bodyBytes], ["body_timeout_ms", l.bodyTimeoutMs]] as const) limit.set({ limit: name }, v);
 }

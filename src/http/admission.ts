@@ -21,12 +21,17 @@
  * Every arrival while the loop is standing overloaded is shed: as in CoDel,
  * "standing" means the last LATE_TICKS probe ticks all came more than
  * loopStallMs late, so a single stall (start-up, a GC, one big parse) sheds
- * nothing. And a body that finishes arriving while the loop has been busy
- * without a timer turn for longer than loopStallMs is shed before its parse:
- * synchronous variants queue in the socket layer, which JS cannot see, and
- * this sheds the cheap way (no parse) while a busy period lasts. (Applying
- * that rule at arrival, before the body, was tried: it admitted one request
- * per loop iteration and goodput fell to a few percent.)
+ * nothing. And a request that arrives, or whose body finishes arriving,
+ * while the loop has been busy without a timer turn for longer than
+ * loopStallMs is shed: before its body is read when it can be (a 93 kB body
+ * shed unread costs half what one read first does), else before its parse.
+ * Synchronous variants queue in the socket layer, which JS cannot see, and
+ * this sheds the cheap way while a busy period lasts. Once it has shed, the
+ * bound tightens to overloadLoopStallMs until overloadHoldMs pass without a
+ * loop_stall shed: Facebook's adaptive CoDel for server queues (a long bound
+ * for a burst, a short one for a standing queue), because what an admitted
+ * request waits is about two busy periods, and only a short one keeps that
+ * under 10× its unloaded latency (docs/reliability.md).
  */
 import { DEFAULT_ADMISSION, type AdmissionLimits } from "../config.ts";
 import { parseRequestStart } from "./request-start.ts";
@@ -44,6 +49,8 @@ export interface AdmissionStats {
   bodyBytes: number;
   shed: Record<ShedReason, number>;
   admitted: number;
+  /** The busy-loop bound is the tight one (a loop_stall shed within overloadHoldMs). */
+  overloaded: boolean;
 }
 
 interface Waiter {
@@ -105,6 +112,8 @@ export class Admission {
   private readonly arrivals = new WeakMap<Request, number>();
   private lastTick = performance.now();
   private lateTicks = 0;
+  /** When the busy-loop rule last shed (performance.now ms): overloaded until overloadHoldMs after it. */
+  private lastStallShed = -Infinity;
   private probe: ReturnType<typeof setInterval> | undefined;
   private drainingSince: number | undefined;
   /** Events finished per ms of busy time (EWMA), NaN until measured; and the window being measured. */
@@ -123,7 +132,17 @@ export class Admission {
 
   /** stats is read by /metrics at scrape time: no per-request cost. */
   stats(): AdmissionStats {
-    return { requests: this.requests, events: this.events, queued: this.queue.length, bodyBytes: this.bodyBytes, shed: { ...this.shedCounts }, admitted: this.admitted };
+    return { requests: this.requests, events: this.events, queued: this.queue.length, bodyBytes: this.bodyBytes, shed: { ...this.shedCounts }, admitted: this.admitted, overloaded: this.overloaded(this.now()) };
+  }
+
+  /** Within overloadHoldMs of a loop_stall shed: the busy-loop bound is the tight one. */
+  private overloaded(now: number): boolean {
+    return now - this.lastStallShed < this.limits.overloadHoldMs;
+  }
+
+  /** The busy-loop bound in force now (ms). */
+  private stallBoundMs(now: number): number {
+    return this.overloaded(now) ? Math.min(this.limits.loopStallMs, this.limits.overloadLoopStallMs) : this.limits.loopStallMs;
   }
 
   /** True once drain() was called: responses carry Connection: close and new work is refused. */
@@ -177,6 +196,7 @@ export class Admission {
   private shed(reason: ShedReason, message: string, unread = false): ClientError {
     void unread;
     this.shedCounts[reason]++;
+    if (reason === "loop_stall") this.lastStallShed = this.now();
     return overloaded(message, this.limits.retryAfterS, reason === "draining");
   }
 
@@ -202,11 +222,12 @@ export class Admission {
     const now = this.now();
     if (now > deadline) throw this.shed("deadline", `the request's ${this.limits.deadlineMs} ms deadline has passed`, arrival);
     // With synchronous variants the queue is the socket layer, invisible here; what is visible is that the
-    // loop has been busy without a break for longer than loopStallMs. A body that completes then is shed
-    // before its parse, the costly part, so a busy period sheds cheaply instead of growing without bound.
-    // Only once warm: the first requests after start-up share their iteration with start-up's own work.
-    if (bodyRead && this.probe && this.admitted >= WARM_ADMITTED && now - this.lastTick - PROBE_MS > this.limits.loopStallMs) {
-      throw this.shed("loop_stall", `overloaded: the event loop has been busy for ${(now - this.lastTick).toFixed(0)} ms`);
+    // loop has been busy without a break for longer than the bound. A request that arrives then is shed before
+    // its body is read, one whose body completes then before its parse, so a busy period sheds cheaply
+    // instead of growing without bound. Only once warm: the first requests after start-up share their
+    // iteration with start-up's own work.
+    if ((arrival || bodyRead) && this.probe && this.admitted >= WARM_ADMITTED && now - this.lastTick - PROBE_MS > this.stallBoundMs(now)) {
+      throw this.shed("loop_stall", `overloaded: the event loop has been busy for ${(now - this.lastTick).toFixed(0)} ms`, arrival);
     }
     if (!arrival) return;
     if (this.draining) throw this.shed("draining", "the service is shutting down");

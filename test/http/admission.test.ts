@@ -226,6 +226,67 @@ describe("stage boundaries", () => {
     expect(g.stats().shed.loop_stall).toBe(1);
   });
 
+  /** A started gate past its warm-up, its last probe tick at t = 1,000. */
+  const warmGate = async (limits: ConstructorParameters<typeof Admission>[0]) => {
+    const c = clock();
+    const g = gate(limits, c.now).start();
+    for (let i = 0; i < WARM_ADMITTED; i++) ((await g.enter(req(), 1)) as { leave(): void }).leave();
+    c.set(1_000);
+    g.sampleLoop();
+    return { c, g };
+  };
+
+  test("a request arriving after the loop went loopStallMs (+ the probe period) without a timer turn passes; 1 ms more is shed before its body", async () => {
+    const { c, g } = await warmGate({ loopStallMs: 20 });
+    c.set(1_000 + 5 + 20);
+    expect(await shedOf(() => g.checkpoint(req(), true))).toBeNull();
+    c.set(c.now() + 1);
+    expect((await shedOf(() => g.checkpoint(req(), true)))?.status).toBe(503);
+    expect(g.stats().shed.loop_stall).toBe(1);
+  });
+
+  test("after a loop_stall shed the bound is overloadLoopStallMs until overloadHoldMs pass without one; then loopStallMs again", async () => {
+    const { c, g } = await warmGate({ loopStallMs: 20, overloadLoopStallMs: 4, overloadHoldMs: 100 });
+    const busyFor = (ms: number) => {
+      g.sampleLoop();
+      c.set(c.now() + 5 + ms);
+    };
+    expect(g.stats().overloaded).toBe(false);
+    busyFor(5);
+    expect(await shedOf(() => g.checkpoint(req(), true))).toBeNull();
+    busyFor(21);
+    expect((await shedOf(() => g.checkpoint(req(), true)))?.status).toBe(503);
+    const shedAt = c.now();
+    expect(g.stats().overloaded).toBe(true);
+    // Overloaded: 4 ms of busy loop passes, 5 sheds.
+    busyFor(4);
+    expect(await shedOf(() => g.checkpoint(req(), false, true))).toBeNull();
+    busyFor(5);
+    expect((await shedOf(() => g.checkpoint(req(), false, true)))?.status).toBe(503);
+    const lastShed = c.now();
+    expect(lastShed - shedAt).toBeLessThan(100);
+    // 100 ms after the last shed the tight bound no longer holds; 1 ms before it still does.
+    g.sampleLoop();
+    c.set(lastShed + 99);
+    expect(g.stats().overloaded).toBe(true);
+    g.sampleLoop();
+    c.set(lastShed + 100);
+    expect(g.stats().overloaded).toBe(false);
+    g.sampleLoop();
+    c.set(c.now() + 5 + 20);
+    expect(await shedOf(() => g.checkpoint(req(), true))).toBeNull();
+    expect(g.stats().shed.loop_stall).toBe(2);
+  });
+
+  test("the tight bound never loosens the usual one", async () => {
+    const { c, g } = await warmGate({ loopStallMs: 3, overloadLoopStallMs: 10, overloadHoldMs: 100 });
+    c.set(1_000 + 5 + 4);
+    expect((await shedOf(() => g.checkpoint(req(), true)))?.status).toBe(503);
+    g.sampleLoop();
+    c.set(c.now() + 5 + 4);
+    expect((await shedOf(() => g.checkpoint(req(), true)))?.status).toBe(503);
+  });
+
   test("a single long stall (start-up, a GC) sheds nothing", async () => {
     const c = clock();
     const g = gate({ loopStallMs: 20 }, c.now).start();
