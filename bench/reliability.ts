@@ -8,7 +8,8 @@
  * mix, one pinned service process (server on CPU 0, this script and its load
  * on CPU 1):
  *
- *   1. capacity: closed-loop wrk, 2xx per second (503s do not count);
+ *   1. capacity: closed-loop wrk, 2xx per second (503s do not count), the
+ *      median of --capacity-runs runs;
  *   2. unloaded: open-model load at 25% of capacity, the p99 of its 200s;
  *   3. overload: open-model load at --factor × capacity for --duration, with
  *      the server's RSS sampled and /healthz probed every 200 ms, then the
@@ -43,7 +44,8 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [option
   mixes: { kind: "string", help: "comma-separated corpora (thin, default, fat)", default: "thin,fat" },
   factor: { kind: "number", help: "overload = factor × measured capacity", default: 3 },
   duration: { kind: "duration", help: "length of the overload", default: "30s" },
-  "capacity-duration": { kind: "duration", help: "length of the wrk capacity run", default: "5s" },
+  "capacity-duration": { kind: "duration", help: "length of each wrk capacity run", default: "5s" },
+  "capacity-runs": { kind: "number", help: "wrk capacity runs; capacity is their median (one 5 s run moved ±5% on this host, and every verdict is relative to it)", default: 3 },
   "unloaded-duration": { kind: "duration", help: "length of the 25%-of-capacity run", default: "5s" },
   cold: { kind: "boolean", help: "flood a process started just for the flood, not the one capacity was measured on (a restart into overload)" },
   connections: { kind: "number", help: "load harness connection pool in the overload", default: 1024 },
@@ -185,7 +187,8 @@ for (const variant of variants) {
       const url = `${svc.url}/enrich`;
       const conns = mix === "thin" ? 32 : 8;
       capacity(url, corpus, conns, 1000); // warm-up (JIT, page cache), discarded
-      const cap = capacity(url, corpus, conns, args["capacity-duration"]);
+      const caps = Array.from({ length: Math.max(1, args["capacity-runs"]) }, () => capacity(url, corpus, conns, args["capacity-duration"]));
+      const cap = pct(caps, 0.5);
       if (!(cap > 0)) throw new Error(`${variant} ${mix}: wrk measured no 2xx answers; is the service answering?`);
       const unloaded = await openLoad(url, corpus, Math.max(1, cap * 0.25), args["unloaded-duration"], 64);
       const unloadedP99 = pct(unloaded.ok, 0.99);
@@ -207,6 +210,7 @@ for (const variant of variants) {
         cold: args.cold,
         serverCpu: quota?.fraction ?? 1,
         capacityRps: cap,
+        capacityRunsRps: caps,
         unloaded: { rps: cap * 0.25, okP99Ms: unloadedP99, ok: unloaded.ok.length, shed: unloaded.shed.length },
         overload: {
           offeredRps: rps,
