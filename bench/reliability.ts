@@ -18,6 +18,10 @@
  *      has not run yet (the service's start-up warm-up aside): what a restart
  *      into a flood meets.
  *
+ *   4. shed cost: the service's CPU per request when it sheds every one
+ *      (a process started with --request-deadline 0ms), against its CPU per
+ *      answer in (1): the goodput ceiling one core can keep at --factor.
+ *
  * Verdicts (the "Done when" of issue 14): the process stays up, RSS under
  * --rss-bound, 200s ≥ 80% of capacity with p99 under 10× the unloaded p99,
  * the rest 503 with a p99 in milliseconds, /healthz answered throughout, the
@@ -38,6 +42,7 @@ import { collectMeta, pinning } from "../scripts/lib/meta.ts";
 import { spawnService, type RunningService } from "../scripts/lib/spawn-service.ts";
 import { cpuQuota, type CpuQuota } from "../scripts/lib/cpu-quota.ts";
 import { parseWrk, wrkCommand } from "./wrk/run.ts";
+import { readCpu } from "../scripts/profile/proc-stat.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [options]\n\nOverload against capacity measured in the same run; writes meta.json.", {
   variants: { kind: "string", help: "comma-separated variants (default: the service's default variant and v2-lock-free-lookup)", default: [...new Set([SERVICE_DEFAULTS.variant, "v2-lock-free-lookup"])].join(",") },
@@ -92,14 +97,44 @@ function rssMiB(pid: number): number {
   }
 }
 
-/** Closed-loop 2xx/s with wrk (its total minus its non-2xx count). */
-function capacity(url: string, corpus: string, connections: number, ms: number): number {
-  const cmd = wrkCommand({ connections, seconds: ms / 1000, url, corpus });
+interface ClosedLoop {
+  /** 2xx per second (wrk's total minus its non-2xx count). */
+  answeredPerSecond: number;
+  requests: number;
+  non2xx: number;
+  /** The service process's CPU (every thread) per request, any status, µs. */
+  cpuUsPerRequest: number;
+}
+
+/** Closed-loop wrk against the service, with the service's CPU over the run (/proc). */
+function closedLoop(svc: RunningService, corpus: string, connections: number, ms: number): ClosedLoop {
+  const cmd = wrkCommand({ connections, seconds: ms / 1000, url: `${svc.url}/enrich`, corpus });
+  const before = readCpu(svc.proc.pid).processMs;
   const r = Bun.spawnSync(cmd, { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  const after = readCpu(svc.proc.pid).processMs;
   const text = r.stdout.toString();
   const out = parseWrk(text);
   if (!r.success || !out) throw new Error(`wrk failed: ${r.stderr.toString() || text}`);
-  return out.answeredPerSecond;
+  return { answeredPerSecond: out.answeredPerSecond, requests: out.requests, non2xx: out.non2xx, cpuUsPerRequest: ((after - before) * 1000) / out.requests };
+}
+
+/**
+ * What a shed costs the service: closed-loop wrk against a process started
+ * with --request-deadline 0ms, which sheds every request at its arrival
+ * checkpoint, before its body is read (the path the busy-loop rule takes at
+ * arrival). With the answer's cost from the capacity runs it bounds goodput:
+ * a core answering g of capacity C while shedding the rest of f·C spends
+ * g·C·s_ok + (f − g)·C·s_shed of its budget, so g ≤ (budget − f·C·s_shed) / (C·(s_ok − s_shed)).
+ * Past f·x ≥ 1 (x = s_shed / s_ok) no shedding policy on that core keeps anything.
+ */
+async function shedCost(variant: string, corpus: string, connections: number, ms: number): Promise<ClosedLoop> {
+  const svc = await spawnService(["--variant", variant, "--index", index, ...serveArgs, "--request-deadline", "0ms"], { prefix: serverPrefix });
+  try {
+    closedLoop(svc, corpus, connections, 1000); // warm-up, discarded
+    return closedLoop(svc, corpus, connections, ms);
+  } finally {
+    await svc.stop();
+  }
 }
 
 interface Phase {
@@ -186,9 +221,11 @@ for (const variant of variants) {
     try {
       const url = `${svc.url}/enrich`;
       const conns = mix === "thin" ? 32 : 8;
-      capacity(url, corpus, conns, 1000); // warm-up (JIT, page cache), discarded
-      const caps = Array.from({ length: Math.max(1, args["capacity-runs"]) }, () => capacity(url, corpus, conns, args["capacity-duration"]));
+      closedLoop(svc, corpus, conns, 1000); // warm-up (JIT, page cache), discarded
+      const capRuns = Array.from({ length: Math.max(1, args["capacity-runs"]) }, () => closedLoop(svc, corpus, conns, args["capacity-duration"]));
+      const caps = capRuns.map((c) => c.answeredPerSecond);
       const cap = pct(caps, 0.5);
+      const answerUs = pct(capRuns.map((c) => c.cpuUsPerRequest), 0.5);
       if (!(cap > 0)) throw new Error(`${variant} ${mix}: wrk measured no 2xx answers; is the service answering?`);
       const unloaded = await openLoad(url, corpus, Math.max(1, cap * 0.25), args["unloaded-duration"], 64);
       const unloadedP99 = pct(unloaded.ok, 0.99);
@@ -203,6 +240,10 @@ for (const variant of variants) {
         seen = await watch(target, t0 + 1000 + args.duration);
       });
       const alive = target.proc.exitCode === null;
+      const shed = await shedCost(variant, corpus, conns, args["capacity-duration"]);
+      const budget = quota?.fraction ?? 1;
+      const capacityCores = (cap * answerUs) / 1e6;
+      const ceiling = Math.max(0, (budget - (args.factor * cap * shed.cpuUsPerRequest) / 1e6) / ((cap * (answerUs - shed.cpuUsPerRequest)) / 1e6));
       const goodput = over.ok.length / (over.measuredMs / 1000);
       const row = {
         variant,
@@ -211,6 +252,8 @@ for (const variant of variants) {
         serverCpu: quota?.fraction ?? 1,
         capacityRps: cap,
         capacityRunsRps: caps,
+        // The goodput a core can keep at this factor, given what an answer and a shed cost it (shedCost's comment).
+        costs: { answerUs, shedUs: shed.cpuUsPerRequest, shedRatio: shed.cpuUsPerRequest / answerUs, shedRunAllShed: shed.non2xx === shed.requests, capacityCores, cpuBudget: budget, goodputCeiling: ceiling },
         unloaded: { rps: cap * 0.25, okP99Ms: unloadedP99, ok: unloaded.ok.length, shed: unloaded.shed.length },
         overload: {
           offeredRps: rps,
@@ -244,7 +287,7 @@ for (const variant of variants) {
         generatorValid: over.generator.valid && unloaded.generator.valid,
       };
       rows.push({ ...row, verdicts });
-      const line = `${variant} ${mix}${args.cold ? " (cold)" : ""}${quota ? ` (server held to ${quota.fraction} CPU)` : ""}: capacity ${cap.toFixed(0)}/s; at ${args.factor}× (${rps.toFixed(0)}/s): 200 ${goodput.toFixed(0)}/s = ${(100 * row.overload.okShareOfCapacity).toFixed(0)}% of capacity, p99 ${row.overload.okP99Ms.toFixed(1)} ms (unloaded ${unloadedP99.toFixed(1)} ms); 503 ×${over.shed.length} p99 ${row.overload.shedP99Ms.toFixed(1)} ms; timeouts ${over.timeouts}; RSS max ${row.rssMaxMiB.toFixed(0)} MiB; /healthz ${seen.health.length - seen.healthFailures}/${seen.health.length} max ${row.healthz.maxMs.toFixed(0)} ms; backlog ${seen.backlogMs.toFixed(0)} ms; ${Object.entries(verdicts).filter(([, v]) => !v).map(([k]) => `FAIL ${k}`).join(", ") || "all verdicts pass"}`;
+      const line = `${variant} ${mix}${args.cold ? " (cold)" : ""}${quota ? ` (server held to ${quota.fraction} CPU)` : ""}: capacity ${cap.toFixed(0)}/s; at ${args.factor}× (${rps.toFixed(0)}/s): 200 ${goodput.toFixed(0)}/s = ${(100 * row.overload.okShareOfCapacity).toFixed(0)}% of capacity (ceiling ${(100 * ceiling).toFixed(0)}%: answer ${answerUs.toFixed(1)} µs, shed ${shed.cpuUsPerRequest.toFixed(1)} µs of CPU), p99 ${row.overload.okP99Ms.toFixed(1)} ms (unloaded ${unloadedP99.toFixed(1)} ms); 503 ×${over.shed.length} p99 ${row.overload.shedP99Ms.toFixed(1)} ms; timeouts ${over.timeouts}; RSS max ${row.rssMaxMiB.toFixed(0)} MiB; /healthz ${seen.health.length - seen.healthFailures}/${seen.health.length} max ${row.healthz.maxMs.toFixed(0)} ms; backlog ${seen.backlogMs.toFixed(0)} ms; ${Object.entries(verdicts).filter(([, v]) => !v).map(([k]) => `FAIL ${k}`).join(", ") || "all verdicts pass"}`;
       lines.push(line);
       writeOut();
       process.stderr.write(`reliability: ${line}\n`);
