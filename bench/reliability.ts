@@ -56,7 +56,7 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/reliability.ts [option
   connections: { kind: "number", help: "load harness connection pool in the overload", default: 1024 },
   "rss-bound": { kind: "number", help: "RSS verdict bound, MiB (the issue saw 5.4 GB; bounded work keeps it to a few hundred)", default: 768 },
   index: { kind: "string", help: "index directory (default: data/default)" },
-  "server-cpu": { kind: "number", help: "hold the service to this fraction of its CPU (cgroup CPU quota, 2 ms period; root): capacity and overload are both measured under it. 1 = no quota", default: 1 },
+  "server-cpu": { kind: "number", help: "hold the service to this fraction of its CPU (cgroup CPU quota, a 2 ms period or the shortest the 1 ms smallest quota allows; root): capacity and overload are both measured under it. 1 = no quota", default: 1 },
   "serve-args": { kind: "string", help: "extra service flags, space-separated (e.g. '--max-inflight 8')", default: "" },
   out: { kind: "string", help: "directory for meta.json and summary.txt", default: "profiles/reliability/latest" },
 });

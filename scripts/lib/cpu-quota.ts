@@ -9,7 +9,7 @@
  * (measured under the same quota, so every threshold stays relative) into the
  * generator's reach. The price: the quota is enforced per period, so a busy
  * server is paused for up to (1 − fraction) × period at a time; the short
- * default period keeps that to about a millisecond, and the unloaded p99 the
+ * default period keeps that to a few milliseconds at most, and the unloaded p99 the
  * verdicts compare against is measured under the same pauses.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
@@ -43,11 +43,15 @@ function readStat(dir: string): Record<string, number> {
   return out;
 }
 
+/** 2 ms, or longer where the kernel's 1 ms smallest quota needs it (0.3 CPU: 1 ms of every 3.33). */
+export const defaultPeriodUs = (fraction: number) => Math.max(2000, Math.ceil(1000 / fraction));
+
 /** Creates a cgroup holding its processes to `fraction` of one CPU; throws with the reason when this host cannot. */
-export function cpuQuota(fraction: number, periodUs = 2000): CpuQuota {
-  if (!(fraction > 0 && fraction <= 1)) throw new Error(`--server-cpu must be in (0, 1] (a fraction of one CPU), got ${fraction}`);
+export function cpuQuota(fraction: number, periodUs = defaultPeriodUs(fraction)): CpuQuota {
+  if (!(fraction >= 0.001 && fraction <= 1)) throw new Error(`--server-cpu must be in [0.001, 1] (a fraction of one CPU), got ${fraction}`);
   if (!(periodUs >= 1000 && periodUs <= 1_000_000)) throw new Error(`the quota period must be 1 ms to 1 s, got ${periodUs} µs`);
-  const quotaUs = Math.max(1000, Math.round(fraction * periodUs));
+  if (fraction * periodUs < 1000) throw new Error(`a quota of ${fraction} CPU needs a period of at least ${Math.ceil(1000 / fraction)} µs (the kernel's smallest quota is 1 ms)`);
+  const quotaUs = Math.round(fraction * periodUs);
   const name = `enrich-quota-${process.pid}`;
   let dir: string;
   try {
