@@ -4,6 +4,7 @@
  *
  *   enrich_http_shed_total{reason}           requests answered 503 (or dropped) by admission control:
  *                                            queue_full, queue_timeout, deadline, client_gone, loop_stall, body_bytes, draining
+ *   enrich_http_shed_unread_total            of those, the ones shed before their body was read
  *   enrich_admission_admitted_total          requests admitted to a variant
  *   enrich_admission_in_progress{unit}       requests / events admitted and not finished
  *   enrich_admission_queued                  requests waiting for admission
@@ -28,6 +29,16 @@ export function registerAdmissionMetrics(registry: Registry, admission: Admissio
         this.inc({ reason }, delta);
         seen.shed[reason] = now.shed[reason];
       }
+    },
+  });
+  new Counter({
+    name: "enrich_http_shed_unread_total",
+    help: "Of enrich_http_shed_total, the requests shed before their body was read (the rest took their body in first).",
+    registers: [registry],
+    collect() {
+      const now = admission.stats().shedUnread;
+      this.inc(now - seen.shedUnread);
+      seen.shedUnread = now;
     },
   });
   new Counter({

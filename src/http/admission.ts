@@ -48,6 +48,8 @@ export interface AdmissionStats {
   queued: number;
   bodyBytes: number;
   shed: Record<ShedReason, number>;
+  /** Sheds made before the body was read (a subset of shed's sum). */
+  shedUnread: number;
   admitted: number;
   /** The busy-loop bound is the tight one (a loop_stall shed within overloadHoldMs). */
   overloaded: boolean;
@@ -108,6 +110,8 @@ export class Admission {
   private admitted = 0;
   private readonly queue: Waiter[] = [];
   private readonly shedCounts = Object.fromEntries(SHED_REASONS.map((r) => [r, 0])) as Record<ShedReason, number>;
+  /** Of the sheds, those made before the request's body was read (the cheap ones: no body taken in). */
+  private unreadSheds = 0;
   /** Arrival time (performance.now) and deadline per request, set at the first stage boundary. */
   private readonly arrivals = new WeakMap<Request, number>();
   private lastTick = performance.now();
@@ -132,7 +136,7 @@ export class Admission {
 
   /** stats is read by /metrics at scrape time: no per-request cost. */
   stats(): AdmissionStats {
-    return { requests: this.requests, events: this.events, queued: this.queue.length, bodyBytes: this.bodyBytes, shed: { ...this.shedCounts }, admitted: this.admitted, overloaded: this.overloaded(this.now()) };
+    return { requests: this.requests, events: this.events, queued: this.queue.length, bodyBytes: this.bodyBytes, shed: { ...this.shedCounts }, shedUnread: this.unreadSheds, admitted: this.admitted, overloaded: this.overloaded(this.now()) };
   }
 
   /** Within overloadHoldMs of a loop_stall shed: the busy-loop bound is the tight one. */
@@ -194,8 +198,8 @@ export class Admission {
    * overload into a reconnect storm (measured: goodput fell to ~0).
    */
   private shed(reason: ShedReason, message: string, unread = false): ClientError {
-    void unread;
     this.shedCounts[reason]++;
+    if (unread) this.unreadSheds++;
     if (reason === "loop_stall") this.lastStallShed = this.now();
     return overloaded(message, this.limits.retryAfterS, reason === "draining");
   }
@@ -230,7 +234,7 @@ export class Admission {
       throw this.shed("loop_stall", `overloaded: the event loop has been busy for ${(now - this.lastTick).toFixed(0)} ms`, arrival);
     }
     if (!arrival) return;
-    if (this.draining) throw this.shed("draining", "the service is shutting down");
+    if (this.draining) throw this.shed("draining", "the service is shutting down", true);
     if (this.probe && this.lateTicks >= LATE_TICKS) throw this.shed("loop_stall", `overloaded: the event loop has been over ${this.limits.loopStallMs} ms late ${this.lateTicks} times in a row`, true);
     if (this.queue.length >= this.limits.queue && !this.fits(1)) throw this.shed("queue_full", `overloaded: ${this.queue.length} requests already waiting`, true);
     // Before the body is read or parsed: even the smallest request would wait too long.

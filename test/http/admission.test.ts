@@ -278,6 +278,14 @@ describe("stage boundaries", () => {
     expect(g.stats().shed.loop_stall).toBe(2);
   });
 
+  test("a shed at arrival counts as unread (enrich_http_shed_unread_total); one after the body is read does not", async () => {
+    const { c, g } = await warmGate({ loopStallMs: 20 });
+    c.set(1_000 + 5 + 21);
+    expect((await shedOf(() => g.checkpoint(req(), true)))?.status).toBe(503);
+    expect((await shedOf(() => g.checkpoint(req(), false, true)))?.status).toBe(503);
+    expect({ loopStall: g.stats().shed.loop_stall, unread: g.stats().shedUnread }).toEqual({ loopStall: 2, unread: 1 });
+  });
+
   test("the tight bound never loosens the usual one", async () => {
     const { c, g } = await warmGate({ loopStallMs: 3, overloadLoopStallMs: 10, overloadHoldMs: 100 });
     c.set(1_000 + 5 + 4);
