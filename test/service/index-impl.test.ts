@@ -60,3 +60,8 @@ test("a --loop-stall of a second or more is a usage error: a bare number is seco
   const r = Bun.spawnSync([process.execPath, "src/server.ts", "--loop-stall", "15"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
   expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --loop-stall: expected a bound under 1s, such as 25ms (0 = off), got 15000 ms (a bare number is seconds)" });
 });
+
+test("an --overload-loop-stall of a second or more is a usage error too", () => {
+  const r = Bun.spawnSync([process.execPath, "src/server.ts", "--overload-loop-stall", "5"], { cwd: PROJECT_ROOT, stdout: "pipe", stderr: "pipe" });
+  expect({ exit: r.exitCode, stderr: r.stderr.toString().trim() }).toEqual({ exit: 2, stderr: "error: --overload-loop-stall: expected a bound under 1s, such as 5ms, got 5000 ms (a bare number is seconds)" });
+});
