@@ -1,5 +1,6 @@
 /**
  * Usage: bun bench/find-max.ts --variant V [--mix thin] [--p99 100ms] [--rps START] [--duration 10s] [--against echo] [--out DIR]
+ *        bun bench/find-max.ts --variant V --baseline v0 [--baseline-rps START] [--pairs 3] ...
  *
  * The SLO table's "sustained rate before p99 > 100 ms": one service process
  * pinned to CPU 0, `bun run load --find-max` pinned to CPU 1, stepping the
@@ -12,6 +13,13 @@
  * `--against echo` climbs the Elysia echo (bench/servers/echo.ts) the same
  * way right after, in the same run: the highest rate the runtime itself holds
  * on this host is the ceiling any variant's figure is read against.
+ *
+ * `--baseline B --pairs N` measures the ratio instead (the SLO table's "≥ 40×
+ * v0's"): N pairs, each climbing B and V one right after the other (the order
+ * alternating pair by pair, so a drifting host favours neither), and reports
+ * the median of the N ratios of highest passing rates with their range. Both
+ * sides move with the host (FINDINGS.md §43, §46), so only a same-session
+ * pair says anything about the ratio.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +27,7 @@ import { cli, fail } from "../src/cli/args.ts";
 import { LOAD_DEFAULTS } from "../src/config.ts";
 import { ensureDefaultIndex } from "../src/service/default-index.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
-import { collectMeta, pinning, stealWarning } from "../scripts/lib/meta.ts";
+import { collectMeta, pinning, stealWarning, summarize } from "../scripts/lib/meta.ts";
 import { type RunningService, spawnService } from "../scripts/lib/spawn-service.ts";
 
 const args = cli(process.argv.slice(2), "Usage: bun bench/find-max.ts --variant V [options]\n\nThe highest open-model rate a pinned service holds with corrected p99 under --p99 (bun run load --find-max).", {
@@ -36,6 +44,9 @@ const args = cli(process.argv.slice(2), "Usage: bun bench/find-max.ts --variant 
   rt: { kind: "boolean", help: "run the service at SCHED_FIFO 30 (root; for a machine shared with other work; never the load generator, which busy-polls); recorded in meta.json" },
   against: { kind: "string", help: "also climb the Elysia echo (bench/servers/echo.ts) the same way, right after: the runtime's ceiling on this host", choices: ["echo"] },
   "server-args": { kind: "string", help: "more flags for the service, space-separated (e.g. admission bounds); recorded in meta.json", default: "" },
+  baseline: { kind: "string", help: "climb this variant too, in pairs with --variant, and report the ratio of their highest rates" },
+  "baseline-rps": { kind: "number", help: "first step's rate for --baseline (default: the load tool's)" },
+  pairs: { kind: "number", help: "with --baseline: how many pairs", default: 3 },
 });
 
 const index = args.index ?? ensureDefaultIndex();
@@ -46,10 +57,10 @@ const out = args.out ?? join(PROJECT_ROOT, "profiles/find-max", `${args.variant}
 mkdirSync(out, { recursive: true });
 
 /** Starts one side pinned to the server's CPU (under --rt at SCHED_FIFO 30, threads included). */
-async function start(command?: string[]): Promise<RunningService> {
+async function start(command?: string[], variant = args.variant): Promise<RunningService> {
   // Under --rt the service starts at SCHED_FIFO (a busy machine could otherwise keep it from getting ready).
   const prefix = [...pin.server, ...(args.rt ? ["chrt", "-f", "30"] : [])];
-  const server = command ? await spawnService([], { prefix, command }) : await spawnService(["--index", index, "--variant", args.variant, ...serverArgs], { prefix });
+  const server = command ? await spawnService([], { prefix, command }) : await spawnService(["--index", index, "--variant", variant, ...serverArgs], { prefix });
   if (args.rt) {
     const r = Bun.spawnSync(["chrt", "-a", "-f", "-p", "30", String(server.proc.pid)], { stdout: "pipe", stderr: "pipe" });
     if (!r.success) (server.proc.kill("SIGKILL"), fail(`--rt: chrt failed: ${r.stderr.toString()}`, 1));
@@ -58,7 +69,7 @@ async function start(command?: string[]): Promise<RunningService> {
 }
 
 /** One climb against `server`: the load tool's JSON result and the command that produced it. */
-function climb(server: RunningService, plot: string): { result: { maxRps?: number | null; limitedBy?: string }; cmd: string; exitCode: number } {
+function climb(server: RunningService, plot: string, rps = args.rps): { result: { maxRps?: number | null; limitedBy?: string }; cmd: string; exitCode: number } {
   const cmd = [
     ...pin.load,
     process.execPath,
@@ -79,7 +90,7 @@ function climb(server: RunningService, plot: string): { result: { maxRps?: numbe
     "--json",
     "--plot",
     plot,
-    ...(args.rps ? ["--rps", String(args.rps)] : []),
+    ...(rps ? ["--rps", String(rps)] : []),
     ...(args["max-rps"] ? ["--max-rps", String(args["max-rps"])] : []),
   ];
   const shown = cmd.join(" ").replace(process.execPath, "bun");
@@ -95,6 +106,48 @@ function climb(server: RunningService, plot: string): { result: { maxRps?: numbe
 
 let running: RunningService | null = null;
 process.on("SIGINT", () => (running?.proc.kill("SIGKILL"), process.exit(130)));
+
+/** One variant's climb on a fresh process, its JSON written to `name`.json. */
+async function climbVariant(variant: string, name: string, rps: number | undefined) {
+  running = await start(undefined, variant);
+  const c = climb(running, join(out, `${name}.svg`), rps);
+  running.proc.kill("SIGKILL");
+  running = null;
+  writeFileSync(join(out, `${name}.json`), JSON.stringify(c.result, null, 2) + "\n");
+  return c;
+}
+
+if (args.baseline) {
+  if (!(Number.isInteger(args.pairs) && args.pairs >= 1)) fail(`--pairs: expected an integer ≥ 1, got ${args.pairs}`);
+  try {
+    const pairs: { order: string[]; baseline: { maxRps: number | null; limitedBy?: string }; variant: { maxRps: number | null; limitedBy?: string }; ratio: number | null }[] = [];
+    for (let i = 1; i <= args.pairs; i++) {
+      const baselineFirst = i % 2 === 1;
+      const side = async (which: "baseline" | "variant") =>
+        which === "baseline" ? climbVariant(args.baseline!, `pair-${i}-baseline-${args.baseline}`, args["baseline-rps"]) : climbVariant(args.variant, `pair-${i}-variant-${args.variant}`, args.rps);
+      const order: ("baseline" | "variant")[] = baselineFirst ? ["baseline", "variant"] : ["variant", "baseline"];
+      const got: Record<string, Awaited<ReturnType<typeof climb>>> = {};
+      for (const which of order) got[which] = await side(which);
+      const b = got.baseline!.result, v = got.variant!.result;
+      const ratio = b.maxRps && v.maxRps ? v.maxRps / b.maxRps : null;
+      pairs.push({ order: order.map((w) => (w === "baseline" ? args.baseline! : args.variant)), baseline: { maxRps: b.maxRps ?? null, limitedBy: b.limitedBy }, variant: { maxRps: v.maxRps ?? null, limitedBy: v.limitedBy }, ratio });
+      console.error(`find-max: pair ${i}/${args.pairs}: ${args.baseline} ${b.maxRps ?? "none"} req/s (${b.limitedBy}), ${args.variant} ${v.maxRps ?? "none"} req/s (${v.limitedBy}): ${ratio ? ratio.toFixed(1) + "×" : "no ratio"}`);
+    }
+    const ratios = pairs.map((p) => p.ratio).filter((r): r is number => r !== null);
+    const ratio = ratios.length ? summarize(ratios) : null;
+    writeFileSync(join(out, "meta.json"), JSON.stringify({ variant: args.variant, baseline: args.baseline, mix: args.mix, index, p99Ms: args.p99, serverArgs, pinning: pin.note, pairs, ratio, meta }, null, 2) + "\n");
+    const each = pairs.map((p) => (p.ratio ? `${p.ratio.toFixed(1)}×` : "none")).join(", ");
+    console.log(`${args.variant} / ${args.baseline}, ${args.mix}, highest rate with p99 < ${args.p99} ms: ${ratio ? `median ${ratio.median.toFixed(1)}× (${ratio.min.toFixed(1)}–${ratio.max.toFixed(1)}×)` : "no ratio"} over ${pairs.length} same-session pairs (${each}); ${pin.note}`);
+    const steal = stealWarning(meta);
+    if (steal) console.error(steal);
+    console.log(out);
+    process.exit(0);
+  } catch (e) {
+    (running as RunningService | null)?.proc.kill("SIGKILL");
+    fail((e as Error).message, 1);
+  }
+}
+
 try {
   running = await start();
   const mine = climb(running, join(out, "find-max.svg"));
