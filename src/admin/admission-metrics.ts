@@ -31,26 +31,23 @@ export function registerAdmissionMetrics(registry: Registry, admission: Admissio
       }
     },
   });
-  new Counter({
-    name: "enrich_http_shed_unread_total",
-    help: "Of enrich_http_shed_total, the requests shed before their body was read (the rest took their body in first).",
-    registers: [registry],
-    collect() {
-      const now = admission.stats().shedUnread;
-      this.inc(now - seen.shedUnread);
-      seen.shedUnread = now;
-    },
-  });
-  new Counter({
-    name: "enrich_admission_admitted_total",
-    help: "Hot-path requests admitted to the variant by admission control.",
-    registers: [registry],
-    collect() {
-      const now = admission.stats().admitted;
-      this.inc(now - seen.admitted);
-      seen.admitted = now;
-    },
-  });
+  // Unlabelled totals the gate keeps: each scrape adds what it counted since the last one.
+  const totals: [name: string, help: string, field: "shedUnread" | "admitted"][] = [
+    ["enrich_http_shed_unread_total", "Of enrich_http_shed_total, the requests shed before their body was read (the rest took their body in first).", "shedUnread"],
+    ["enrich_admission_admitted_total", "Hot-path requests admitted to the variant by admission control.", "admitted"],
+  ];
+  for (const [name, help, field] of totals) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = admission.stats()[field];
+        this.inc(now - seen[field]);
+        seen[field] = now;
+      },
+    });
+  }
   new Gauge({
     name: "enrich_admission_in_progress",
     help: "Work admitted and not finished: unit=requests or unit=events.",
