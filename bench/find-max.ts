@@ -107,9 +107,11 @@ function climb(server: RunningService, plot: string, rps = args.rps): { result: 
 let running: RunningService | null = null;
 process.on("SIGINT", () => (running?.proc.kill("SIGKILL"), process.exit(130)));
 
-/** One variant's climb on a fresh process, its JSON written to `name`.json. */
-async function climbVariant(variant: string, name: string, rps: number | undefined) {
-  running = await start(undefined, variant);
+type Climb = ReturnType<typeof climb>;
+
+/** One climb on a fresh process from `starting`, its JSON and plot written as `name`.json and .svg. */
+async function climbOn(starting: Promise<RunningService>, name: string, rps = args.rps): Promise<Climb> {
+  running = await starting;
   const c = climb(running, join(out, `${name}.svg`), rps);
   running.proc.kill("SIGKILL");
   running = null;
@@ -117,66 +119,53 @@ async function climbVariant(variant: string, name: string, rps: number | undefin
   return c;
 }
 
-if (args.baseline) {
+const shared = { mix: args.mix, index, p99Ms: args.p99, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt); load generator default" : "default" };
+const figure = (r: Climb["result"]) => ({ maxRps: r.maxRps ?? null, limitedBy: r.limitedBy });
+
+/** --baseline: N pairs, the order alternating, and the median ratio of their highest rates. */
+async function pairsRun(baseline: string): Promise<void> {
   if (!(Number.isInteger(args.pairs) && args.pairs >= 1)) fail(`--pairs: expected an integer ≥ 1, got ${args.pairs}`);
-  try {
-    const pairs: { order: string[]; baseline: { maxRps: number | null; limitedBy?: string }; variant: { maxRps: number | null; limitedBy?: string }; ratio: number | null }[] = [];
-    for (let i = 1; i <= args.pairs; i++) {
-      const baselineFirst = i % 2 === 1;
-      const side = async (which: "baseline" | "variant") =>
-        which === "baseline" ? climbVariant(args.baseline!, `pair-${i}-baseline-${args.baseline}`, args["baseline-rps"]) : climbVariant(args.variant, `pair-${i}-variant-${args.variant}`, args.rps);
-      const order: ("baseline" | "variant")[] = baselineFirst ? ["baseline", "variant"] : ["variant", "baseline"];
-      const got: Record<string, Awaited<ReturnType<typeof climb>>> = {};
-      for (const which of order) got[which] = await side(which);
-      const b = got.baseline!.result, v = got.variant!.result;
-      const ratio = b.maxRps && v.maxRps ? v.maxRps / b.maxRps : null;
-      pairs.push({ order: order.map((w) => (w === "baseline" ? args.baseline! : args.variant)), baseline: { maxRps: b.maxRps ?? null, limitedBy: b.limitedBy }, variant: { maxRps: v.maxRps ?? null, limitedBy: v.limitedBy }, ratio });
-      console.error(`find-max: pair ${i}/${args.pairs}: ${args.baseline} ${b.maxRps ?? "none"} req/s (${b.limitedBy}), ${args.variant} ${v.maxRps ?? "none"} req/s (${v.limitedBy}): ${ratio ? ratio.toFixed(1) + "×" : "no ratio"}`);
-    }
-    const ratios = pairs.map((p) => p.ratio).filter((r): r is number => r !== null);
-    const ratio = ratios.length ? summarize(ratios) : null;
-    writeFileSync(join(out, "meta.json"), JSON.stringify({ variant: args.variant, baseline: args.baseline, mix: args.mix, index, p99Ms: args.p99, serverArgs, pinning: pin.note, pairs, ratio, meta }, null, 2) + "\n");
-    const each = pairs.map((p) => (p.ratio ? `${p.ratio.toFixed(1)}×` : "none")).join(", ");
-    console.log(`${args.variant} / ${args.baseline}, ${args.mix}, highest rate with p99 < ${args.p99} ms: ${ratio ? `median ${ratio.median.toFixed(1)}× (${ratio.min.toFixed(1)}–${ratio.max.toFixed(1)}×)` : "no ratio"} over ${pairs.length} same-session pairs (${each}); ${pin.note}`);
-    const steal = stealWarning(meta);
-    if (steal) console.error(steal);
-    console.log(out);
-    process.exit(0);
-  } catch (e) {
-    (running as RunningService | null)?.proc.kill("SIGKILL");
-    fail((e as Error).message, 1);
+  const pairs: { order: string[]; baseline: ReturnType<typeof figure>; variant: ReturnType<typeof figure>; ratio: number | null }[] = [];
+  for (let i = 1; i <= args.pairs; i++) {
+    const sides = {
+      baseline: () => climbOn(start(undefined, baseline), `pair-${i}-baseline-${baseline}`, args["baseline-rps"]),
+      variant: () => climbOn(start(), `pair-${i}-variant-${args.variant}`),
+    };
+    const order = i % 2 === 1 ? (["baseline", "variant"] as const) : (["variant", "baseline"] as const);
+    const got: Partial<Record<keyof typeof sides, Climb["result"]>> = {};
+    for (const which of order) got[which] = (await sides[which]()).result;
+    const b = figure(got.baseline!), v = figure(got.variant!);
+    const ratio = b.maxRps && v.maxRps ? v.maxRps / b.maxRps : null;
+    pairs.push({ order: order.map((w) => (w === "baseline" ? baseline : args.variant)), baseline: b, variant: v, ratio });
+    console.error(`find-max: pair ${i}/${args.pairs}: ${baseline} ${b.maxRps ?? "none"} req/s (${b.limitedBy}), ${args.variant} ${v.maxRps ?? "none"} req/s (${v.limitedBy}): ${ratio ? ratio.toFixed(1) + "×" : "no ratio"}`);
   }
+  const ratios = pairs.map((p) => p.ratio).filter((r): r is number => r !== null);
+  const ratio = ratios.length ? summarize(ratios) : null;
+  writeFileSync(join(out, "meta.json"), JSON.stringify({ variant: args.variant, baseline, ...shared, pairs, ratio, meta }, null, 2) + "\n");
+  const each = pairs.map((p) => (p.ratio ? `${p.ratio.toFixed(1)}×` : "none")).join(", ");
+  console.log(`${args.variant} / ${baseline}, ${args.mix}, highest rate with p99 < ${args.p99} ms: ${ratio ? `median ${ratio.median.toFixed(1)}× (${ratio.min.toFixed(1)}–${ratio.max.toFixed(1)}×)` : "no ratio"} over ${pairs.length} same-session pairs (${each}); ${pin.note}`);
 }
 
-try {
-  running = await start();
-  const mine = climb(running, join(out, "find-max.svg"));
-  running.proc.kill("SIGKILL");
-  running = null;
-  writeFileSync(join(out, "find-max.json"), JSON.stringify(mine.result, null, 2) + "\n");
-  let ceiling: { name: string; result: { maxRps?: number | null; limitedBy?: string }; loadCommand: string; exitCode: number } | null = null;
-  if (args.against === "echo") {
-    running = await start([process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")]);
-    const theirs = climb(running, join(out, "find-max-echo.svg"));
-    running.proc.kill("SIGKILL");
-    running = null;
-    writeFileSync(join(out, "find-max-echo.json"), JSON.stringify(theirs.result, null, 2) + "\n");
-    ceiling = { name: "echo (bench/servers/echo.ts)", result: { maxRps: theirs.result.maxRps ?? null, limitedBy: theirs.result.limitedBy }, loadCommand: theirs.cmd, exitCode: theirs.exitCode };
-  }
-  writeFileSync(
-    join(out, "meta.json"),
-    JSON.stringify({ variant: args.variant, mix: args.mix, index, p99Ms: args.p99, serverArgs, pinning: pin.note, scheduling: args.rt ? "service at SCHED_FIFO 30 (chrt); load generator default" : "default", loadCommand: mine.cmd, exitCode: mine.exitCode, ceiling, meta }, null, 2) + "\n",
-  );
+/** One climb of --variant (and of the echo with --against echo). */
+async function singleRun(): Promise<void> {
+  const mine = await climbOn(start(), "find-max");
+  const theirs = args.against === "echo" ? await climbOn(start([process.execPath, join(PROJECT_ROOT, "bench/servers/echo.ts")]), "find-max-echo") : null;
+  const ceiling = theirs && { name: "echo (bench/servers/echo.ts)", result: figure(theirs.result), loadCommand: theirs.cmd, exitCode: theirs.exitCode };
+  writeFileSync(join(out, "meta.json"), JSON.stringify({ variant: args.variant, ...shared, loadCommand: mine.cmd, exitCode: mine.exitCode, ceiling, meta }, null, 2) + "\n");
   const line = (name: string, r: { maxRps?: number | null; limitedBy?: string }) => `${name} ${args.mix}: highest rate with p99 < ${args.p99} ms: ${r.maxRps ?? "none"} req/s (stopped by ${r.limitedBy ?? "?"})`;
   console.log(`${line(args.variant, mine.result)}; ${pin.note}`);
   if (ceiling) {
     console.log(line("echo", ceiling.result));
     if (mine.result.maxRps && ceiling.result.maxRps) console.log(`${args.variant} holds ${((100 * mine.result.maxRps) / ceiling.result.maxRps).toFixed(1)}% of the echo's rate`);
   }
+}
+
+try {
+  await (args.baseline ? pairsRun(args.baseline) : singleRun());
   const steal = stealWarning(meta);
   if (steal) console.error(steal);
   console.log(out);
 } catch (e) {
-  running?.proc.kill("SIGKILL");
+  (running as RunningService | null)?.proc.kill("SIGKILL");
   fail((e as Error).message, 1);
 }

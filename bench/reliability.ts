@@ -249,11 +249,11 @@ for (const variant of variants) {
         variant,
         mix,
         cold: args.cold,
-        serverCpu: quota?.fraction ?? 1,
+        serverCpu: budget,
         capacityRps: cap,
         capacityRunsRps: caps,
         // The goodput a core can keep at this factor, given what an answer and a shed cost it (shedCost's comment).
-        costs: { answerUs, shedUs: shed.cpuUsPerRequest, shedRatio: shed.cpuUsPerRequest / answerUs, shedRunAllShed: shed.non2xx === shed.requests, capacityCores, cpuBudget: budget, goodputCeiling: ceiling },
+        costs: { answerUs, shedUs: shed.cpuUsPerRequest, shedRatio: shed.cpuUsPerRequest / answerUs, shedRunAllShed: shed.non2xx === shed.requests, capacityCores, goodputCeiling: ceiling },
         unloaded: { rps: cap * 0.25, okP99Ms: unloadedP99, ok: unloaded.ok.length, shed: unloaded.shed.length },
         overload: {
           offeredRps: rps,

@@ -96,7 +96,7 @@ export const DEFAULT_ADMISSION: Readonly<AdmissionLimits> = Object.freeze({
   queue: 64,
   queueMs: 10,
   // 25 ms lets a lone stall (a GC, a heap walk) pass unshed; once shedding, 5 ms keeps the admitted fast
-  // (docs/reliability.md: a flat 5 ms shed thin bodies at a fifth of capacity on one GC).
+  // (docs/reliability.md: a flat 5 ms shed thin requests at a seventh of capacity on one stall).
   loopStallMs: 25,
   overloadLoopStallMs: 5,
   overloadHoldMs: 100,
