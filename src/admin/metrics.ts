@@ -28,7 +28,7 @@ import type { GcWatcher } from "./gc.ts";
 import type { MutexProfiler } from "./mutex.ts";
 import type { BlockProfiler } from "./block.ts";
 import type { RequestTracker } from "./requests.ts";
-import { FastCounter, FastHistogram, register as registerFast } from "./request-metrics.ts";
+import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries, register as registerFast } from "./request-metrics.ts";
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const GC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
@@ -181,19 +181,36 @@ export function createMetrics(src: MetricsSources): { registry: Registry; scrape
   registerFast(registry, requests, errors, duration, queue);
   const recent = new Map<string, RecentHistogram>();
 
+  // A finished request's series, found by its route and status with two Map hits: no key string or label closure per request (FINDINGS.md §51).
+  interface RouteSeries {
+    duration: HistogramSeries;
+    queue?: HistogramSeries;
+    recent: RecentHistogram;
+    byStatus: Map<number, { requests: CounterSeries; errors?: CounterSeries }>;
+  }
+  const byRoute = new Map<string, RouteSeries>();
+  const routeSeries = (route: string): RouteSeries => {
+    const recentOne = new RecentHistogram();
+    recent.set(route, recentOne);
+    return { duration: duration.seriesOf(route, () => ({ route })), recent: recentOne, byStatus: new Map() };
+  };
+  const statusSeries = (route: string, status: number) => {
+    const key = `${route} ${status}`;
+    const labels = () => ({ route, status: String(status) });
+    return { requests: requests.seriesOf(key, labels), errors: status >= 400 ? errors.seriesOf(key, labels) : undefined };
+  };
+
   src.tracker.onFinish((r) => {
     const seconds = (r.ended! - r.arrived) / 1e3;
-    const status = r.status!;
-    const key = `${r.route} ${status}`;
-    const labels = () => ({ route: r.route, status: String(status) });
-    requests.inc(key, labels);
-    if (status >= 400) errors.inc(key, labels);
-    const routeLabels = () => ({ route: r.route });
-    duration.observe(r.route, routeLabels, seconds);
-    if (r.sent !== undefined) queue.observe(r.route, routeLabels, (r.arrived - r.sent) / 1e3);
-    let h = recent.get(r.route);
-    if (!h) recent.set(r.route, (h = new RecentHistogram()));
-    h.record(seconds, r.ended!);
+    let route = byRoute.get(r.route);
+    if (!route) byRoute.set(r.route, (route = routeSeries(r.route)));
+    let status = route.byStatus.get(r.status!);
+    if (!status) route.byStatus.set(r.status!, (status = statusSeries(r.route, r.status!)));
+    status.requests.value++;
+    if (status.errors) status.errors.value++;
+    duration.add(route.duration, seconds);
+    if (r.sent !== undefined) queue.add((route.queue ??= queue.seriesOf(r.route, () => ({ route: r.route }))), (r.arrived - r.sent) / 1e3);
+    route.recent.record(seconds, r.ended!);
   });
 
   registry.registerMetric(recentSummary("enrich_http_request_duration_quantile_seconds", "Request duration quantiles from an HdrHistogram over the last 1-2 minutes; _sum and _count since start.", recent) as unknown as Parameters<Registry["registerMetric"]>[0]);

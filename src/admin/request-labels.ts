@@ -46,7 +46,7 @@ export interface LabelerOptions {
 }
 
 export class RequestLabeler {
-  private readonly sets = new Map<string, Labels>();
+  private readonly sets = new Map<string, Map<BatchClass | undefined, Map<string | undefined, Labels>>>();
   private readonly attrValues = new Set<string>();
   private readonly cap: number;
 
@@ -84,13 +84,17 @@ export class RequestLabeler {
   }
 
   private intern(route: string, batch: BatchClass | undefined, attr: string | undefined): Labels {
-    const key = `${route}\u0000${batch ?? ""}\u0000${attr ?? ""}`;
-    let set = this.sets.get(key);
+    // Nested by part rather than keyed by a joined string: a request builds no key (§50).
+    let byBatch = this.sets.get(route);
+    if (!byBatch) this.sets.set(route, (byBatch = new Map()));
+    let byAttr = byBatch.get(batch);
+    if (!byAttr) byBatch.set(batch, (byAttr = new Map()));
+    let set = byAttr.get(attr);
     if (!set) {
       const l: Record<string, string> = { route, variant: this.o.variant };
       if (batch !== undefined) l.batch = batch;
       if (attr !== undefined) l[this.o.attr!] = attr;
-      this.sets.set(key, (set = Object.freeze(l)));
+      byAttr.set(attr, (set = Object.freeze(l)));
     }
     return set;
   }

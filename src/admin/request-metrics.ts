@@ -13,36 +13,62 @@ interface Value {
   metricName?: string;
 }
 
+export interface CounterSeries {
+  readonly labels: Labels;
+  value: number;
+}
+export interface HistogramSeries {
+  readonly labels: Labels;
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
 /** A counter family keyed by a fixed label set; inc(key) after the first sighting is a Map hit. */
 export class FastCounter {
-  private readonly series = new Map<string, { labels: Labels; value: number }>();
+  private readonly series = new Map<string, CounterSeries>();
 
   constructor(readonly name: string, readonly help: string) {}
 
   inc(key: string, labels: () => Labels): void {
-    const s = this.series.get(key);
-    if (s) s.value++;
-    else this.series.set(key, { labels: labels(), value: 1 });
+    this.seriesOf(key, labels).value++;
+  }
+
+  /** The series for `key` (made with `labels()` on first sight): a caller that keeps it increments `value` with no lookup at all. */
+  seriesOf(key: string, labels: () => Labels): CounterSeries {
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { labels: labels(), value: 0 }));
+    return s;
   }
 
   readonly type = "counter";
   get() {
     return { name: this.name, help: this.help, type: this.type, aggregator: "sum", values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value })) };
   }
+  /** Zeroes every series in place (a Prometheus counter reset): a series a caller keeps stays the one rendered. */
   reset(): void {
-    this.series.clear();
+    for (const s of this.series.values()) s.value = 0;
   }
 }
 
 /** A histogram family with cumulative-at-render buckets (Prometheus `le` semantics). */
 export class FastHistogram {
-  private readonly series = new Map<string, { labels: Labels; counts: Float64Array; sum: number; count: number }>();
+  private readonly series = new Map<string, HistogramSeries>();
 
   constructor(readonly name: string, readonly help: string, private readonly buckets: readonly number[]) {}
 
   observe(key: string, labels: () => Labels, v: number): void {
+    this.add(this.seriesOf(key, labels), v);
+  }
+
+  /** The series for `key` (made with `labels()` on first sight), for add() with no lookup. */
+  seriesOf(key: string, labels: () => Labels): HistogramSeries {
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { labels: labels(), counts: new Float64Array(this.buckets.length), sum: 0, count: 0 }));
+    return s;
+  }
+
+  add(s: HistogramSeries, v: number): void {
     // Buckets are few (≤ 16): a linear scan from the bottom beats a binary search on typical (small) latencies.
     const b = this.buckets;
     for (let i = 0; i < b.length; i++) {
@@ -70,8 +96,13 @@ export class FastHistogram {
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: "sum", values };
   }
+  /** Zeroes every series in place, as FastCounter's does. */
   reset(): void {
-    this.series.clear();
+    for (const s of this.series.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
   }
 }
 

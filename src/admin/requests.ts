@@ -32,12 +32,19 @@ export interface RequestRecord {
   labels: Labels;
 }
 
+/**
+ * A request's record rides on the Request itself, under a symbol only this
+ * module knows: one property store per request instead of a WeakMap entry
+ * (which costs a hash insert and the GC's weak-table work; FINDINGS.md §51).
+ */
+const RECORD = Symbol("enrich.requestRecord");
+type Tracked = Request & { [RECORD]?: RequestRecord };
+
 /** Routes are labels: a fixed set, so /metrics cardinality cannot grow with hostile paths. */
 const ROUTES = new Set(["/enrich", "/healthz"]);
 
 export class RequestTracker implements RequestObserver {
   readonly inflight = new Map<number, RequestRecord>();
-  private readonly byRequest = new WeakMap<Request, RequestRecord>();
   private readonly listeners = new Set<(r: RequestRecord) => void>();
   private nextId = 1;
 
@@ -65,7 +72,7 @@ export class RequestTracker implements RequestObserver {
       labels: this.labeler.arrived(route),
     };
     this.inflight.set(r.id, r);
-    this.byRequest.set(request, r);
+    (request as Tracked)[RECORD] = r;
     segments.enter(r, now);
     return r;
   }
@@ -90,7 +97,7 @@ export class RequestTracker implements RequestObserver {
 
   // RequestObserver: the /enrich handler's view, after body parsing and validation.
   start(request: Request, body?: { events?: readonly { attrs?: Readonly<Record<string, string>> }[] }): unknown {
-    const r = this.byRequest.get(request) ?? this.arrive(request);
+    const r = (request as Tracked)[RECORD] ?? this.arrive(request);
     if (body) r.labels = this.labeler.parsed(r.route, body);
     segments.enter(r);
     this.mark(r, "handler");
@@ -100,7 +107,7 @@ export class RequestTracker implements RequestObserver {
   /** The JS thread resumed this request's work after an await (its body arrived, its variant answered). */
   resume(request: Request): void {
     if (!segments.isRecording) return;
-    const r = this.byRequest.get(request);
+    const r = (request as Tracked)[RECORD];
     if (r) segments.enter(r);
   }
 

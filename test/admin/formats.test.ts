@@ -163,6 +163,29 @@ describe("request metrics", () => {
     expect(["0.01", "0.1", "1", "+Inf"].map((le) => v("t_duration_seconds_bucket", { le }))).toEqual([2, 3, 3, 4]);
     expect([v("t_duration_seconds_count", {}), v("t_duration_seconds_sum", {})]).toEqual([4, 2.065]);
   });
+
+  test("a kept series counts with no lookup, and a reset zeroes it in place, so the series kept is still the one rendered", async () => {
+    const registry = new Registry();
+    const c = new FastCounter("t_requests_total", "requests");
+    const h = new FastHistogram("t_duration_seconds", "duration", [0.01, 1]);
+    register(registry, c, h);
+    const cs = c.seriesOf("/e 200", () => ({ route: "/e", status: "200" }));
+    const hs = h.seriesOf("/e", () => ({ route: "/e" }));
+    expect(c.seriesOf("/e 200", () => ({ route: "other", status: "0" }))).toBe(cs);
+    cs.value++;
+    c.inc("/e 200", () => ({ route: "other", status: "0" }));
+    h.add(hs, 0.5);
+    const read = async () => {
+      const m = parsePrometheus(await registry.metrics());
+      return [m.samples.find((s) => s.name === "t_requests_total" && s.labels.route === "/e")?.value, m.samples.find((s) => s.name === "t_duration_seconds_count")?.value, m.samples.find((s) => s.name === "t_duration_seconds_bucket" && s.labels.le === "1")?.value];
+    };
+    expect(await read()).toEqual([2, 1, 1]);
+    registry.resetMetrics();
+    expect(await read()).toEqual([0, 0, 0]);
+    cs.value++;
+    h.add(hs, 0.005);
+    expect(await read()).toEqual([1, 1, 1]);
+  });
 });
 
 describe("sampler downsampling", () => {

@@ -39,6 +39,11 @@ describe("batch classes and label sets", () => {
     // Interned: equal label sets are one object, so samples carry a pointer.
     expect(of("a")).toBe(of("a"));
     expect(l.arrived("/healthz")).toEqual({ route: "/healthz", variant: "v9" });
+    // One set per distinct (route, batch, attr), whichever part differs.
+    const sets = [l.arrived("/enrich"), l.arrived("/healthz"), of("a"), of("a", 1000), of("b", 1000), of(undefined), l.parsed("/healthz", { events: [{ attrs: { tenant: "a" } }] })];
+    expect(new Set(sets).size).toBe(sets.length);
+    expect(l.arrived("/enrich")).toBe(sets[0]!);
+    expect(of("b", 1000)).toBe(sets[4]!);
   });
 
   test("an attr may not shadow a label the profiles already use, and must be a label name", () => {
