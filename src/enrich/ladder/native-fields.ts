@@ -205,7 +205,9 @@ export function writeAnswer(results: PositionResults, lend = false): Uint8Array 
   let hits = 0;
   for (let i = 0; i < n; i++) if ((positions[i] = results[i]!.pos) >= 0) hits++;
   const heads = (results.body && headsFromBody(w, results.body, n)) || (results.fillHeads?.(), writeHeads(results, ends));
-  const need = heads.length + hits * w.maxFields + n + 2;
+  // eix_write_answer asks for a whole entry's room (its head and the widest fields) before each event, hit or miss:
+  // one more entry's fields of slack, or a batch that ends in misses fails for want of room it would not use (test/enrich/answer-room.test.ts).
+  const need = heads.length + (hits + 1) * w.maxFields + n + 2;
   const into = lend ? bufferToLend(need) : need > out.length ? (out = new Uint8Array(Math.max(need, 2 * out.length))) : out;
   const table = shardTable(payloads.shards);
   const written = w.fns.eix_write_answer(w.lexicon, ptr(table.addrs), table.count, payloads.shardBits, results.index.entries, ptr(heads), ptr(ends), ptr(positions), n, ptr(into), into.length - 2);
