@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from "../config.ts";
 import type { Admission, BodyLease } from "./admission.ts";
 import { badRequest, requestTimeout, tooLarge } from "./errors.ts";
 import { nestingDepth, tooDeepAt } from "./nesting.ts";
+import { DeadlineList } from "./deadlines.ts";
 import type { DepthScan } from "../enrich/variant.ts";
 
 /** Reads a body of unknown length, refusing it (413) as soon as it passes `max` bytes; its budget lease grows chunk by chunk. */
@@ -24,16 +25,9 @@ async function readCapped(request: Request, max: number, lease: BodyLease): Prom
   return Buffer.concat(chunks, total);
 }
 
-/** Rejects with a 408 if `work` has not settled within `ms`. One promise and one timer: it runs for every request. */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(requestTimeout(`the body did not arrive within ${ms} ms`)), ms);
-    work.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
-}
+/** Body reads in flight, failed with a 408 once their time is up: one timer for all of them (deadlines.ts). */
+const arrivals = new DeadlineList();
+const notArrived = (ms: number) => requestTimeout(`the body did not arrive within ${ms} ms`);
 
 /**
  * readBoundedBody returns the body's bytes, or throws the ClientError for
@@ -49,7 +43,7 @@ export async function readBoundedBody(request: Request, limits: Limits, gate: Ad
   let bytes: Uint8Array;
   try {
     const read = length !== null ? request.bytes() : readCapped(request, limits.bodyBytes, lease);
-    bytes = await within(read, gate.limits.bodyTimeoutMs);
+    bytes = await arrivals.within(read, gate.limits.bodyTimeoutMs, notArrived);
   } finally {
     lease.release();
   }
