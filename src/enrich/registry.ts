@@ -28,6 +28,7 @@ import { v21LentAnswer } from "./ladder/v21-lent-answer.ts";
 import { v22NativeChecks } from "./ladder/v22-native-checks.ts";
 import { v23UnparsedBody } from "./ladder/v23-unparsed-body.ts";
 import { v24ThinUnparsed } from "./ladder/v24-thin-unparsed.ts";
+import { v25InTurnAnswer } from "./ladder/v25-in-turn-answer.ts";
 import { ioNaiveAudit } from "./ladder/io-naive-audit.ts";
 import { ioPipelinedAudit } from "./ladder/io-pipelined-audit.ts";
 import { ioBatchedAudit } from "./ladder/io-batched-audit.ts";
@@ -44,7 +45,7 @@ const v0TurboJson = derive(v0, "v0-turbo-json", "the inherited switch to a schem
 // they write only with --audit (without it their audit stage has no log and does nothing).
 const IO_RUNGS: readonly Variant[] = [ioNaiveAudit, ioPipelinedAudit, ioBatchedAudit, ioBatchedScriptedAudit, ioPackedAudit, ioNaiveAuditOnV2];
 
-const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup, v3MemoByPosition, v4TableDecode, v4SyncLookups, v5NativeStringify, v6NoAuditCopy, v8ArithmeticKey, v9ArithmeticDate, v10BatchedLookup, v11PlainTagLists, v12OnePassValidation, v15JsonBytes, v16NativeFields, v18BodyHeads, v19NativeDepth, v20FiveDigitKeys, v21LentAnswer, v22NativeChecks, v23UnparsedBody, v24ThinUnparsed, ...IO_RUNGS];
+const LADDER: readonly Variant[] = [v0, v0TurboJson, v1SharedRules, v2LockFreeLookup, v3MemoByPosition, v4TableDecode, v4SyncLookups, v5NativeStringify, v6NoAuditCopy, v8ArithmeticKey, v9ArithmeticDate, v10BatchedLookup, v11PlainTagLists, v12OnePassValidation, v15JsonBytes, v16NativeFields, v18BodyHeads, v19NativeDepth, v20FiveDigitKeys, v21LentAnswer, v22NativeChecks, v23UnparsedBody, v24ThinUnparsed, v25InTurnAnswer, ...IO_RUNGS];
 
 export const VARIANTS: ReadonlyMap<string, Variant> = new Map(LADDER.map((v) => [v.name, v]));
 

@@ -108,6 +108,13 @@ export interface Variant {
   readonly viewBody?: BodyView;
   /** A validated request → the response body: the whole handler minus HTTP. */
   respond(req: EnrichRequest, ctx: EnrichContext): Answer | Promise<Answer>;
+  /**
+   * respond gives the answer itself, not a promise of it, whenever its stages
+   * do (v25-in-turn-answer): no async function, no await, no microtask between
+   * the request and its answer. False: respond is an async function (every
+   * earlier rung). Either way the HTTP layer takes what it is given.
+   */
+  readonly answersInTurn: boolean;
   readonly stages: Stages;
 }
 
@@ -130,6 +137,7 @@ export interface BodyOptions {
   nestingDepth?: DepthScan;
   checkBody?: BodyCheck;
   viewBody?: BodyView;
+  answersInTurn?: boolean;
 }
 
 /**
@@ -146,7 +154,7 @@ export type DepthScan = (bytes: Uint8Array, max: number) => number | undefined;
 export type BodyCheck = (bytes: Uint8Array, limits: Limits) => boolean;
 
 /** A variant whose response is serialize(enrichBatch(...)) over its stages. */
-export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth, checkBody, viewBody }: BodyOptions = {}): Variant {
+export function fromStages(name: string, parent: string | null, change: string, stages: Stages, { parseBody = JSON.parse, validation = "schema", keepBodyFrom = Infinity, nestingDepth, checkBody, viewBody, answersInTurn = false }: BodyOptions = {}): Variant {
   return {
     name,
     parent,
@@ -157,14 +165,26 @@ export function fromStages(name: string, parent: string | null, change: string, 
     nestingDepth,
     checkBody,
     viewBody,
-    respond: async (req, ctx) => {
-      const results = await stages.enrichBatch(req, ctx);
-      const audited = stages.audit(req, results, ctx);
-      if (audited) await audited;
-      return stages.serialize(results);
-    },
+    answersInTurn,
+    respond: answersInTurn
+      ? (req, ctx) => {
+          const results = stages.enrichBatch(req, ctx);
+          return results instanceof Promise ? results.then((r) => auditedAnswer(stages, req, r, ctx)) : auditedAnswer(stages, req, results, ctx);
+        }
+      : async (req, ctx) => {
+          const results = await stages.enrichBatch(req, ctx);
+          const audited = stages.audit(req, results, ctx);
+          if (audited) await audited;
+          return stages.serialize(results);
+        },
     stages,
   };
+}
+
+/** The serialized results once their audit entries are written: in the same turn when the audit stage does not wait. */
+function auditedAnswer(stages: Stages, req: EnrichRequest, results: unknown[], ctx: EnrichContext): Answer | Promise<Answer> {
+  const audited = stages.audit(req, results, ctx);
+  return audited ? audited.then(() => stages.serialize(results)) : stages.serialize(results);
 }
 
 /** noAudit: the audit stage of every variant that does not write the audit log (v0's log was never written). */
@@ -183,5 +203,5 @@ export function writesAudit(v: Variant): boolean {
  */
 export function derive(parent: Variant, name: string, change: string, replace: Partial<Stages> & ThisType<Stages>, body: BodyOptions = {}): Variant {
   const stages = Object.assign(Object.create(parent.stages) as Stages, replace);
-  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, checkBody: parent.checkBody, viewBody: parent.viewBody, ...body });
+  return fromStages(name, parent.name, change, stages, { parseBody: parent.parseBody, validation: parent.validation, keepBodyFrom: parent.keepBodyFrom, nestingDepth: parent.nestingDepth, checkBody: parent.checkBody, viewBody: parent.viewBody, answersInTurn: parent.answersInTurn, ...body });
 }
