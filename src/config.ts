@@ -19,8 +19,8 @@ export const SERVICE_DEFAULTS = Object.freeze({
   indexImpl: "ts" as "ts" | "native",
   /** --verify-index: data checksums at open; auto = full up to 256 MiB, headers only above. */
   verifyIndex: "auto" as "auto" | "full" | "headers",
-  /** The last rung of the ladder (FINDINGS.md §47); v0 stays selectable as the control. */
-  variant: "v24-thin-unparsed",
+  /** The last rung of the ladder (FINDINGS.md §52); v0 stays selectable as the control. */
+  variant: "v25-in-turn-answer",
   /**
    * Batches the variant answers in process before the port opens (a hit and a miss each), so its hot
    * functions are compiled before traffic arrives: a byte-writing variant run cold is slow enough to
