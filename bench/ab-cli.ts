@@ -20,7 +20,8 @@ import { cli, fail } from "../src/cli/args.ts";
 import { collectMeta } from "../scripts/lib/meta.ts";
 import { parseGoBench } from "./format/gobench.ts";
 import { DEFAULT_IGNORE, buildTables, renderTables } from "./compare/tables.ts";
-import { gitCommit, goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
+import { goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
+import { gitCommit } from "./harness/worktree.ts";
 import { Worktrees } from "./harness/worktree.ts";
 
 const USAGE = `Usage: bun run bench:ab (--revs A B | --variants V1 V2) [flags]

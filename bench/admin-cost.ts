@@ -29,7 +29,7 @@ import { collectMeta, HostSpan, pinning, pinSelf, stealWarning, summarize } from
 import { spawnService } from "../scripts/lib/spawn-service.ts";
 import { adminGet, type Fetched } from "../scripts/profile/admin-client.ts";
 // rounds.ts before worktree.ts: the two import each other (as bench/ab-cli.ts orders them).
-import { gitCommit } from "./harness/rounds.ts";
+import { gitCommit } from "./harness/worktree.ts";
 import { type Checkout, Worktrees } from "./harness/worktree.ts";
 import { PROJECT_ROOT } from "../src/root.ts";
 

@@ -14,7 +14,8 @@ import { cli, fail } from "../src/cli/args.ts";
 import { parseGoBench } from "./format/gobench.ts";
 import { buildTables, renderTables, DEFAULT_IGNORE } from "./compare/tables.ts";
 import { loadSuites, select } from "./harness/round.ts";
-import { gitCommit, goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
+import { goLines, header, runRound, type SummaryStat } from "./harness/rounds.ts";
+import { gitCommit } from "./harness/worktree.ts";
 
 const USAGE = `Usage: bun run bench [--filter RE] [--save FILE] [--rounds R] [flags]
 

@@ -1,7 +1,10 @@
 /**
- * Usage: bun bench/paired-served.ts --variants A,B [--untracked] [--size 1] [--pairs 201] [--chunk 300] [--out DIR]
+ * Usage: bun bench/paired-served.ts (--variants A,B | --revs A,B [--variant V]) [--untracked] [--size 1] [--pairs 201] [--chunk 300] [--out DIR]
  *
- * Two variants' served hot paths (bench/harness/served.ts) in one process,
+ * Two variants' served hot paths (bench/harness/served.ts) in one process, or
+ * one variant's at two revisions (`--revs`: each checked out as bench:ab
+ * --revs does, with this checkout's bench/, and imported side by side: two
+ * module graphs, one process),
  * timed in short chunks that alternate A B, B A, A B … A host whose speed
  * drifts from one second to the next (FINDINGS.md §50: the same loop took
  * 0.66–1.15 s from run to run) then slows both sides of a pair alike, where a
@@ -24,6 +27,10 @@ import { cli, fail } from "../src/cli/args.ts";
 import { VARIANTS } from "../src/enrich/registry.ts";
 import { collectMeta, HostSpan } from "../scripts/lib/meta.ts";
 import { served } from "./harness/served.ts";
+import { Worktrees } from "./harness/worktree.ts";
+import { benchIndexDir } from "./suites/fixtures.ts";
+import { SERVICE_DEFAULTS } from "../src/config.ts";
+import { PROJECT_ROOT } from "../src/root.ts";
 import { expectEqual } from "./harness/spec.ts";
 import { binomialPmf, ciBounds, quantile, quantileCI } from "./stats/order.ts";
 
@@ -32,6 +39,8 @@ const args = cli(
   "Usage: bun bench/paired-served.ts --variants A,B [options]\n\nTwo variants' served hot paths in one process, timed in alternating chunks: the median per-pair ratio B/A with its 95% CI and a sign test; writes meta.json.",
   {
     variants: { kind: "string", help: "the two variants, A,B (B against base A)" },
+    revs: { kind: "string", help: "instead: two git revisions, A,B ('.' = the working tree), each serving --variant" },
+    variant: { kind: "string", help: "with --revs: the variant both revisions serve", default: SERVICE_DEFAULTS.variant },
     untracked: { kind: "boolean", help: "without the admin side's request tracking (the app alone)" },
     size: { kind: "number", help: "events per request", default: 1 },
     pairs: { kind: "number", help: "chunk pairs timed (odd, so the median is one pair's)", default: 201 },
@@ -40,16 +49,43 @@ const args = cli(
     out: { kind: "string", help: "directory for meta.json" },
   },
 );
-const names = (args.variants ?? "").split(",").filter(Boolean);
-if (names.length !== 2) fail(`--variants: expected two variants A,B, got '${args.variants ?? ""}'`, 2);
-for (const n of names) if (!VARIANTS.has(n)) fail(`--variants: unknown variant '${n}' (one of: ${[...VARIANTS.keys()].join(", ")})`, 2);
+if ((args.variants === undefined) === (args.revs === undefined)) fail("give exactly one of --variants A,B or --revs A,B", 2);
+const names = (args.variants ?? args.revs ?? "").split(",").filter(Boolean);
+if (names.length !== 2) fail(`--${args.revs ? "revs" : "variants"}: expected two, A,B, got '${args.variants ?? args.revs}'`, 2);
+if (!args.revs) for (const n of names) if (!VARIANTS.has(n)) fail(`--variants: unknown variant '${n}' (one of: ${[...VARIANTS.keys()].join(", ")})`, 2);
 for (const [flag, v, min] of [["pairs", args.pairs, 3], ["chunk", args.chunk, 1], ["size", args.size, 1], ["warmup", args.warmup, 0]] as const) {
   if (!Number.isInteger(v) || v < min) fail(`--${flag}: expected an integer of at least ${min}, got ${v}`, 2);
 }
 
 const meta = collectMeta();
 const cpus = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "unknown";
-const sides = names.map((n) => ({ name: n, s: served(n, !args.untracked, args.size), ns: [] as number[] }));
+const trees = args.revs ? new Worktrees(PROJECT_ROOT, "enrich-paired-") : null;
+if (trees) {
+  try {
+    for (const rev of names) if (rev !== ".") trees.resolve(rev);
+  } catch (e) {
+    trees.cleanup();
+    fail(`--revs: ${(e as Error).message}`, 2);
+  }
+}
+process.on("SIGINT", () => process.exit(130));
+// A failed check throws: the worktrees go either way.
+process.on("exit", () => trees?.cleanup());
+/** Side i: a variant of this checkout, or --variant at revision i (its own src/, this checkout's harness). */
+async function side(i: number) {
+  if (!trees) return { name: names[i]!, commit: null as string | null, s: served(names[i]!, !args.untracked, args.size), ns: [] as number[] };
+  const co = trees.checkout(names[i]!, i === 0 ? "a" : "b");
+  // Both revisions answer from the one bench index of this checkout: the same bytes, built once.
+  process.env.BENCH_INDEX ??= benchIndexDir();
+  const harness = (await import(join(co.root, "bench/harness/served.ts"))) as typeof import("./harness/served.ts");
+  try {
+    return { name: `${co.label}`, commit: co.commit, s: harness.served(args.variant, !args.untracked, args.size), ns: [] as number[] };
+  } catch (e) {
+    trees.cleanup();
+    fail(`--revs: ${names[i]} cannot serve ${args.variant}: ${(e as Error).message}`, 2);
+  }
+}
+const sides = [await side(0), await side(1)];
 
 for (const side of sides) {
   expectEqual(`${side.name}'s answer`, await side.s.answer(), side.s.expected);
@@ -72,6 +108,7 @@ for (let p = 0; p < args.pairs; p++) {
   if ((p + 1) % 50 === 0) process.stderr.write(`paired-served: ${p + 1}/${args.pairs} pairs (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
 }
 const host = span.toJSON();
+trees?.cleanup();
 for (const side of sides) expectEqual(`${side.name}'s answer after timing`, await side.s.answer(), side.s.expected);
 
 const [A, B] = sides as [(typeof sides)[0], (typeof sides)[0]];
@@ -87,7 +124,7 @@ const med = (xs: number[]) => quantile([...xs].sort((x, y) => x - y), 0.5);
 const pct = (r: number) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(2)}%`;
 
 const summary = [
-  `${B.name} against ${A.name}, served hot path${args.untracked ? " (untracked)" : ""}, ${args.size}-event requests, ${n} pairs of ${args.chunk} requests a side, CPUs ${cpus}`,
+  `${B.name} against ${A.name}${trees ? ` (${args.variant} at ${A.commit} and ${B.commit})` : ""}, served hot path${args.untracked ? " (untracked)" : ""}, ${args.size}-event requests, ${n} pairs of ${args.chunk} requests a side, CPUs ${cpus}`,
   `  ${A.name}: ${(med(A.ns) / 1000).toFixed(3)} µs/request (median chunk)`,
   `  ${B.name}: ${(med(B.ns) / 1000).toFixed(3)} µs/request (median chunk)`,
   `  B/A per pair: median ${pct(quantile(ratios, 0.5))}, 95% CI [${pct(lo)}, ${pct(hi)}]; B faster in ${faster} of ${n} pairs, sign test p=${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`,
@@ -95,7 +132,7 @@ const summary = [
 process.stdout.write(`${summary}\n`);
 if (args.out) {
   mkdirSync(args.out, { recursive: true });
-  const result = { a: A.name, b: B.name, tracked: !args.untracked, size: args.size, pairs: n, chunk: args.chunk, warmup: args.warmup, cpus, ratio: { median: quantile(ratios, 0.5), ci95: [lo, hi] }, signTest: { bFaster: faster, p }, nsPerRequest: { [A.name]: A.ns, [B.name]: B.ns }, host, meta };
+  const result = { a: A.name, b: B.name, revs: trees ? { a: A.commit, b: B.commit, variant: args.variant } : null, tracked: !args.untracked, size: args.size, pairs: n, chunk: args.chunk, warmup: args.warmup, cpus, ratio: { median: quantile(ratios, 0.5), ci95: [lo, hi] }, signTest: { bFaster: faster, p }, nsPerRequest: { [A.name]: A.ns, [B.name]: B.ns }, host, meta };
   writeFileSync(join(args.out, "meta.json"), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(args.out, "summary.txt"), `${summary}\n`);
   process.stdout.write(`${args.out}\n`);

@@ -83,10 +83,3 @@ function round(ns: number): number {
   return Number(ns.toPrecision(4));
 }
 
-/** gitCommit describes the checkout at `root`: short hash, "-dirty" when it has uncommitted changes. */
-export function gitCommit(root: string): string {
-  const rev = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: root });
-  if (rev.exitCode !== 0) return "unknown";
-  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: root }).stdout.toString().trim() !== "";
-  return rev.stdout.toString().trim() + (dirty ? "-dirty" : "");
-}

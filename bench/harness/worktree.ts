@@ -10,7 +10,6 @@
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gitCommit } from "./rounds.ts";
 
 /** Where, under bench/, a checkout keeps the revision's own suites. */
 export const OWN_SUITES_NAME = ".own-suites";
@@ -76,4 +75,12 @@ export class Worktrees {
     rmSync(this.tmp, { recursive: true, force: true });
     Bun.spawnSync(["git", "worktree", "prune"], { cwd: this.root });
   }
+}
+
+/** gitCommit describes the checkout at `root`: short hash, "-dirty" when it has uncommitted changes. */
+export function gitCommit(root: string): string {
+  const rev = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: root });
+  if (rev.exitCode !== 0) return "unknown";
+  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: root }).stdout.toString().trim() !== "";
+  return rev.stdout.toString().trim() + (dirty ? "-dirty" : "");
 }

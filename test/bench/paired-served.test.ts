@@ -15,12 +15,14 @@ const run = (...args: string[]) => Bun.spawnSync([process.execPath, SCRIPT, ...a
 test("paired-served --help names every flag", () => {
   const r = run("--help");
   expect(r.exitCode).toBe(0);
-  for (const flag of ["--variants", "--untracked", "--size", "--pairs", "--chunk", "--warmup", "--out"]) expect(r.stdout.toString()).toContain(flag);
+  for (const flag of ["--variants", "--revs", "--variant", "--untracked", "--size", "--pairs", "--chunk", "--warmup", "--out"]) expect(r.stdout.toString()).toContain(flag);
 });
 
 test("paired-served refuses anything but two known variants, and counts that are not integers, in one line, exit 2", () => {
   for (const [args, said] of [
-    [["--variants", "v0"], "--variants: expected two variants A,B, got 'v0'"],
+    [["--variants", "v0"], "--variants: expected two, A,B, got 'v0'"],
+    [["--variants", "v0,v0", "--revs", "HEAD,HEAD"], "give exactly one of --variants A,B or --revs A,B"],
+    [["--revs", "HEAD,not-a-commit-here"], "'not-a-commit-here' is not a commit in this repository"],
     [["--variants", "v0,nope"], "--variants: unknown variant 'nope'"],
     [["--variants", "v0,v0", "--pairs", "2"], "--pairs: expected an integer of at least 3, got 2"],
     [["--variants", "v0,v0", "--chunk", "1.5"], "--chunk: expected an integer of at least 1, got 1.5"],
@@ -43,4 +45,15 @@ test("a tiny run writes its pairs, and its sign test counts the pairs it timed",
   expect(m.signTest.p).toBeGreaterThan(0);
   expect(m.signTest.p).toBeLessThanOrEqual(1);
   expect(readFileSync(join(out, "summary.txt"), "utf8")).toContain("v25-in-turn-answer against v24-thin-unparsed");
+});
+
+test("--revs checks out both revisions, serves the variant from each, and leaves no worktree behind", () => {
+  const out = mkdtempSync(join(tmpdir(), "paired-served-revs-"));
+  const worktrees = () => Bun.spawnSync(["git", "worktree", "list"], { cwd: join(import.meta.dir, "../..") }).stdout.toString().trim().split("\n").length;
+  const before = worktrees();
+  const r = run("--revs", "HEAD,HEAD", "--variant", "v24-thin-unparsed", "--pairs", "3", "--chunk", "2", "--warmup", "5", "--out", out);
+  expect({ code: r.exitCode, err: r.exitCode === 0 ? "" : r.stderr.toString() }).toEqual({ code: 0, err: "" });
+  const m = JSON.parse(readFileSync(join(out, "meta.json"), "utf8"));
+  expect([m.revs.variant, m.revs.a === m.revs.b, m.pairs]).toEqual(["v24-thin-unparsed", true, 3]);
+  expect(worktrees()).toBe(before);
 });
