@@ -102,6 +102,26 @@ export interface Slot {
   leave(): void;
 }
 
+/** A slot as one object with no closure (this runs for every request); leave() is safe to repeat. */
+class AdmittedSlot implements Slot {
+  private left = false;
+
+  constructor(private readonly gate: Admission, private readonly events: number) {}
+
+  leave(): void {
+    if (this.left) return;
+    this.left = true;
+    this.gate.releaseSlot(this.events);
+  }
+}
+
+/**
+ * A request's arrival (performance.now ms, or when its X-Request-Start says it was sent) rides on the
+ * Request under a symbol only this module knows: one property store, not a WeakMap entry per request.
+ */
+const ARRIVAL = Symbol("enrich.arrival");
+type Arrived = Request & { [ARRIVAL]?: number };
+
 export class Admission {
   readonly limits: AdmissionLimits;
   private requests = 0;
@@ -113,8 +133,6 @@ export class Admission {
   private readonly shedCounts = Object.fromEntries(SHED_REASONS.map((r) => [r, 0])) as Record<ShedReason, number>;
   /** Of the sheds, those made before the request's body was read (the cheap ones: no body taken in). */
   private unreadSheds = 0;
-  /** Arrival time (performance.now) and deadline per request, set at the first stage boundary. */
-  private readonly arrivals = new WeakMap<Request, number>();
   private lastTick = performance.now();
   private lateTicks = 0;
   /** When the busy-loop rule last shed (performance.now ms): overloaded until overloadHoldMs after it. */
@@ -207,11 +225,11 @@ export class Admission {
 
   /** When the request's deadline passes (performance.now ms): from the client's X-Request-Start if sent, else arrival. */
   private deadlineOf(request: Request): number {
-    let start = this.arrivals.get(request);
+    let start = (request as Arrived)[ARRIVAL];
     if (start === undefined) {
       const now = this.now();
       start = parseRequestStart(request.headers.get("x-request-start"), now) ?? now;
-      this.arrivals.set(request, start);
+      (request as Arrived)[ARRIVAL] = start;
     }
     return start + this.limits.deadlineMs;
   }
@@ -370,17 +388,15 @@ export class Admission {
     this.requests++;
     this.events += events;
     this.admitted++;
-    let left = false;
-    return {
-      leave: () => {
-        if (left) return;
-        left = true;
-        this.account(events, this.now());
-        this.requests--;
-        this.events -= events;
-        this.pump();
-      },
-    };
+    return new AdmittedSlot(this, events);
+  }
+
+  /** AdmittedSlot.leave's accounting: the slot's events are free again, and waiters that now fit are admitted. */
+  releaseSlot(events: number): void {
+    this.account(events, this.now());
+    this.requests--;
+    this.events -= events;
+    this.pump();
   }
 
   /** Admits waiters from the head while they fit (strict FIFO: a fat head waits, it is not overtaken). */
