@@ -224,9 +224,10 @@ export class Admission {
   }
 
   /** When the request's deadline passes (performance.now ms): from the client's X-Request-Start if sent, else arrival. */
-  private deadlineOf(request: Request, now = this.now()): number {
+  private deadlineOf(request: Request): number {
     let start = (request as Arrived)[ARRIVAL];
     if (start === undefined) {
+      const now = this.now();
       start = parseRequestStart(request.headers.get("x-request-start"), now) ?? now;
       (request as Arrived)[ARRIVAL] = start;
     }
@@ -239,10 +240,9 @@ export class Admission {
    * before any work: draining, a stalled loop, a full queue.
    */
   checkpoint(request: Request, arrival = false, bodyRead = false): void {
-    // One clock read for the whole boundary: arrival, deadline and the busy-loop rule all see the same instant.
-    const now = this.now();
-    const deadline = this.deadlineOf(request, now);
+    const deadline = this.deadlineOf(request);
     if (request.signal.aborted) throw this.shed("client_gone", "the client has gone", arrival);
+    const now = this.now();
     if (now > deadline) throw this.shed("deadline", `the request's ${this.limits.deadlineMs} ms deadline has passed`, arrival);
     // With synchronous variants the queue is the socket layer, invisible here; what is visible is that the
     // loop has been busy without a break for longer than the bound. A request that arrives then is shed before
