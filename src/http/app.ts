@@ -47,8 +47,10 @@ export interface RequestObserver {
   resume?(request: Request): void;
 }
 
-const JSON_HEADERS = { "content-type": "application/json" };
-const CLOSING_HEADERS = { ...JSON_HEADERS, connection: "close" };
+// Headers instances, made once: a Response copies them at construction, and copying a Headers is cheaper than
+// reading an object literal's properties into a new one every request (FINDINGS.md §53).
+const JSON_HEADERS = new Headers({ "content-type": "application/json" });
+const CLOSING_HEADERS = new Headers({ "content-type": "application/json", connection: "close" });
 /** The methods each route answers: any other method on these paths is 405, not 404. */
 const ALLOWED: Record<string, string> = { "/enrich": "POST", "/healthz": "GET" };
 const pathOf = (request: Request) => new URL(request.url).pathname;

@@ -34,3 +34,11 @@ test("a served body larger than the socket's buffer is the bytes at construction
     server.stop(true);
   }
 });
+
+test("a Response copies a shared Headers instance at construction: changing one answer's headers changes no other's", () => {
+  const shared = new Headers({ "content-type": "application/json" });
+  const a = new Response("{}", { headers: shared });
+  a.headers.set("x-changed", "1");
+  const b = new Response("{}", { headers: shared });
+  expect([a.headers.get("x-changed"), b.headers.get("x-changed"), shared.get("x-changed"), b.headers.get("content-type")]).toEqual(["1", null, null, "application/json"]);
+});
