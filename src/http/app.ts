@@ -146,8 +146,7 @@ export function createApp({ index, variant, limits = DEFAULT_LIMITS, observer, a
         return answered;
       },
       {
-        // Not async itself: readBody is, and an async arrow around it would wrap its promise in another (two more microtask turns). Elysia awaits it: its text has `=> f(`.
-        parse: ({ request }) => readBody(request, limits, variant, admission, observer),
+        parse: async ({ request }) => readBody(request, limits, variant, admission, observer),
         // A one-pass variant has checked the body in the parse hook already, with the schema's own answers.
         body: variant.validation === "one-pass" ? undefined : enrichBodySchema(limits),
       },
