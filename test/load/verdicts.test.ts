@@ -71,7 +71,8 @@ describe("verdicts on purpose-made servers", () => {
     await using s = await server("lock-server.ts", "--service", "10");
     const f = await findMax({ url: s.url, corpus, p99Ms: 100, startRps: 70, maxSteps: 2, retries: 1, durationMs: 1000, warmupMs: 300, connections: 4, maxLagMs: 50 });
     // 70/s is under the cap and passes; 140/s is above it.
-    const failed = f.steps.filter((x) => x.verdict !== "pass" && x.rps > 100);
+    // A STOLEN attempt (the host took the CPU) is no verdict by design, and is re-run: only verdicts count here.
+    const failed = f.steps.filter((x) => x.verdict !== "pass" && x.verdict !== "stolen" && x.rps > 100);
     const why = `${figureText(f)}\n${JSON.stringify(f.steps.map((x) => [x.rps, x.verdict, x.limitedBy, x.server, x.reasons]))}`;
     expect(f.limitedBy, why).toStartWith("server-");
     expect(failed.length, why).toBeGreaterThan(0);
